@@ -1,0 +1,150 @@
+"""Settings: a TOML or YAML file, overridden by ``SWITCHBOARD_*`` environment variables.
+
+Credentials are never written in the file: a provider names the environment variable
+that holds its key (``api_key_env``), and the key is read at start-up. A bad config is a
+:class:`ConfigError` whose message names the offending field.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from .model import ProviderName
+
+# Where each provider's documented production API lives (see README).
+DEFAULT_BASE_URLS: dict[ProviderName, str | None] = {
+    ProviderName.BURKI: "https://api.burki.dev",
+    ProviderName.BUTTER: "https://api.getbutter.ai",
+    ProviderName.FLIREO: None,  # not published on doc.flireo.nl: must be configured
+    ProviderName.SYNTHFLOW: "https://api.synthflow.ai",
+    ProviderName.TELI: "https://api.teli.ai",
+}
+
+# Ids a provider needs on every call, by the field that holds them.
+REQUIRED_IDS: dict[ProviderName, tuple[str, ...]] = {
+    ProviderName.BUTTER: ("organization_id",),
+    ProviderName.SYNTHFLOW: ("workspace",),
+    ProviderName.TELI: ("organization_id",),
+}
+
+
+class ConfigError(Exception):
+    """Raised at start-up; the message names the field and is safe to print."""
+
+
+class ProviderSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    base_url: str | None = None
+    # Name of the environment variable holding the API key (never the key itself).
+    api_key_env: str | None = None
+    organization_id: str | None = None
+    workspace: str | None = None
+    user_id: str | None = None
+    timeout: float = Field(default=10.0, gt=0)
+    connect_timeout: float = Field(default=3.0, gt=0)
+    # Resolved from ``api_key_env`` by Settings; excluded from dumps and reprs.
+    api_key: str | None = Field(default=None, exclude=True, repr=False)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/") if value else value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SWITCHBOARD_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    demo: bool = False
+    max_page_size: int = Field(default=100, ge=1, le=10_000)
+    providers: dict[ProviderName, ProviderSettings] = Field(default_factory=dict)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment beats the file, which arrives as init kwargs.
+        return (env_settings, init_settings)
+
+    @model_validator(mode="after")
+    def _resolve(self) -> Settings:
+        if self.demo:
+            return self
+        resolved: dict[ProviderName, ProviderSettings] = {}
+        for name, prov in self.providers.items():
+            if not prov.enabled:
+                resolved[name] = prov
+                continue
+            where = f"providers.{name.value}"
+            base_url = prov.base_url or DEFAULT_BASE_URLS[name]
+            if base_url is None:
+                raise ValueError(f"{where}.base_url is required for {name.value}")
+            for id_field in REQUIRED_IDS.get(name, ()):
+                if not getattr(prov, id_field):
+                    raise ValueError(f"{where}.{id_field} is required for {name.value}")
+            if not prov.api_key_env:
+                raise ValueError(f"{where}.api_key_env must name the variable holding the key")
+            key = os.environ.get(prov.api_key_env)
+            if not key:
+                raise ValueError(
+                    f"{where}.api_key_env: environment variable {prov.api_key_env} is not set"
+                )
+            resolved[name] = prov.model_copy(update={"base_url": base_url, "api_key": key})
+        object.__setattr__(self, "providers", resolved)
+        return self
+
+    def enabled_providers(self) -> dict[ProviderName, ProviderSettings]:
+        return {n: p for n, p in sorted(self.providers.items()) if p.enabled}
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        if path.suffix in {".yaml", ".yml"}:
+            data = yaml.safe_load(text) or {}
+        else:
+            data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: not valid {path.suffix.lstrip('.')}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a table/mapping")
+    return data
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        lines.append(f"{loc}: {msg}" if loc else msg)
+    return "invalid configuration: " + "; ".join(lines)
+
+
+def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
+    """Read settings from ``path`` (TOML or YAML) and the environment."""
+    data: dict[str, Any] = _read_file(Path(path)) if path else {}
+    data.update(overrides)
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None

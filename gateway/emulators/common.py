@@ -1,0 +1,257 @@
+"""What every provider emulator shares: a deterministic world, fault injection, stats.
+
+The *world* is provider-neutral (numbers, assistants, who holds what). Each emulator
+renders it in its own documented shape and ID format, so contract tests can compare what
+an adapter returns with the same world and catch any drift between the two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+CONTROL_PREFIX = "/__emulator__"
+EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
+_LOCALITIES = ("Amsterdam", "Rotterdam", "New York", "San Francisco", "Austin", None)
+_TYPES = ("local", "mobile", "national")
+_FIRST = ("Support", "Sales", "Booking", "Billing", "Triage", "Reception", "Survey", "Renewals")
+_SECOND = ("Agent", "Assistant", "Line", "Desk", "Bot")
+
+
+@dataclass
+class WorldNumber:
+    index: int
+    e164: str
+    assistant: int | None  # index into World.assistants, or None when free
+    created_at: datetime
+    locality: str | None
+    number_type: str
+    voice: bool
+    sms: bool
+    label: str | None
+
+
+@dataclass
+class WorldAssistant:
+    index: int
+    name: str
+    active: bool
+    created_at: datetime
+
+
+@dataclass
+class World:
+    numbers: list[WorldNumber]
+    assistants: list[WorldAssistant]
+
+    def numbers_of(self, assistant: int) -> list[WorldNumber]:
+        return [n for n in self.numbers if n.assistant == assistant]
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    """How big and which world an emulator serves, and the credentials it accepts."""
+
+    api_key: str = "demo-key"
+    seed: int = 42
+    numbers: int = 25
+    assistants: int = 5
+    organization_id: str = "org_demo"
+    workspace: str = "1710107690998x536152705164378100"
+    user_id: str = "1762896364768x389173798861431550"
+
+
+def make_world(seed: int, n_numbers: int, n_assistants: int, *, country: str = "1") -> World:
+    """Deterministic: the same seed and sizes always give the same world."""
+    rng = random.Random(seed)
+    assistants = [
+        WorldAssistant(
+            index=i,
+            name=f"{rng.choice(_FIRST)} {rng.choice(_SECOND)} {i + 1}",
+            active=rng.random() > 0.2,
+            created_at=EPOCH + timedelta(hours=i),
+        )
+        for i in range(n_assistants)
+    ]
+    numbers = []
+    base = 2_000_000_000 + rng.randrange(1_000_000)
+    for i in range(n_numbers):
+        assigned = n_assistants > 0 and rng.random() < 0.6
+        numbers.append(
+            WorldNumber(
+                index=i,
+                e164=f"+{country}{base + i * 7919}",
+                assistant=rng.randrange(n_assistants) if assigned else None,
+                created_at=EPOCH + timedelta(days=i // 24, hours=i % 24),
+                locality=rng.choice(_LOCALITIES),
+                number_type=rng.choice(_TYPES),
+                voice=True,
+                sms=rng.random() < 0.5,
+                label=f"Line {i + 1}" if rng.random() < 0.7 else None,
+            )
+        )
+    return World(numbers=numbers, assistants=assistants)
+
+
+def stable_uuid(namespace: str, index: int) -> str:
+    """A UUID that depends only on its namespace and index."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"switchboard:{namespace}:{index}"))
+
+
+def stable_hex(namespace: str, index: int, length: int = 12) -> str:
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"switchboard:{namespace}:{index}").hex[:length]
+
+
+def iso(ts: datetime | None) -> str | None:
+    return ts.strftime("%Y-%m-%dT%H:%M:%SZ") if ts else None
+
+
+def int_param(request: Request, name: str, default: int) -> int | None:
+    """Parse an integer query parameter; ``None`` when it is present but not an integer."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        return None
+
+
+def bool_param(request: Request, name: str, default: bool | None) -> bool | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    return raw.lower() in {"true", "1"}
+
+
+@dataclass
+class Fault:
+    """One injected misbehaviour; ``times`` None means until cleared."""
+
+    latency_ms: float = 0
+    status: int | None = None
+    retry_after: float | None = None
+    malformed: bool = False
+    drop: bool = False
+    wrong_shape: bool = False
+    times: int | None = None
+    path_prefix: str = ""
+
+
+@dataclass
+class Control:
+    """Mutable emulator state the control endpoints act on."""
+
+    faults: list[Fault] = field(default_factory=list)
+    requests: Counter[str] = field(default_factory=Counter)
+
+    def take_fault(self, path: str) -> Fault | None:
+        for fault in self.faults:
+            if path.startswith(fault.path_prefix):
+                if fault.times is not None:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self.faults.remove(fault)
+                return fault
+        return None
+
+
+class FaultMiddleware:
+    """Counts requests and applies injected faults before the provider routes run."""
+
+    def __init__(self, app: ASGIApp, control: Control) -> None:
+        self.app = app
+        self.control = control
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path.startswith(CONTROL_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        self.control.requests[path] += 1
+        fault = self.control.take_fault(path)
+        if fault is None:
+            await self.app(scope, receive, send)
+            return
+        if fault.latency_ms:
+            await asyncio.sleep(fault.latency_ms / 1000)
+        if fault.drop:
+            # Start a response, then die: the client sees the connection drop mid-body.
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-length", b"100")],
+                }
+            )
+            await send({"type": "http.response.body", "body": b'{"partial":', "more_body": True})
+            raise ConnectionResetError("emulator dropped the connection")
+        if fault.status is not None:
+            headers = {}
+            if fault.retry_after is not None:
+                headers["Retry-After"] = str(int(fault.retry_after))
+            resp: Response = JSONResponse({"error": "injected fault"}, fault.status, headers)
+            await resp(scope, receive, send)
+            return
+        if fault.malformed:
+            await Response(b'{"data": [', media_type="application/json")(scope, receive, send)
+            return
+        if fault.wrong_shape:
+            await JSONResponse({"unexpected": True, "data": "not-a-list"})(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _control_routes(control: Control) -> list[BaseRoute]:
+    async def set_faults(request: Request) -> Response:
+        body = await request.json()
+        items = body if isinstance(body, list) else [body]
+        control.faults.extend(Fault(**item) for item in items)
+        return JSONResponse({"faults": len(control.faults)})
+
+    async def clear_faults(request: Request) -> Response:
+        control.faults.clear()
+        return JSONResponse({"faults": 0})
+
+    async def stats(request: Request) -> Response:
+        return JSONResponse({"requests": dict(control.requests), "total": control.requests.total()})
+
+    async def reset_stats(request: Request) -> Response:
+        control.requests.clear()
+        return JSONResponse({"total": 0})
+
+    return [
+        Route(f"{CONTROL_PREFIX}/faults", set_faults, methods=["POST"]),
+        Route(f"{CONTROL_PREFIX}/faults", clear_faults, methods=["DELETE"]),
+        Route(f"{CONTROL_PREFIX}/stats", stats, methods=["GET"]),
+        Route(f"{CONTROL_PREFIX}/stats", reset_stats, methods=["DELETE"]),
+    ]
+
+
+def build_app(
+    routes: list[BaseRoute], world: World, config: EmulatorConfig, state: Any
+) -> Starlette:
+    """Wrap a provider's routes with the control endpoints and fault injection.
+
+    ``app.state.world`` is the neutral truth, ``app.state.data`` the provider's own
+    records (mutable, for linking), ``app.state.control`` the fault/stats control.
+    """
+    control = Control()
+    app = Starlette(routes=[*_control_routes(control), *routes])
+    app.add_middleware(FaultMiddleware, control=control)
+    app.state.world = world
+    app.state.config = config
+    app.state.data = state
+    app.state.control = control
+    return app

@@ -1,0 +1,88 @@
+"""Typed errors with the stable ``extensions.code`` values clients can rely on."""
+
+from __future__ import annotations
+
+import enum
+
+from .model import ProviderName
+
+
+class ErrorCode(enum.StrEnum):
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    BAD_CURSOR = "BAD_CURSOR"
+    NOT_FOUND = "NOT_FOUND"
+    UPSTREAM_TIMEOUT = "UPSTREAM_TIMEOUT"
+    UPSTREAM_HTTP_ERROR = "UPSTREAM_HTTP_ERROR"
+    UPSTREAM_UNAVAILABLE = "UPSTREAM_UNAVAILABLE"
+    UPSTREAM_BAD_RESPONSE = "UPSTREAM_BAD_RESPONSE"
+    UPSTREAM_UNAUTHORIZED = "UPSTREAM_UNAUTHORIZED"
+    RATE_LIMITED = "RATE_LIMITED"
+    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+
+class GatewayError(Exception):
+    """Base of every error that may reach a client; its message is safe to show."""
+
+    code: ErrorCode = ErrorCode.INTERNAL_SERVER_ERROR
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def extensions(self) -> dict[str, object]:
+        return {"code": self.code.value}
+
+
+class UserInputError(GatewayError):
+    code = ErrorCode.BAD_USER_INPUT
+
+
+class BadCursorError(GatewayError):
+    code = ErrorCode.BAD_CURSOR
+
+
+class UpstreamError(GatewayError):
+    """A provider call failed. The message never carries the upstream body or credentials."""
+
+    code = ErrorCode.UPSTREAM_HTTP_ERROR
+
+    def __init__(self, provider: ProviderName, message: str, *, status: int | None = None) -> None:
+        super().__init__(f"{provider.value}: {message}")
+        self.provider = provider
+        self.status = status
+
+    def extensions(self) -> dict[str, object]:
+        ext: dict[str, object] = {"code": self.code.value, "provider": self.provider.value}
+        if self.status is not None:
+            ext["upstreamStatus"] = self.status
+        return ext
+
+
+class UpstreamHTTPError(UpstreamError):
+    code = ErrorCode.UPSTREAM_HTTP_ERROR
+
+
+class UpstreamUnauthorized(UpstreamError):
+    code = ErrorCode.UPSTREAM_UNAUTHORIZED
+
+
+class UpstreamTimeout(UpstreamError):
+    code = ErrorCode.UPSTREAM_TIMEOUT
+
+
+class UpstreamUnavailable(UpstreamError):
+    code = ErrorCode.UPSTREAM_UNAVAILABLE
+
+
+class UpstreamBadResponse(UpstreamError):
+    code = ErrorCode.UPSTREAM_BAD_RESPONSE
+
+
+class RateLimited(UpstreamError):
+    code = ErrorCode.RATE_LIMITED
+
+    def __init__(
+        self, provider: ProviderName, message: str, *, retry_after: float | None = None
+    ) -> None:
+        super().__init__(provider, message, status=429)
+        self.retry_after = retry_after
