@@ -31,7 +31,7 @@ DEFAULT_BASE_URLS: dict[ProviderName, str | None] = {
 REQUIRED_IDS: dict[ProviderName, tuple[str, ...]] = {
     ProviderName.BUTTER: ("organization_id",),
     ProviderName.SYNTHFLOW: ("workspace",),
-    ProviderName.TELI: ("organization_id",),
+    ProviderName.TELI: ("organization_id", "user_id"),
 }
 
 
@@ -69,6 +69,11 @@ class Settings(BaseSettings):
 
     demo: bool = False
     max_page_size: int = Field(default=100, ge=1, le=10_000)
+    # Upstream page size the gateway asks for (capped by each provider's maximum).
+    upstream_page_size: int = Field(default=100, ge=1, le=1000)
+    # Secret that signs cursors; set the same value on every replica. Random if unset.
+    cursor_secret: str | None = Field(default=None, repr=False)
+    cursor_ttl_seconds: int = Field(default=24 * 3600, ge=60)
     providers: dict[ProviderName, ProviderSettings] = Field(default_factory=dict)
 
     @classmethod

@@ -1,0 +1,60 @@
+"""``switchboard serve | schema | check-config``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .config import ConfigError, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="switchboard", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the gateway")
+    serve.add_argument(
+        "--demo", action="store_true", help="serve the built-in emulators, no credentials"
+    )
+    serve.add_argument("--config", help="TOML or YAML settings file")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    sub.add_parser("schema", help="print the GraphQL SDL")
+    check = sub.add_parser("check-config", help="validate a settings file and exit")
+    check.add_argument("--config", required=True)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "schema":
+        from .schema import print_sdl
+
+        sys.stdout.write(print_sdl())
+        return 0
+    try:
+        overrides = {"demo": True} if getattr(args, "demo", False) else {}
+        settings = load_settings(args.config, **overrides)
+        if not settings.demo and not settings.enabled_providers():
+            raise ConfigError("providers: no provider is enabled (use --demo to try the emulators)")
+    except ConfigError as exc:
+        print(f"switchboard: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "check-config":
+        print("configuration OK: " + ", ".join(p.value for p in settings.enabled_providers()))
+        return 0
+
+    import uvicorn
+
+    from .app import create_app
+
+    app = create_app(settings)
+    where = f"http://{args.host}:{args.port}/graphql"
+    print(
+        f"switchboard: serving {'demo mode ' if settings.demo else ''}at {where}", file=sys.stderr
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,323 @@
+"""Burki emulator: the organization phone-number lists and the assistant endpoints.
+
+Documented (seed 000, providers.md A): ``Authorization: Bearer`` on every call, FastAPI
+error bodies (``{"detail": str}``; 422 ``{"detail": [{loc, msg, type}]}``), integer ids,
+``PN`` + 32 hex ``twilio_sid``, bare JSON arrays. The number lists do not paginate; the
+assistant list pages by ``skip`` + ``limit`` (1..1000) and reports no total. Records are
+rendered once at start-up; a request filters and slices them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from .common import (
+    EmulatorConfig,
+    World,
+    WorldAssistant,
+    WorldNumber,
+    build_app,
+    iso,
+    make_world,
+    stable_hex,
+)
+
+PREFIX = "/api/v1/assistants"
+NUMBERS_PATH = f"{PREFIX}/organization/phone-numbers"
+AVAILABLE_PATH = f"{NUMBERS_PATH}/available"
+MAX_LIMIT = 1000
+ORGANIZATION_ID = 1
+# ASSUMPTION: the API key belongs to user 1, who created every other assistant (my_assistants_only).
+KEY_USER_ID = 1
+# The 401 the backend raises when neither an API key nor a session authenticates
+# (meeran03/burki app/core/auth.py, get_current_user_flexible).
+AUTH_DETAIL = "Authentication required. Provide a valid API key or login session."
+# ASSUMPTION: 422 msg/type texts are FastAPI + pydantic v2's (the spec only types them as str).
+# pydantic's lax str -> bool, which FastAPI applies to boolean query parameters.
+_TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
+_FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
+_INT = re.compile(r"[+-]?\d+")
+
+Record = dict[str, Any]
+Handler = Callable[[Request, "BurkiState"], Awaitable[Response]]
+
+
+@dataclass
+class BurkiState:
+    """Burki's own records: numbers ordered by ``phone_number`` (as the backend orders
+    them), assistants by ``id``."""
+
+    numbers: list[Record]
+    # ASSUMPTION: the assistant list is ordered by id (the docs and the spec name no order).
+    assistants: list[Record]
+    number_pos: dict[int, int] = field(default_factory=dict)
+    assistant_pos: dict[int, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.number_pos = {r["id"]: i for i, r in enumerate(self.numbers)}
+        self.assistant_pos = {r["id"]: i for i, r in enumerate(self.assistants)}
+
+    def assistant(self, assistant_id: int) -> Record | None:
+        pos = self.assistant_pos.get(assistant_id)
+        return None if pos is None else self.assistants[pos]
+
+    def set_assistant(self, number_id: int, assistant_id: int | None) -> None:
+        """Point a number at ``assistant_id`` (``None``: unassign); linking builds on this."""
+        assistant = None if assistant_id is None else self.assistant(assistant_id)
+        if assistant_id is not None and assistant is None:
+            raise KeyError(assistant_id)
+        self.numbers[self.number_pos[number_id]]["assistant"] = (
+            None if assistant is None else _assistant_info(assistant)
+        )
+
+
+def _assistant_info(assistant: Record) -> Record:
+    """``OrganizationAssistantInfo``: the minimal assistant a number embeds."""
+    return {"id": assistant["id"], "name": assistant["name"], "is_active": assistant["is_active"]}
+
+
+def _assistant_record(world_assistant: WorldAssistant) -> Record:
+    index = world_assistant.index
+    return {
+        "id": index + 1,
+        "name": world_assistant.name,
+        "organization_id": ORGANIZATION_ID,
+        "user_id": KEY_USER_ID if index % 2 == 0 else KEY_USER_ID + 1,
+        "description": f"{world_assistant.name} for inbound calls",
+        "is_active": world_assistant.active,
+        "llm_provider": "openai",
+        "webhook_url": None,
+        "sms_webhook_url": None,
+        "messaging_service_sid": None,
+        "created_at": iso(world_assistant.created_at),
+        "updated_at": iso(world_assistant.created_at + timedelta(days=index % 7)),
+        # ASSUMPTION: stats fields are null without include_stats (FastAPI keeps None fields).
+        "total_calls": None,
+        "avg_call_duration": None,
+        "success_rate": None,
+    }
+
+
+def _number_record(
+    number_id: int, e164: str, source: WorldNumber, assistant: Record | None, active: bool
+) -> Record:
+    index = source.index
+    return {
+        "id": number_id,
+        "phone_number": e164,
+        "friendly_name": source.label,
+        "provider": "telnyx" if index % 4 == 3 else "twilio",
+        # The seed's Telnyx example still carries a PN sid: every number has one.
+        "twilio_sid": "PN" + stable_hex("burki:number", number_id, 32),
+        "is_active": active,
+        "is_verified_caller_id": False,
+        "capabilities": {
+            "voice": source.voice,
+            "sms": source.sms,
+            "mms": source.sms and index % 2 == 0,
+        },
+        "sip_trunk_id": None,
+        "allowed_country_codes": ["US", "CA"] if index % 5 == 0 else None,
+        "assistant": None if assistant is None else _assistant_info(assistant),
+        "flow": None,
+        "created_at": iso(source.created_at),
+        "updated_at": None if index % 3 == 0 else iso(source.created_at + timedelta(days=1)),
+    }
+
+
+def render(world: World) -> BurkiState:
+    """The world as Burki records, plus released numbers outside the world.
+
+    Burki deactivates a number instead of deleting it (``is_active: false``); such a
+    number is no longer the organization's, so it is not in the neutral world. One in ten
+    world numbers gets a released neighbour (its E.164 + 1, never another world number's).
+    """
+    assistants = [_assistant_record(a) for a in world.assistants]
+    numbers = [
+        _number_record(
+            n.index + 1,
+            n.e164,
+            n,
+            None if n.assistant is None else assistants[n.assistant],
+            active=True,
+        )
+        for n in world.numbers
+    ]
+    # ASSUMPTION: released numbers are unassigned (the backend won't deactivate an assigned one).
+    released = [
+        _number_record(len(world.numbers) + j + 1, f"+{int(n.e164[1:]) + 1}", n, None, False)
+        for j, n in enumerate(world.numbers[::10][: len(world.numbers) // 10])
+    ]
+    numbers = sorted(numbers + released, key=lambda r: r["phone_number"])
+    return BurkiState(numbers=numbers, assistants=assistants)
+
+
+def _error(loc: tuple[str, str], msg: str, kind: str) -> Record:
+    return {"loc": list(loc), "msg": msg, "type": kind}
+
+
+def _validation_error(errors: list[Record]) -> Response:
+    return JSONResponse({"detail": errors}, 422)
+
+
+class _Params:
+    """FastAPI-style parameter parsing: every error is collected, then one 422 is sent."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.errors: list[Record] = []
+
+    def boolean(self, name: str, default: bool) -> bool:
+        raw = self.request.query_params.get(name)
+        if raw is None:
+            return default
+        if raw.lower() in _TRUE:
+            return True
+        if raw.lower() not in _FALSE:
+            self.errors.append(
+                _error(
+                    ("query", name),
+                    "Input should be a valid boolean, unable to interpret input",
+                    "bool_parsing",
+                )
+            )
+        return False
+
+    def integer(
+        self, where: str, name: str, raw: str | None, default: int, ge: int | None, le: int | None
+    ) -> int:
+        if raw is None:
+            return default
+        loc = (where, name)
+        if not _INT.fullmatch(raw.strip()):
+            self.errors.append(
+                _error(
+                    loc,
+                    "Input should be a valid integer, unable to parse string as an integer",
+                    "int_parsing",
+                )
+            )
+            return default
+        value = int(raw)
+        if ge is not None and value < ge:
+            self.errors.append(
+                _error(loc, f"Input should be greater than or equal to {ge}", "greater_than_equal")
+            )
+        elif le is not None and value > le:
+            self.errors.append(
+                _error(loc, f"Input should be less than or equal to {le}", "less_than_equal")
+            )
+        return value
+
+    def query_int(self, name: str, default: int, ge: int, le: int | None = None) -> int:
+        return self.integer("query", name, self.request.query_params.get(name), default, ge, le)
+
+
+def _authorized(request: Request, api_key: str) -> bool:
+    """``HTTPBearer(auto_error=False)``: the scheme is case-insensitive, the key exact."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and credentials == api_key
+
+
+def _routes(state: BurkiState, config: EmulatorConfig) -> list[BaseRoute]:
+    def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        """Authenticate first: FastAPI resolves the auth dependency before the query."""
+
+        @wraps(handler)
+        async def run(request: Request) -> Response:
+            if not _authorized(request, config.api_key):
+                return JSONResponse(
+                    {"detail": AUTH_DETAIL}, 401, headers={"WWW-Authenticate": "Bearer"}
+                )
+            return await handler(request, state)
+
+        return run
+
+    @endpoint
+    async def list_numbers(request: Request, state: BurkiState) -> Response:
+        params = _Params(request)
+        assigned = params.boolean("include_assigned", True)
+        unassigned = params.boolean("include_unassigned", True)
+        inactive = params.boolean("include_inactive", False)
+        if params.errors:
+            return _validation_error(params.errors)
+        return JSONResponse(
+            [
+                r
+                for r in state.numbers
+                if (assigned if r["assistant"] is not None else unassigned)
+                and (inactive or r["is_active"])
+            ]
+        )
+
+    @endpoint
+    async def list_available(request: Request, state: BurkiState) -> Response:
+        # Documented as taking no parameters: unknown query parameters are ignored.
+        return JSONResponse([r for r in state.numbers if r["assistant"] is None and r["is_active"]])
+
+    @endpoint
+    async def list_assistants(request: Request, state: BurkiState) -> Response:
+        params = _Params(request)
+        skip = params.query_int("skip", 0, ge=0)
+        limit = params.query_int("limit", 100, ge=1, le=MAX_LIMIT)
+        active_only = params.boolean("active_only", False)
+        mine = params.boolean("my_assistants_only", False)
+        stats = params.boolean("include_stats", False)
+        if params.errors:
+            return _validation_error(params.errors)
+        selected = [
+            a
+            for a in state.assistants
+            if (not active_only or a["is_active"]) and (not mine or a["user_id"] == KEY_USER_ID)
+        ]
+        page = selected[skip : skip + limit]
+        return JSONResponse([_with_stats(a) for a in page] if stats else page)
+
+    @endpoint
+    async def get_assistant(request: Request, state: BurkiState) -> Response:
+        params = _Params(request)
+        raw = request.path_params["assistant_id"]
+        assistant_id = params.integer("path", "assistant_id", raw, 0, None, None)
+        if params.errors:
+            return _validation_error(params.errors)
+        assistant = state.assistant(assistant_id)
+        if assistant is None:
+            return JSONResponse(
+                {"detail": f"Assistant with ID {assistant_id} not found in your organization"},
+                404,
+            )
+        return JSONResponse(assistant)
+
+    return [
+        Route(NUMBERS_PATH, list_numbers, methods=["GET"]),
+        Route(AVAILABLE_PATH, list_available, methods=["GET"]),
+        Route(PREFIX, list_assistants, methods=["GET"]),
+        Route(f"{PREFIX}/{{assistant_id}}", get_assistant, methods=["GET"]),
+    ]
+
+
+def _with_stats(assistant: Record) -> Record:
+    """``include_stats=true``: call statistics, deterministic per assistant."""
+    n = assistant["id"]
+    return {
+        **assistant,
+        "total_calls": n * 37 % 500,
+        "avg_call_duration": float(60 + n * 13 % 240),
+        "success_rate": round(0.5 + n * 7 % 50 / 100, 2),
+    }
+
+
+def create_app(config: EmulatorConfig) -> Starlette:
+    world = make_world(config.seed, config.numbers, config.assistants)
+    state = render(world)
+    return build_app(_routes(state, config), world, config, state)

@@ -1,0 +1,219 @@
+"""Butter AI emulator: ``GET /api/phone-numbers`` and the agent endpoints.
+
+Documented (seed 001, providers.md B): ``X-API-Key`` + ``X-Organization-Id`` on every
+call, the ``status`` filter (free|assigned), ``phon_``/``agent_`` + hex ids and the
+``{success, data, pagination{next_cursor, has_more, page_size, total_count}}`` envelope.
+Records are rendered once; a page is a bisect into a per-status position index plus a
+slice, so 50,000 numbers page as fast as 50.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from bisect import bisect_left, insort
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from .common import EmulatorConfig, World, build_app, int_param, iso, make_world, stable_hex
+
+STATUSES = ("free", "assigned")
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+Record = dict[str, Any]
+Handler = Callable[[Request, "ButterState"], Awaitable[Response]]
+
+
+@dataclass
+class ButterState:
+    """Butter's own records, in list order, with the indexes the endpoints read."""
+
+    numbers: list[Record]
+    agents: list[Record]
+    number_pos: dict[str, int] = field(default_factory=dict)
+    agent_pos: dict[str, int] = field(default_factory=dict)
+    # Sorted positions in ``numbers`` of the numbers with each status.
+    by_status: dict[str, list[int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.number_pos = {r["phone_number_id"]: i for i, r in enumerate(self.numbers)}
+        self.agent_pos = {r["agent_id"]: i for i, r in enumerate(self.agents)}
+        self.by_status = {s: [] for s in STATUSES}
+        for i, r in enumerate(self.numbers):
+            self.by_status[r["status"]].append(i)
+
+    def agent(self, agent_id: str) -> Record | None:
+        pos = self.agent_pos.get(agent_id)
+        return None if pos is None else self.agents[pos]
+
+    def set_agent(self, phone_number_id: str, agent_id: str | None) -> None:
+        """Move a number to ``agent_id`` (``None``: free it), keeping both sides and the
+        status index consistent; the linking endpoints build on this."""
+        pos = self.number_pos[phone_number_id]
+        new = None if agent_id is None else self.agents[self.agent_pos[agent_id]]
+        number = self.numbers[pos]
+        old = self.agent(number["assigned_agent_id"] or "")
+        if old is not None:
+            old["assigned_phone_number_ids"].remove(phone_number_id)
+        if new is not None:
+            new["assigned_phone_number_ids"].append(phone_number_id)
+        self.by_status[number["status"]].remove(pos)
+        status = "free" if new is None else "assigned"
+        number.update(status=status, assigned_agent_id=agent_id)
+        insort(self.by_status[status], pos)
+
+
+def _number_id(index: int) -> str:
+    return f"phon_{stable_hex('butter:number', index)}"
+
+
+def _agent_id(index: int) -> str:
+    return f"agent_{stable_hex('butter:agent', index)}"
+
+
+def render(world: World) -> ButterState:
+    """The world as Butter's documented records."""
+    agents: list[Record] = [
+        {
+            "agent_id": _agent_id(a.index),
+            "agent_name": a.name,
+            "assigned_phone_number_ids": [],
+            "system_prompt": f"You are {a.name}, a helpful voice agent.",
+            "llm_temperature": round(0.2 * (a.index % 5 + 1), 1),
+            "updated_at": iso(a.created_at),
+        }
+        for a in world.assistants
+    ]
+    numbers: list[Record] = []
+    for n in world.numbers:
+        number_id = _number_id(n.index)
+        agent = agents[n.assistant] if n.assistant is not None else None
+        if agent is not None:
+            agent["assigned_phone_number_ids"].append(number_id)
+        numbers.append(
+            {
+                "phone_number_id": number_id,
+                "phone_number": n.e164,
+                # Twilio (BYOC) or LiveKit SIP, the two documented providers.
+                "provider": "sip" if n.index % 4 == 3 else "twilio",
+                "status": "assigned" if agent is not None else "free",
+                "supports_inbound": True,
+                "supports_outbound": n.voice,
+                "assigned_agent_id": agent["agent_id"] if agent is not None else None,
+                "created_at": iso(n.created_at),
+            }
+        )
+    return ButterState(numbers=numbers, agents=agents)
+
+
+def error(status: int, message: str) -> JSONResponse:
+    # ASSUMPTION: error bodies are {"success": false, "message": ...}; docs say only "object".
+    return JSONResponse({"success": False, "message": message}, status)
+
+
+class BadRequest(Exception):
+    """A request the endpoint rejects with 400."""
+
+
+def encode_cursor(kind: str, pos: int) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{pos}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(kind: str, cursor: str, size: int) -> int:
+    """The list position a cursor of ``kind`` points to; BadRequest when it is not ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, ValueError):
+        raise BadRequest("Invalid cursor") from None
+    prefix, _, pos = raw.partition(":")
+    if prefix != kind or not (pos.isascii() and pos.isdigit()) or int(pos) >= size:
+        raise BadRequest("Invalid cursor")
+    return int(pos)
+
+
+def paginate(
+    request: Request, kind: str, records: list[Record], positions: Sequence[int]
+) -> Response:
+    """One page of ``records`` at ``positions`` (sorted), in the documented envelope.
+
+    The cursor is an opaque position in the unfiltered list, so it stays valid while
+    numbers change status between pages.
+    """
+    # ASSUMPTION: query params `cursor` and `page_size` (default 20, max 100); docs name neither.
+    page_size = int_param(request, "page_size", DEFAULT_PAGE_SIZE)
+    if page_size is None or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise BadRequest(f"page_size must be an integer between 1 and {MAX_PAGE_SIZE}")
+    cursor = request.query_params.get("cursor")
+    start = 0 if not cursor else bisect_left(positions, decode_cursor(kind, cursor, len(records)))
+    chunk = positions[start : start + page_size]
+    has_more = start + page_size < len(positions)
+    return JSONResponse(
+        {
+            "success": True,
+            "data": [records[p] for p in chunk],
+            "pagination": {
+                "next_cursor": encode_cursor(kind, positions[start + page_size])
+                if has_more
+                else None,
+                "has_more": has_more,
+                "page_size": page_size,
+                "total_count": len(positions),
+            },
+        }
+    )
+
+
+def create_app(config: EmulatorConfig) -> Starlette:
+    world = make_world(config.seed, config.numbers, config.assistants)
+    state = render(world)
+
+    def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        """Auth first (401 key, 400/403 organization), then the handler; BadRequest -> 400."""
+
+        @wraps(handler)
+        async def run(request: Request) -> Response:
+            if request.headers.get("x-api-key") != config.api_key:
+                return error(401, "Invalid or missing API key")
+            org = request.headers.get("x-organization-id")
+            if not org:
+                return error(400, "Missing X-Organization-Id header")
+            if org != config.organization_id:
+                return error(403, "Access denied to this organization")
+            try:
+                return await handler(request, state)
+            except BadRequest as exc:
+                return error(400, str(exc))
+
+        return run
+
+    async def list_numbers(request: Request, data: ButterState) -> Response:
+        status = request.query_params.get("status")
+        if status is not None and status not in STATUSES:
+            raise BadRequest("status must be one of: free, assigned")
+        positions = range(len(data.numbers)) if status is None else data.by_status[status]
+        return paginate(request, "phon", data.numbers, positions)
+
+    # ASSUMPTION: GET /api/agents (cursor-paged) and GET /api/agents/{agent_id} -> {success, data}.
+    async def list_agents(request: Request, data: ButterState) -> Response:
+        return paginate(request, "agent", data.agents, range(len(data.agents)))
+
+    async def get_agent(request: Request, data: ButterState) -> Response:
+        agent = data.agent(request.path_params["agent_id"])
+        if agent is None:
+            return error(404, "Agent not found")
+        return JSONResponse({"success": True, "data": agent})
+
+    routes: list[BaseRoute] = [
+        Route("/api/phone-numbers", endpoint(list_numbers), methods=["GET"]),
+        Route("/api/agents", endpoint(list_agents), methods=["GET"]),
+        Route("/api/agents/{agent_id}", endpoint(get_agent), methods=["GET"]),
+    ]
+    return build_app(routes, world, config, state)

@@ -1,0 +1,207 @@
+"""Flireo AI emulator (doc.flireo.nl): ``/v1/phone-numbers`` and ``/v1/assistants``.
+
+A number points to its assistant through ``linked_assistant``, and that side is the truth.
+A Flireo assistant holds one number at most (its ``phone-number`` sub-resource is
+singular), while the neutral world may give it several: the sub-resource shows the oldest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from .common import EmulatorConfig, World, build_app, int_param, iso, make_world, stable_uuid
+
+Record = dict[str, Any]
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 100
+# The 401 body of reference.flireo.com's authentication page.
+UNAUTHORIZED: Record = {"error": "Unauthorized", "message": "Invalid or missing API key"}
+
+
+class FlireoError(Exception):
+    """A documented error: ``{"error": {"code", "message", "details"}}``."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+    def response(self) -> Response:
+        body = {"error": {"code": self.code, "message": self.message, "details": {}}}
+        return JSONResponse(body, self.status)
+
+
+@dataclass
+class FlireoData:
+    """Flireo's own records, in listing order; the dicts are shared by every index."""
+
+    numbers: list[Record]
+    assistants: list[Record]
+    shared_numbers: list[Record]
+    numbers_by_id: dict[str, Record] = field(init=False)
+    assistants_by_id: dict[str, Record] = field(init=False)
+    # Assistant id -> ids of the numbers linked to it, in the order they were linked.
+    linked: dict[str, list[str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.numbers_by_id = {n["id"]: n for n in self.numbers}
+        self.assistants_by_id = {a["id"]: a for a in self.assistants}
+        self.linked = {a["id"]: [] for a in self.assistants}
+        for number in sorted(self.numbers, key=lambda n: n["created_at"]):  # oldest first
+            if number["linked_assistant"] is not None:
+                self.linked[number["linked_assistant"]["id"]].append(number["id"])
+
+    def link(self, number_id: str, assistant_id: str | None) -> None:
+        """Point a number at an assistant (``None``: unlink), keeping every view in step."""
+        number = self.numbers_by_id[number_id]
+        if number["linked_assistant"] is not None:
+            self.linked[number["linked_assistant"]["id"]].remove(number_id)
+        if assistant_id is None:
+            number.update(available=True, linked_assistant=None)
+            return
+        name = self.assistants_by_id[assistant_id]["name"]
+        number.update(available=False, linked_assistant={"id": assistant_id, "name": name})
+        self.linked[assistant_id].append(number_id)
+
+    def linked_number(self, assistant_id: str) -> Record | None:
+        ids = self.linked[assistant_id]
+        return self.numbers_by_id[ids[0]] if ids else None
+
+
+def render(world: World) -> FlireoData:
+    """The world as Flireo records."""
+    assistants = [
+        {
+            "id": stable_uuid("flireo:assistant", a.index),
+            "name": a.name,
+            "created_at": iso(a.created_at),
+        }
+        for a in world.assistants
+    ]
+    numbers = [
+        {
+            "id": stable_uuid("flireo:number", n.index),
+            "phone_number": n.e164,
+            "locality": n.locality,
+            "number_type": n.number_type,
+            "available": n.assistant is None,
+            "created_at": iso(n.created_at),
+            "linked_assistant": None
+            if n.assistant is None
+            else {"id": assistants[n.assistant]["id"], "name": assistants[n.assistant]["name"]},
+        }
+        for n in world.numbers
+    ]
+    shared = [
+        {
+            "id": stable_uuid("flireo:shared", i),
+            "phone_number": f"+3185000{1234 + i}",
+            "locality": None,
+            "number_type": "national",
+        }
+        for i in range(2)
+    ]
+    # ASSUMPTION: lists are newest first, as the documented number example is ordered.
+    return FlireoData(numbers[::-1], assistants[::-1], shared)
+
+
+def _page(request: Request, records: list[Record]) -> tuple[list[Record], Record]:
+    """The documented limit (1-100, default 50) + offset slice and its ``meta``."""
+    limit = int_param(request, "limit", DEFAULT_LIMIT)
+    offset = int_param(request, "offset", 0)
+    if limit is None or not 1 <= limit <= MAX_LIMIT:
+        raise FlireoError(400, "invalid_parameters", "limit must be an integer from 1 to 100")
+    if offset is None or offset < 0:
+        raise FlireoError(400, "invalid_parameters", "offset must be a non-negative integer")
+    meta = {"total": len(records), "limit": limit, "offset": offset}
+    return records[offset : offset + limit], meta
+
+
+def list_numbers(request: Request, data: FlireoData) -> Record:
+    items, meta = _page(request, data.numbers)
+    body: Record = {"data": items}
+    # ASSUMPTION: only the exact string "true" adds shared_numbers, in full and outside meta.
+    if request.query_params.get("include_default") == "true":
+        body["shared_numbers"] = data.shared_numbers
+    body["meta"] = meta
+    return body
+
+
+def _assistant(request: Request, data: FlireoData) -> Record:
+    record = data.assistants_by_id.get(request.path_params["id"])
+    if record is None:
+        raise FlireoError(404, "not_found", "Assistant not found")
+    return record
+
+
+# ASSUMPTION: assistants list/get like numbers: {data: [...], meta} paged, {data: {...}} one.
+def list_assistants(request: Request, data: FlireoData) -> Record:
+    items, meta = _page(request, data.assistants)
+    return {"data": items, "meta": meta}
+
+
+def get_assistant(request: Request, data: FlireoData) -> Record:
+    return {"data": _assistant(request, data)}
+
+
+def get_linked_number(request: Request, data: FlireoData) -> Record:
+    assistant = _assistant(request, data)
+    number = data.linked_number(assistant["id"])
+    linked = None
+    if number is not None:
+        linked = {
+            "id": number["id"],
+            "number": number["phone_number"],
+            "type": number["number_type"],
+            "locality": number["locality"],
+            "origin": "custom",
+        }
+    return {
+        "data": {
+            "assistant_id": assistant["id"],
+            "assistant_name": assistant["name"],
+            "phone_number": linked,
+        }
+    }
+
+
+Handler = Callable[[Request, FlireoData], Record]
+
+
+def _endpoint(
+    handler: Handler, data: FlireoData, api_key: str
+) -> Callable[[Request], Awaitable[Response]]:
+    """Bearer auth first, then the handler; documented errors become their bodies."""
+
+    async def endpoint(request: Request) -> Response:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or token != api_key:
+            return JSONResponse(UNAUTHORIZED, 401)
+        try:
+            return JSONResponse(handler(request, data))
+        except FlireoError as err:
+            return err.response()
+
+    return endpoint
+
+
+def create_app(config: EmulatorConfig) -> Starlette:
+    world = make_world(config.seed, config.numbers, config.assistants)
+    data = render(world)
+    routes: list[BaseRoute] = [
+        Route(path, _endpoint(handler, data, config.api_key))
+        for path, handler in (
+            ("/v1/phone-numbers", list_numbers),
+            ("/v1/assistants", list_assistants),
+            ("/v1/assistants/{id}", get_assistant),
+            ("/v1/assistants/{id}/phone-number", get_linked_number),
+        )
+    ]
+    return build_app(routes, world, config, data)

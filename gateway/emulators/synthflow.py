@@ -1,0 +1,263 @@
+"""Synthflow's documented Platform API v2: ``/v2/numbers`` and ``/v2/assistants``.
+
+Numbers are keyed by slug (E.164 without ``+``), agents by ``model_id`` (a UUID). The
+world's links are rendered on the agents: an agent's first number is its inbound
+``phone_number``, any further ones sit in its ``attached_phone_numbers``; every linked
+number reports ``is_available: false``, so the availability filter matches the world.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from .common import (
+    EmulatorConfig,
+    World,
+    WorldNumber,
+    build_app,
+    iso,
+    make_world,
+    stable_hex,
+    stable_uuid,
+)
+
+Record = dict[str, Any]
+Handler = Callable[[Request], Awaitable[Response]]
+
+# ASSUMPTION: the page size limit is not documented; limit must be 1..100 and offset >= 0.
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 20
+_TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+
+
+@dataclass
+class SynthflowState:
+    """The provider's own records, mutable so linking endpoints can be added later.
+
+    Call :meth:`changed` after mutating ``numbers`` so the filtered views are rebuilt.
+    """
+
+    numbers: list[Record]  # list-endpoint records, in world order
+    slugs: dict[str, int]  # slug -> index into numbers (and world.numbers)
+    assistants: list[Record]  # full agent records, in world order
+    by_model_id: dict[str, Record]
+    holders: dict[str, list[str]]  # E.164 -> model_ids of the agents holding it
+    _views: dict[bool | None, list[Record]] = field(default_factory=dict)
+
+    def view(self, is_available: bool | None) -> list[Record]:
+        """The (cached) list the ``is_available`` filter selects: O(n) once, not per page."""
+        if is_available not in self._views:
+            self._views[is_available] = (
+                self.numbers
+                if is_available is None
+                else [r for r in self.numbers if r["is_available"] is is_available]
+            )
+        return self._views[is_available]
+
+    def changed(self) -> None:
+        self._views.clear()
+
+
+def _sid(n: WorldNumber) -> str | None:
+    """Twilio-bought numbers carry a ``PN…`` SID; custom (imported) ones have ``null``."""
+    return None if n.index % 5 == 4 else "PN" + stable_hex("synthflow:sid", n.index, 32)
+
+
+def _attached(n: WorldNumber) -> Record:
+    return {"number": n.e164, "sid": _sid(n), "slug": n.e164.lstrip("+")}
+
+
+def _render(world: World) -> SynthflowState:
+    held: dict[int, list[WorldNumber]] = {a.index: [] for a in world.assistants}
+    for n in world.numbers:
+        if n.assistant is not None:
+            held[n.assistant].append(n)
+    assistants: list[Record] = []
+    holders: dict[str, list[str]] = {}
+    for a in world.assistants:
+        model_id = stable_uuid("synthflow:assistant", a.index)
+        mine = held[a.index]
+        for n in mine:
+            holders[n.e164] = [model_id]
+        assistants.append(
+            {
+                "model_id": model_id,
+                "name": a.name,
+                "type": "inbound" if mine else "outbound",
+                "description": f"{a.name} (emulated)",
+                "phone_number": mine[0].e164 if mine else "",
+                "external_webhook_url": "",
+                "is_recording": False,
+                "max_duration": {"duration_seconds": 1800, "is_enabled": False},
+                "agent": {
+                    "prompt": f"You are {a.name}.",
+                    "greeting_message": "Hello, how can I help?",
+                    "greeting_message_mode": "agent",
+                    "llm": "gpt-4o",
+                    "language": "en-US",
+                    "voice_id": "emulated-voice",
+                    "timezone": "Europe/Amsterdam",
+                },
+                "end_call_reasons": [],
+                # ASSUMPTION: list items carry attached_phone_numbers like the get-one item.
+                "attached_phone_numbers": [_attached(n) for n in mine[1:]],
+            }
+        )
+    numbers = [
+        {"number": n.e164, "sid": _sid(n), "is_available": n.assistant is None}
+        for n in world.numbers
+    ]
+    return SynthflowState(
+        numbers=numbers,
+        slugs={n.e164.lstrip("+"): n.index for n in world.numbers},
+        assistants=assistants,
+        by_model_id={a["model_id"]: a for a in assistants},
+        holders=holders,
+    )
+
+
+def _bad_request() -> Response:
+    """The documented 400 of the number and list endpoints: an empty-object schema."""
+    return JSONResponse({}, 400)
+
+
+def _detail(status_code: int, description: str, category: str) -> Response:
+    """Synthflow's documented error body ``{"detail": {status, description, ...}}``."""
+    body = {
+        "status": "error",
+        "description": description,
+        "request_id": str(uuid.uuid4()),
+        "category": category,
+    }
+    return JSONResponse({"detail": body}, status_code)
+
+
+def _query_int(request: Request, name: str, default: int, low: int, high: int) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        return None
+    return value if low <= value <= high else None
+
+
+def _page(request: Request) -> tuple[int, int] | None:
+    limit = _query_int(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    offset = _query_int(request, "offset", 0, 0, 2**31)
+    return None if limit is None or offset is None else (limit, offset)
+
+
+def _listing(key: str, items: list[Record], limit: int, offset: int) -> Response:
+    pagination = {"total_records": len(items), "limit": limit, "offset": offset}
+    return JSONResponse(
+        {
+            "status": "ok",
+            "response": {"pagination": pagination, key: items[offset : offset + limit]},
+        }
+    )
+
+
+def create_app(config: EmulatorConfig) -> Starlette:
+    world = make_world(config.seed, config.numbers, config.assistants)
+    state = _render(world)
+
+    def authed(handler: Handler) -> Handler:
+        async def guarded(request: Request) -> Response:
+            scheme, _, key = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or key != config.api_key:
+                # ASSUMPTION: 401 is undocumented; it uses the documented detail error body.
+                return _detail(401, "Invalid or missing API key", "authentication_error")
+            return await handler(request)
+
+        return guarded
+
+    def workspace_ok(request: Request) -> bool:
+        return request.query_params.get("workspace") == config.workspace
+
+    @authed
+    async def list_numbers(request: Request) -> Response:
+        page = _page(request)
+        raw = request.query_params.get("is_available")
+        flag = None if raw is None else raw.lower()
+        if page is None or not workspace_ok(request) or flag not in (None, *_TRUE, *_FALSE):
+            return _bad_request()
+        is_available = None if flag is None else flag in _TRUE
+        return _listing("phone_numbers", state.view(is_available), *page)
+
+    @authed
+    async def get_number(request: Request) -> Response:
+        if not workspace_ok(request):
+            return _bad_request()
+        slug = request.path_params["slug"]
+        index = state.slugs.get(slug)
+        if index is None:
+            # ASSUMPTION: the number 404 is undocumented; it uses the detail error body.
+            return _detail(404, f"Phone number {slug} not found", "not_found")
+        record, n = state.numbers[index], world.numbers[index]
+        return JSONResponse(
+            {
+                "slug": slug,
+                "address_requirement": "none",
+                "phone_number": n.e164,
+                "friendly_name": n.label or "",
+                "is_sms_capable": n.sms,
+                "is_voice_capable": n.voice,
+                "iso_country": "US" if n.e164.startswith("+1") else "",
+                "locality": n.locality or "",
+                "sip_auth_username": None,
+                "sip_outbound_proxy": None,
+                "sip_term_uri": "",
+                "uac_enabled": False,
+                "uac_register_expires": None,
+                "sid": record["sid"],
+                "provider_name": "custom" if record["sid"] is None else "twilio",
+                "region": "us1",
+                "is_available": record["is_available"],
+                "agency_workspace_id": None,
+                "workspace_id": config.workspace,
+                "created_at": iso(n.created_at),
+                "updated_at": None,
+                "assistants": state.holders.get(n.e164, []),
+            }
+        )
+
+    @authed
+    async def list_assistants(request: Request) -> Response:
+        page = _page(request)
+        if page is None:
+            return _bad_request()
+        return _listing("assistants", state.assistants, *page)
+
+    @authed
+    async def get_assistant(request: Request) -> Response:
+        model_id = request.path_params["model_id"]
+        item = state.by_model_id.get(model_id)
+        if item is None:
+            # ASSUMPTION: get-one's 404 is undocumented; it mirrors the attach endpoint's 404.
+            return _detail(404, f"Agent {model_id} not found", "not_found")
+        if (request.query_params.get("include_actions") or "").lower() in _TRUE:
+            item = {**item, "actions": [], "input_variables": []}
+        # ASSUMPTION: get-one's pagination block describes the one-item result.
+        pagination = {"total_records": 1, "limit": 1, "offset": 0}
+        return JSONResponse(
+            {"status": "ok", "response": {"pagination": pagination, "assistants": [item]}}
+        )
+
+    routes: list[BaseRoute] = [
+        Route("/v2/numbers", list_numbers, methods=["GET"]),
+        Route("/v2/numbers/{slug}", get_number, methods=["GET"]),
+        Route("/v2/assistants/", list_assistants, methods=["GET"]),
+        Route("/v2/assistants", list_assistants, methods=["GET"]),
+        Route("/v2/assistants/{model_id}", get_assistant, methods=["GET"]),
+    ]
+    return build_app(routes, world, config, state)

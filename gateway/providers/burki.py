@@ -1,0 +1,165 @@
+"""Burki adapter (docs.burki.dev; seed 000, providers.md A).
+
+Numbers come from the organization lists, which return the whole list at once, so the
+status filter is applied upstream and exactly: AVAILABLE is ``/available``, ASSIGNED is
+``include_unassigned=false``. Inactive numbers (released ones, which Burki keeps only
+for call history) are left out everywhere, as Burki itself does by default, so the
+unfiltered list and both filtered lists describe the same set of numbers.
+
+Only the number points to its assistant (``assistant{id,name,is_active}``); an assistant
+carries no phone-number field, so ``phone_number_ids`` stays ``None``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from pydantic import RootModel
+
+from ..config import ProviderSettings
+from ..errors import UpstreamHTTPError
+from ..model import (
+    Assistant,
+    AssistantRef,
+    Capabilities,
+    NumberStatus,
+    PhoneNumber,
+    ProviderName,
+)
+from ..upstream import UpstreamClient
+from .base import (
+    AdapterInfo,
+    NumberFilter,
+    Page,
+    PageRequest,
+    Pagination,
+    UpstreamModel,
+    parse,
+)
+
+ASSISTANTS_PATH = "/api/v1/assistants"
+NUMBERS_PATH = f"{ASSISTANTS_PATH}/organization/phone-numbers"
+AVAILABLE_PATH = f"{NUMBERS_PATH}/available"
+MAX_ASSISTANT_LIMIT = 1000  # the backend rejects limit > 1000 with a 422
+
+
+class BurkiAssistantInfo(UpstreamModel):
+    """``OrganizationAssistantInfo``: the assistant a number embeds."""
+
+    id: int
+    name: str
+    is_active: bool
+
+
+class BurkiNumber(UpstreamModel):
+    """``OrganizationPhoneNumberResponse`` (the fields the gateway reads)."""
+
+    id: int
+    phone_number: str
+    friendly_name: str | None = None
+    # Required in the spec, but absent from the older backend's responses.
+    provider: str | None = None
+    is_active: bool
+    capabilities: dict[str, bool]
+    assistant: BurkiAssistantInfo | None = None
+    created_at: datetime
+    updated_at: datetime | None = None
+
+
+class BurkiAssistant(UpstreamModel):
+    """``AssistantResponse`` (the fields the gateway reads)."""
+
+    id: int
+    name: str
+    is_active: bool | None = None
+
+
+# One validation call per response: a 50,000-number list validates in pydantic-core.
+NumberList = RootModel[list[BurkiNumber]]
+AssistantList = RootModel[list[BurkiAssistant]]
+
+
+class Adapter:
+    name: ClassVar[ProviderName] = ProviderName.BURKI
+    info: ClassVar[AdapterInfo] = AdapterInfo(
+        pagination=Pagination.NONE,
+        # NONE: every call returns the whole list, whatever the page size.
+        max_page_size=10_000,
+        native_number_filters=frozenset({"status"}),
+        assistant_pagination=Pagination.OFFSET,
+        assistant_max_page_size=MAX_ASSISTANT_LIMIT,
+    )
+
+    def __init__(self, settings: ProviderSettings, client: UpstreamClient) -> None:
+        self._client = client
+
+    @staticmethod
+    def auth_headers(settings: ProviderSettings) -> dict[str, str]:
+        """Bearer API key; without a key no header is sent and Burki answers 401."""
+        return {"Authorization": f"Bearer {settings.api_key}"} if settings.api_key else {}
+
+    async def list_phone_numbers(self, flt: NumberFilter, page: PageRequest) -> Page[PhoneNumber]:
+        """The whole (status-filtered) list; ``page`` is ignored, as Burki does not page."""
+        if flt.status is NumberStatus.AVAILABLE:
+            payload = await self._client.get_json(AVAILABLE_PATH)
+        else:
+            payload = await self._client.get_json(
+                NUMBERS_PATH,
+                {
+                    "include_assigned": True,
+                    "include_unassigned": flt.status is None,
+                    "include_inactive": False,
+                },
+            )
+        items = [self._number(n) for n in parse(self.name, NumberList, payload).root]
+        return Page(items, total=len(items))
+
+    async def list_assistants(self, page: PageRequest) -> Page[Assistant]:
+        """``skip`` + ``limit``; a request above Burki's 1000 is served in several calls,
+        so a short page still means the end of the list."""
+        items: list[Assistant] = []
+        while len(items) < page.limit:
+            want = min(page.limit - len(items), MAX_ASSISTANT_LIMIT)
+            payload = await self._client.get_json(
+                ASSISTANTS_PATH, {"skip": page.offset + len(items), "limit": want}
+            )
+            batch = [self._assistant(a) for a in parse(self.name, AssistantList, payload).root]
+            items.extend(batch)
+            if len(batch) < want:
+                break
+        return Page(items)
+
+    async def get_assistant(self, native_id: str) -> Assistant | None:
+        # Burki ids are integers: anything else cannot exist (the API would answer 422).
+        if not (native_id.isascii() and native_id.isdigit()):
+            return None
+        try:
+            payload = await self._client.get_json(f"{ASSISTANTS_PATH}/{int(native_id)}")
+        except UpstreamHTTPError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return self._assistant(parse(self.name, BurkiAssistant, payload))
+
+    def _number(self, n: BurkiNumber) -> PhoneNumber:
+        caps = n.capabilities
+        return PhoneNumber(
+            provider=self.name,
+            native_id=str(n.id),
+            number=n.phone_number,
+            status=NumberStatus.AVAILABLE if n.assistant is None else NumberStatus.ASSIGNED,
+            display_name=n.friendly_name,
+            capabilities=Capabilities(
+                voice=caps.get("voice"), sms=caps.get("sms"), mms=caps.get("mms")
+            ),
+            carrier=n.provider,
+            assistant=None
+            if n.assistant is None
+            else AssistantRef(self.name, str(n.assistant.id), n.assistant.name),
+            created_at=n.created_at,
+            updated_at=n.updated_at,
+        )
+
+    def _assistant(self, a: BurkiAssistant) -> Assistant:
+        return Assistant(provider=self.name, native_id=str(a.id), name=a.name, active=a.is_active)

@@ -1,0 +1,182 @@
+"""Teli adapter: the SMS and voice number pools as one list, agents by ``agent_id``.
+
+Teli lists SMS numbers (assigned to *users*, so they never carry an assistant) and voice
+numbers (linked to agents by ``inbound_agent_id``/``outbound_agent_id``) on two endpoints,
+neither paged. Holding both whole lists, the adapter filters status itself, exactly, and
+so declares it native.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from datetime import datetime
+from typing import Annotated, Any, ClassVar
+from urllib.parse import quote
+
+from pydantic import BeforeValidator
+
+from ..config import ProviderSettings
+from ..errors import UpstreamHTTPError
+from ..model import Assistant, AssistantRef, Capabilities, NumberStatus, PhoneNumber, ProviderName
+from ..upstream import UpstreamClient
+from .base import AdapterInfo, NumberFilter, Page, PageRequest, Pagination, UpstreamModel, parse
+
+TELI = ProviderName.TELI
+SMS_NUMBERS = "/v1/sms/phone-numbers"
+VOICE_NUMBERS = "/v1/voice/phone-numbers"
+AGENTS = "/v1/agents"
+
+
+def _timestamp_or_none(value: Any) -> Any:
+    # The voice schema types created_at as {}: keep an ISO string, drop anything else.
+    return value if isinstance(value, str | datetime) else None
+
+
+class _SmsUser(UpstreamModel):
+    user_id: str
+
+
+class _SmsNumber(UpstreamModel):
+    id: str
+    phone_number: str
+    nickname: str | None = None
+    is_available: bool
+    assigned_to: _SmsUser | None = None
+    created_at: datetime | None = None
+
+
+class _VoiceNumber(UpstreamModel):
+    id: str
+    phone_number: str
+    nickname: str | None = None
+    location: str | None = None
+    provider: str | None = None
+    inbound_agent_id: str | None = None
+    outbound_agent_id: str | None = None
+    created_at: Annotated[datetime | None, BeforeValidator(_timestamp_or_none)] = None
+
+
+class _SmsList(UpstreamModel):
+    phone_numbers: list[_SmsNumber]
+
+
+class _VoiceList(UpstreamModel):
+    phone_numbers: list[_VoiceNumber]
+
+
+class _Agent(UpstreamModel):
+    agent_id: str
+    agent_name: str
+    agent_status: str | None = None
+
+
+class _AgentList(UpstreamModel):
+    agents: list[_Agent]
+
+
+class _AgentEnvelope(UpstreamModel):
+    agent: _Agent
+
+
+def _sms_number(rec: _SmsNumber) -> PhoneNumber:
+    return PhoneNumber(
+        provider=TELI,
+        native_id=rec.id,
+        number=rec.phone_number,
+        status=NumberStatus.AVAILABLE if rec.is_available else NumberStatus.ASSIGNED,
+        display_name=rec.nickname,
+        capabilities=Capabilities(sms=True),
+        created_at=rec.created_at,
+    )
+
+
+def _voice_number(rec: _VoiceNumber) -> PhoneNumber:
+    # "" clears an assignment on update-agent, so treat it like null.
+    agent_id = rec.inbound_agent_id or rec.outbound_agent_id or None
+    return PhoneNumber(
+        provider=TELI,
+        native_id=rec.id,
+        number=rec.phone_number,
+        status=NumberStatus.ASSIGNED if agent_id else NumberStatus.AVAILABLE,
+        display_name=rec.nickname,
+        locality=rec.location,
+        capabilities=Capabilities(voice=True),
+        carrier=rec.provider,
+        assistant=AssistantRef(TELI, agent_id) if agent_id else None,
+        created_at=rec.created_at,
+    )
+
+
+def _assistant(rec: _Agent) -> Assistant:
+    active = None if rec.agent_status is None else rec.agent_status == "active"
+    return Assistant(provider=TELI, native_id=rec.agent_id, name=rec.agent_name, active=active)
+
+
+class Adapter:
+    name: ClassVar[ProviderName] = TELI
+    # Neither list is paged: the page size is nominal, every response is the whole list.
+    info: ClassVar[AdapterInfo] = AdapterInfo(
+        pagination=Pagination.NONE,
+        max_page_size=10_000,
+        native_number_filters=frozenset({"status"}),
+    )
+
+    def __init__(self, settings: ProviderSettings, client: UpstreamClient) -> None:
+        self._settings = settings
+        self._client = client
+
+    @staticmethod
+    def auth_headers(settings: ProviderSettings) -> dict[str, str]:
+        return {"X-API-Key": settings.api_key} if settings.api_key else {}
+
+    async def list_phone_numbers(self, flt: NumberFilter, page: PageRequest) -> Page[PhoneNumber]:
+        """SMS numbers, then voice numbers; every one of the org's (``is_admin=true``)."""
+        only_free = flt.status is NumberStatus.AVAILABLE
+        sms, voice = await _both(
+            self._client.get_json(
+                SMS_NUMBERS,
+                {"organization_id": self._org, "include_assigned": False if only_free else None},
+            ),
+            self._client.get_json(VOICE_NUMBERS, {**self._admin_scope(), "phone_type": "voice"}),
+        )
+        numbers = [_sms_number(r) for r in parse(TELI, _SmsList, sms).phone_numbers]
+        numbers += [_voice_number(r) for r in parse(TELI, _VoiceList, voice).phone_numbers]
+        if flt.status is not None:
+            # Voice numbers have no upstream status filter; recheck SMS too, to stay exact.
+            numbers = [n for n in numbers if n.status is flt.status]
+        return Page(numbers, total=len(numbers))
+
+    async def list_assistants(self, page: PageRequest) -> Page[Assistant]:
+        payload = await self._client.get_json(AGENTS, self._admin_scope())
+        agents = [_assistant(a) for a in parse(TELI, _AgentList, payload).agents]
+        return Page(agents, total=len(agents))
+
+    async def get_assistant(self, native_id: str) -> Assistant | None:
+        if not native_id:
+            return None  # "/v1/agents/" would be the list, not a lookup
+        path = f"{AGENTS}/{quote(native_id, safe='')}"
+        try:
+            payload = await self._client.get_json(path, {"organization_id": self._org})
+        except UpstreamHTTPError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return _assistant(parse(TELI, _AgentEnvelope, payload).agent)
+
+    @property
+    def _org(self) -> str | None:
+        return self._settings.organization_id
+
+    def _admin_scope(self) -> dict[str, Any]:
+        """Voice numbers and agents are per user unless ``is_admin``; we want the whole org."""
+        return {"organization_id": self._org, "user_id": self._settings.user_id, "is_admin": True}
+
+
+async def _both(first: Awaitable[Any], second: Awaitable[Any]) -> tuple[Any, Any]:
+    """Await two upstream calls concurrently; the first failure (in call order) wins."""
+    results = await asyncio.gather(first, second, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results[0], results[1]

@@ -1,0 +1,32 @@
+"""Relay Cursor Connections, generic over the node type."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+import strawberry
+from strawberry.relay import PageInfo
+
+NodeT = TypeVar("NodeT")
+
+
+@strawberry.type(description="An edge in a connection.")
+class Edge(Generic[NodeT]):
+    cursor: str = strawberry.field(description="Opaque; pass to after/before to page on.")
+    node: NodeT
+
+
+@strawberry.type(description="A page of a list, per the Relay Cursor Connections spec.")
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
+    page_info: PageInfo
+    count_all: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="Items in the whole filtered list (computed only when asked).")
+    async def total_count(self) -> int:
+        return await self.count_all()
+
+    @strawberry.field(description="The nodes of the edges, for clients that need no cursors.")
+    def nodes(self) -> list[NodeT]:
+        return [edge.node for edge in self.edges]

@@ -1,0 +1,38 @@
+"""The per-request context every resolver receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.types import Info as StrawberryInfo
+
+from ..errors import GatewayError
+from ..loaders import Loaders
+from ..runtime import Runtime
+
+
+@dataclass
+class Context:
+    runtime: Runtime
+    loaders: Loaders
+    # Errors beside the data: a provider that failed while the others answered.
+    partial_errors: list[GraphQLError] = field(default_factory=list)
+    request: Any = None
+
+    def report(self, error: GatewayError, info: StrawberryInfo[Any, Any]) -> None:
+        """Keep the field's data and add ``error`` to the response's ``errors``."""
+        path = info.path.as_list()
+        self.partial_errors.append(
+            GraphQLError(
+                error.message, path=path, original_error=error, extensions=error.extensions()
+            )
+        )
+
+
+def make_context(runtime: Runtime, request: Any = None) -> Context:
+    return Context(runtime=runtime, loaders=Loaders(runtime), request=request)
+
+
+Info = StrawberryInfo[Context, None]

@@ -1,0 +1,237 @@
+"""Builds connections: Relay arguments -> per-provider sources -> a window of edges."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from strawberry.relay import PageInfo
+
+from .. import model
+from ..cursors import CursorCodec
+from ..errors import BadCursorError, UpstreamError, UserInputError
+from ..loaders import Kind
+from ..pagination import Source, paginate
+from ..providers.base import NumberFilter, Page, PageRequest, Pagination
+from .connection import Connection, Edge
+from .context import Info
+from .types import Assistant, PhoneNumber
+
+T = TypeVar("T")
+N = TypeVar("N")
+
+MAX_SEARCH = 100
+
+
+@dataclass(frozen=True)
+class Args:
+    first: int | None
+    after: str | None
+    last: int | None
+    before: str | None
+
+
+def _check_args(args: Args, maximum: int, default: int) -> tuple[int | None, int | None]:
+    if args.first is not None and args.last is not None:
+        raise UserInputError("pass either first (with after) or last (with before), not both")
+    for name in ("first", "last"):
+        value = getattr(args, name)
+        if value is not None and not 0 <= value <= maximum:
+            raise UserInputError(f"{name} must be between 0 and {maximum}, got {value}")
+    if args.first is None and args.last is None:
+        return (default, None) if args.before is None else (None, default)
+    return args.first, args.last
+
+
+def _scope(kind: str, providers: Sequence[model.ProviderName], fingerprint: str) -> str:
+    digest = hashlib.sha256(fingerprint.encode()).hexdigest()[:12]
+    return f"{kind}:{','.join(p.value for p in providers)}:{digest}"
+
+
+async def build_connection(
+    info: Info,
+    *,
+    kind: str,
+    providers: Sequence[model.ProviderName],
+    fingerprint: str,
+    sources: list[Source[T]],
+    args: Args,
+    to_node: Callable[[T], N],
+) -> Connection[N]:
+    runtime = info.context.runtime
+    settings = runtime.settings
+    first, last = _check_args(args, settings.max_page_size, min(20, settings.max_page_size))
+    codec = CursorCodec(
+        runtime.cursor_secret, _scope(kind, providers, fingerprint), settings.cursor_ttl_seconds
+    )
+    after = codec.decode(args.after) if args.after else None
+    before = codec.decode(args.before) if args.before else None
+    for pos in (after, before):
+        if pos is not None and not 0 <= pos.provider < len(sources):
+            raise BadCursorError("cursor belongs to a different list or filter")
+
+    def report(error: UpstreamError) -> None:
+        info.context.report(error, info)
+
+    window = await paginate(
+        sources, first=first, after=after, last=last, before=before, on_error=report
+    )
+    edges = [Edge(cursor=codec.encode(pos), node=to_node(item)) for pos, item in window.entries]
+    page_info = PageInfo(
+        has_next_page=window.has_next,
+        has_previous_page=window.has_previous,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
+
+    async def count_all() -> int:
+        async def one(source: Source[T]) -> int:
+            try:
+                return await source.count()
+            except UpstreamError as exc:
+                report(exc)
+                return 0
+
+        return sum(await asyncio.gather(*(one(s) for s in sources)))
+
+    return Connection(edges=edges, page_info=page_info, count_all=count_all)
+
+
+def _selected(info: Info, wanted: list[model.ProviderName] | None) -> list[model.ProviderName]:
+    configured = list(info.context.runtime.adapters)
+    if wanted is None:
+        return configured
+    return [p for p in configured if p in set(wanted)]
+
+
+def _source(
+    info: Info, slot: int, provider: model.ProviderName, kind: Kind, native: NumberFilter, keep: Any
+) -> Source[Any]:
+    loaders = info.context.loaders
+    return Source(
+        slot=slot,
+        pagination=loaders.pagination(provider, kind),
+        page_size=loaders.page_size(provider, kind),
+        fetch=loaders.fetcher(provider, kind, native),
+        keep=keep,
+    )
+
+
+def number_keep(
+    status: model.NumberStatus | None,
+    number_type: model.NumberType | None,
+    search: str | None,
+) -> Callable[[model.PhoneNumber], bool] | None:
+    """The filters applied in the gateway (``status`` only where the upstream cannot)."""
+    if status is None and number_type is None and not search:
+        return None
+    needle = (search or "").strip().casefold()
+    # A phone-number-looking search ("+1 555", "555-12") matches the digits of the
+    # number; anything else matches the display name.
+    is_number = bool(needle) and all(ch.isdigit() or ch in "+-() ." for ch in needle)
+    digits = "".join(ch for ch in needle if ch.isdigit())
+
+    def keep(n: model.PhoneNumber) -> bool:
+        if status is not None and n.status is not status:
+            return False
+        if number_type is not None and n.number_type is not number_type:
+            return False
+        if is_number:
+            return digits in n.number
+        if needle:
+            return needle in (n.display_name or "").casefold()
+        return True
+
+    return keep
+
+
+async def phone_numbers_connection(
+    info: Info,
+    *,
+    providers: list[model.ProviderName] | None,
+    status: model.NumberStatus | None,
+    number_type: model.NumberType | None,
+    search: str | None,
+    args: Args,
+) -> Connection[PhoneNumber]:
+    if search is not None and len(search) > MAX_SEARCH:
+        raise UserInputError(f"search must be at most {MAX_SEARCH} characters")
+    selected = _selected(info, providers)
+    sources = []
+    for slot, provider in enumerate(selected):
+        natively = "status" in info.context.runtime.adapters[provider].info.native_number_filters
+        native = NumberFilter(status=status if natively else None)
+        keep = number_keep(None if natively else status, number_type, search)
+        sources.append(_source(info, slot, provider, "numbers", native, keep))
+    return await build_connection(
+        info,
+        kind="PhoneNumber",
+        providers=selected,
+        fingerprint=f"{status}|{number_type}|{search}",
+        sources=sources,
+        args=args,
+        to_node=PhoneNumber.of,
+    )
+
+
+async def assistants_connection(
+    info: Info,
+    *,
+    providers: list[model.ProviderName] | None,
+    active: bool | None,
+    search: str | None,
+    args: Args,
+) -> Connection[Assistant]:
+    if search is not None and len(search) > MAX_SEARCH:
+        raise UserInputError(f"search must be at most {MAX_SEARCH} characters")
+    needle = (search or "").casefold()
+    keep = None
+    if active is not None or needle:
+
+        def keep(a: model.Assistant) -> bool:
+            return (active is None or a.active is active) and needle in a.name.casefold()
+
+    selected = _selected(info, providers)
+    sources = [
+        _source(info, slot, p, "assistants", NumberFilter(), keep)
+        for slot, p in enumerate(selected)
+    ]
+    return await build_connection(
+        info,
+        kind="Assistant",
+        providers=selected,
+        fingerprint=f"{active}|{search}",
+        sources=sources,
+        args=args,
+        to_node=Assistant.of,
+    )
+
+
+async def assistant_numbers_connection(
+    info: Info,
+    assistant: model.Assistant,
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> Connection[PhoneNumber]:
+    key = (assistant.provider, assistant.native_id)
+    numbers = await info.context.loaders.numbers_of_assistant.load(key)
+
+    async def fetch(_: PageRequest) -> Page[model.PhoneNumber]:
+        return Page(items=numbers, total=len(numbers))
+
+    source: Source[model.PhoneNumber] = Source(0, Pagination.NONE, max(1, len(numbers)), fetch)
+    return await build_connection(
+        info,
+        kind="AssistantPhoneNumbers",
+        providers=[assistant.provider],
+        fingerprint=assistant.native_id,
+        sources=[source],
+        args=Args(first, after, last, before),
+        to_node=PhoneNumber.of,
+    )

@@ -1,0 +1,42 @@
+"""The demo gateway answers the basic questions a frontend asks."""
+
+from __future__ import annotations
+
+from .conftest import Gateway
+
+NUMBERS = """
+query($first: Int, $after: String, $filter: PhoneNumberFilter) {
+  phoneNumbers(first: $first, after: $after, filter: $filter) {
+    totalCount
+    edges { cursor node { id provider number status assistant { id name } } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}
+"""
+
+
+async def test_lists_numbers_of_every_provider(gateway: Gateway) -> None:
+    seen, after = [], None
+    while True:
+        conn = (await gateway.data(NUMBERS, first=40, after=after))["phoneNumbers"]
+        seen += [e["node"] for e in conn["edges"]]
+        assert conn["totalCount"] == 5 * 25
+        if not conn["pageInfo"]["hasNextPage"]:
+            break
+        after = conn["pageInfo"]["endCursor"]
+    assert len(seen) == 125 and len({n["id"] for n in seen}) == 125
+    order = [n["provider"] for n in seen]
+    assert order == sorted(order, key=["BURKI", "BUTTER", "FLIREO", "SYNTHFLOW", "TELI"].index)
+    linked = [n for n in seen if n["assistant"]]
+    assert {n["provider"] for n in linked} == {"BURKI", "BUTTER", "FLIREO", "SYNTHFLOW", "TELI"}
+
+
+async def test_providers_field(gateway: Gateway) -> None:
+    data = await gateway.data("{ providers { name pagination nativeFilters maxPageSize } }")
+    assert [p["name"] for p in data["providers"]] == [
+        "BURKI",
+        "BUTTER",
+        "FLIREO",
+        "SYNTHFLOW",
+        "TELI",
+    ]
