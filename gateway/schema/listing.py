@@ -67,8 +67,8 @@ async def build_connection(
     codec = CursorCodec(
         runtime.cursor_secret, _scope(kind, providers, fingerprint), settings.cursor_ttl_seconds
     )
-    after = codec.decode(args.after) if args.after else None
-    before = codec.decode(args.before) if args.before else None
+    after = codec.decode(args.after) if args.after is not None else None
+    before = codec.decode(args.before) if args.before is not None else None
     for pos in (after, before):
         if pos is not None and not 0 <= pos.provider < len(sources):
             raise BadCursorError("cursor belongs to a different list or filter")

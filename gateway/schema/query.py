@@ -127,7 +127,7 @@ class Query:
         return [
             ProviderInfo(
                 name=name,
-                pagination=adapter.info.pagination.value,
+                pagination=adapter.info.pagination,
                 native_filters=sorted(adapter.info.native_number_filters),
                 max_page_size=adapter.info.max_page_size,
             )

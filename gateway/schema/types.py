@@ -9,6 +9,7 @@ import strawberry
 from strawberry import relay
 
 from .. import model
+from ..providers.base import Pagination
 from .connection import Connection
 from .context import Info
 
@@ -18,6 +19,9 @@ NumberStatus = strawberry.enum(
     description="AVAILABLE: not routed to an assistant (or user); ASSIGNED: in use.",
 )
 NumberType = strawberry.enum(model.NumberType)
+PaginationStyle = strawberry.enum(
+    Pagination, name="PaginationStyle", description="How a provider's list endpoint pages."
+)
 
 
 @strawberry.type(description="What a number can do; null where the provider does not say.")
@@ -127,7 +131,7 @@ class Assistant(relay.Node):
 @strawberry.type(description="A configured provider and what its API supports natively.")
 class ProviderInfo:
     name: Provider  # type: ignore[valid-type]
-    pagination: str = strawberry.field(description="NONE, OFFSET or CURSOR.")
+    pagination: PaginationStyle  # type: ignore[valid-type]
     native_filters: list[str] = strawberry.field(description="Filters the upstream applies itself.")
     max_page_size: int
 
