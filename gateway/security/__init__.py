@@ -1,0 +1,1 @@
+"""Request-level defences: query limits, persisted queries, HTTP hygiene, tenants."""
