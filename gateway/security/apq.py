@@ -1,0 +1,120 @@
+"""Automatic persisted queries (the Apollo protocol) and an optional operation safelist.
+
+A client may send only ``extensions.persistedQuery.sha256Hash``; the gateway answers
+from its store or with PERSISTED_QUERY_NOT_FOUND, and the client retries with the full
+query, which is then stored. In safelist mode only the operations listed in advance run
+and nothing new is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+from ..errors import GatewayError
+
+
+class PersistedQueryError(GatewayError):
+    def __init__(self, code: str, message: str, http_status: int) -> None:
+        super().__init__(message)
+        self.error_code = code
+        self.http_status = http_status
+
+    def extensions(self) -> dict[str, object]:
+        return {"code": self.error_code}
+
+
+def sha256_hex(query: str) -> str:
+    return hashlib.sha256(query.encode()).hexdigest()
+
+
+class QueryStore(Protocol):
+    """Where persisted queries live; a shared backend (e.g. Redis) can implement this."""
+
+    def get(self, digest: str) -> str | None: ...
+
+    def set(self, digest: str, query: str) -> None: ...
+
+
+class LRUQueryStore:
+    """A bounded in-memory store: the least recently used query goes first."""
+
+    def __init__(self, capacity: int = 1000, max_query_bytes: int = 100_000) -> None:
+        self._items: OrderedDict[str, str] = OrderedDict()
+        self.capacity = capacity
+        self.max_query_bytes = max_query_bytes
+
+    def get(self, digest: str) -> str | None:
+        query = self._items.get(digest)
+        if query is not None:
+            self._items.move_to_end(digest)
+        return query
+
+    def set(self, digest: str, query: str) -> None:
+        if len(query) > self.max_query_bytes:
+            return
+        self._items[digest] = query
+        self._items.move_to_end(digest)
+        while len(self._items) > self.capacity:
+            self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class PersistedQueries:
+    """Turns a request's ``query`` + ``extensions`` into the query text to run."""
+
+    def __init__(self, store: QueryStore, safelist: Iterable[str] | None = None) -> None:
+        self.store = store
+        self.safelist = {sha256_hex(q): q for q in safelist} if safelist is not None else None
+
+    def resolve(self, query: str | None, extensions: Mapping[str, Any] | None) -> str:
+        persisted = (extensions or {}).get("persistedQuery")
+        digest = None
+        if persisted is not None:
+            if not isinstance(persisted, Mapping) or persisted.get("version") != 1:
+                raise PersistedQueryError(
+                    "PERSISTED_QUERY_NOT_SUPPORTED",
+                    "only persistedQuery version 1 is supported",
+                    400,
+                )
+            digest = persisted.get("sha256Hash")
+            if not isinstance(digest, str) or len(digest) != 64:
+                raise PersistedQueryError(
+                    "PERSISTED_QUERY_HASH_MISMATCH", "sha256Hash must be 64 hex characters", 400
+                )
+            digest = digest.lower()
+        if self.safelist is not None:
+            return self._from_safelist(query, digest)
+        if query is None:
+            if digest is None:
+                raise PersistedQueryError("BAD_REQUEST", "no GraphQL query in the request", 400)
+            stored = self.store.get(digest)
+            if stored is None:
+                # 200, as Apollo clients expect, so they resend the full query.
+                raise PersistedQueryError(
+                    "PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound", 200
+                )
+            return stored
+        if digest is not None:
+            if sha256_hex(query) != digest:
+                raise PersistedQueryError(
+                    "PERSISTED_QUERY_HASH_MISMATCH", "sha256Hash does not match the query", 400
+                )
+            self.store.set(digest, query)
+        return query
+
+    def _from_safelist(self, query: str | None, digest: str | None) -> str:
+        assert self.safelist is not None
+        key = digest if digest is not None else (sha256_hex(query) if query is not None else None)
+        if key is None:
+            raise PersistedQueryError("BAD_REQUEST", "no GraphQL query in the request", 400)
+        allowed = self.safelist.get(key)
+        if allowed is None or (query is not None and query != allowed):
+            raise PersistedQueryError(
+                "OPERATION_NOT_IN_SAFELIST", "only safelisted operations may run", 400
+            )
+        return allowed
