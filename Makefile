@@ -2,6 +2,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Node packages of the federation and Relay checks, exactly as package-lock.json pins them.
+NODE_DIR := tests/federation
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed
 
 .PHONY: install run test lint format schema clean
 
@@ -11,12 +14,36 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+$(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd $(NODE_DIR) && npm ci --no-audit --no-fund && touch node_modules/.installed; \
+	else \
+		echo "npm not found: not installing the packages of tests/federation"; \
+	fi
+
+# GraphiQL's pinned UMD bundles, served by the gateway itself (gateway/static/ide.py).
+GRAPHIQL_DIR := gateway/static/graphiql
+GRAPHIQL_STAMP := $(GRAPHIQL_DIR)/node_modules/.installed
+
+$(GRAPHIQL_STAMP): $(GRAPHIQL_DIR)/package.json $(GRAPHIQL_DIR)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd $(GRAPHIQL_DIR) && npm ci --ignore-scripts --no-audit --no-fund \
+			&& touch node_modules/.installed; \
+	else \
+		echo "npm not found: GraphiQL will load from a CDN and its tests will fail"; \
+	fi
+
+.PHONY: graphiql
+graphiql: $(GRAPHIQL_STAMP)
+
+install run test: $(GRAPHIQL_STAMP)
+
 install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/switchboard serve --demo --host 127.0.0.1 --port 8000
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -35,3 +62,9 @@ schema: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Benchmarks (bench/, BENCHMARKS.md): the emulators and the gateway as uvicorn processes on
+# loopback. BENCH_ARGS="--big" for longer runs; `$(BIN)/python bench/run.py --help` lists flags.
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)

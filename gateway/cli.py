@@ -46,13 +46,19 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     from .app import create_app
+    from .observability.logging import configure_logging
 
+    try:  # JSON lines on stderr; SWITCHBOARD_LOG_LEVEL / SWITCHBOARD_LOG_FORMAT
+        configure_logging()
+    except ValueError as exc:
+        print(f"switchboard: {exc}", file=sys.stderr)
+        return 2
     app = create_app(settings)
     where = f"http://{args.host}:{args.port}/graphql"
     print(
         f"switchboard: serving {'demo mode ' if settings.demo else ''}at {where}", file=sys.stderr
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
     return 0
 
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .model import ProviderName
+from .resilience.settings import ResilienceSettings
 
 # Where each provider's documented production API lives (see README).
 DEFAULT_BASE_URLS: dict[ProviderName, str | None] = {
@@ -53,6 +54,8 @@ class ProviderSettings(BaseModel):
     connect_timeout: float = Field(default=3.0, gt=0)
     # Resolved from ``api_key_env`` by Settings; excluded from dumps and reprs.
     api_key: str | None = Field(default=None, exclude=True, repr=False)
+    # Overrides single fields of Settings.resilience for this provider (docs/resilience.md).
+    resilience: ResilienceSettings | None = None
 
     @field_validator("base_url")
     @classmethod
@@ -74,7 +77,16 @@ class Settings(BaseSettings):
     # Secret that signs cursors; set the same value on every replica. Random if unset.
     cursor_secret: str | None = Field(default=None, repr=False)
     cursor_ttl_seconds: int = Field(default=24 * 3600, ge=60)
+    # Serve an Apollo Federation v2 subgraph (_entities, _service); false: the plain schema.
+    federation: bool = True
     providers: dict[ProviderName, ProviderSettings] = Field(default_factory=dict)
+    # Upstream calls of one GraphQL request never outlive this (docs/resilience.md).
+    request_deadline_seconds: float = Field(default=10.0, gt=0)
+    # Every provider's timeouts, retries, breaker, cap and cache TTL, unless it overrides.
+    resilience: ResilienceSettings = Field(default_factory=ResilienceSettings)
+    # The in-memory page cache shared by all providers: size bounds.
+    cache_max_entries: int = Field(default=1024, ge=0)
+    cache_max_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
 
     @classmethod
     def settings_customise_sources(
@@ -117,6 +129,16 @@ class Settings(BaseSettings):
 
     def enabled_providers(self) -> dict[ProviderName, ProviderSettings]:
         return {n: p for n, p in sorted(self.providers.items()) if p.enabled}
+
+    def resilience_for(
+        self, name: ProviderName, provider: ProviderSettings | None = None
+    ) -> ResilienceSettings:
+        """The gateway-wide resilience settings with ``name``'s overrides applied."""
+        policy = self.resilience
+        for source in (self.providers.get(name), provider):
+            if source is not None:
+                policy = policy.merged(source.resilience)
+        return policy
 
 
 def _read_file(path: Path) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from .config import ProviderSettings, Settings
 from .model import ProviderName
 from .providers import adapter_class
 from .providers.base import ProviderAdapter
+from .resilience import MemoryCache, PageCache
 from .upstream import UpstreamClient
 
 
@@ -21,6 +22,21 @@ class Runtime:
     clients: dict[ProviderName, UpstreamClient]
     # Signs cursors; random per process unless configured, so set it when running replicas.
     cursor_secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    # Upstream pages shared by all requests for a few seconds (docs/resilience.md).
+    cache: PageCache | None = None
+
+    def invalidate(self, provider: ProviderName) -> None:
+        """Forget what is kept across requests about ``provider``: called after every write
+        to it (a link or unlink) has finished, so the next read shows the new state.
+
+        The client already starts a new cache generation when it sends a write; clearing
+        the page cache once the write is over also drops pages that reads running during
+        the write stored. The cache is shared and keyed by digests, so it is cleared for
+        every provider: writes are rare, and the cost is a few cache misses.
+        """
+        clear = getattr(self.cache, "clear", None)
+        if callable(clear):
+            clear()
 
     async def aclose(self) -> None:
         for client in self.clients.values():
@@ -35,15 +51,23 @@ def build_runtime(
     """Create the adapters for ``providers`` (in the documented provider order)."""
     adapters: dict[ProviderName, ProviderAdapter] = {}
     clients: dict[ProviderName, UpstreamClient] = {}
+    cache = MemoryCache(settings.cache_max_entries, settings.cache_max_bytes)
     for name in sorted(providers, key=list(ProviderName).index):
         prov = providers[name]
         cls = adapter_class(name)
         transport = (transports or {}).get(name)
-        client = UpstreamClient(name, prov, cls.auth_headers(prov), transport=transport)
+        client = UpstreamClient(
+            name,
+            prov,
+            cls.auth_headers(prov),
+            transport=transport,
+            policy=settings.resilience_for(name, prov),
+            cache=cache,
+        )
         clients[name] = client
         adapters[name] = cls(prov, client)
     secret = settings.cursor_secret.encode() if settings.cursor_secret else None
-    runtime = Runtime(settings=settings, adapters=adapters, clients=clients)
+    runtime = Runtime(settings=settings, adapters=adapters, clients=clients, cache=cache)
     if secret:
         runtime.cursor_secret = secret
     return runtime

@@ -5,6 +5,11 @@ error bodies (``{"detail": str}``; 422 ``{"detail": [{loc, msg, type}]}``), inte
 ``PN`` + 32 hex ``twilio_sid``, bare JSON arrays. The number lists do not paginate; the
 assistant list pages by ``skip`` + ``limit`` (1..1000) and reports no total. Records are
 rendered once at start-up; a request filters and slices them.
+
+Linking: ``POST /api/v1/assistants/{assistant_id}/phone-numbers/{phone_number_id}/assign``
+and ``/unassign`` (no body; ``APIResponse {success, message, data}``), as the backend
+implements them: 404 for a missing assistant, a 500 wrapping the service's error for a
+missing number, and no check of which assistant held the number before.
 """
 
 from __future__ import annotations
@@ -298,11 +303,58 @@ def _routes(state: BurkiState, config: EmulatorConfig) -> list[BaseRoute]:
             )
         return JSONResponse(assistant)
 
+    def link_endpoint(assign: bool) -> Handler:
+        """``POST …/{assistant_id}/phone-numbers/{phone_number_id}/assign`` (and ``/unassign``).
+
+        As the backend does it (meeran03/burki ``app/api/assistants.py``): the assistant is
+        looked up first (404); the service then sets the number's assistant, or clears it,
+        whichever assistant held it before; its failures, "Phone number not found" among
+        them, are caught by the endpoint's broad ``except`` and leave as a 500.
+        """
+        verb = "assign" if assign else "unassign"
+
+        async def link(request: Request, state: BurkiState) -> Response:
+            params = _Params(request)
+            path = request.path_params
+            assistant_id = params.integer(
+                "path", "assistant_id", path["assistant_id"], 0, None, None
+            )
+            number_id = params.integer(
+                "path", "phone_number_id", path["phone_number_id"], 0, None, None
+            )
+            if params.errors:
+                return _validation_error(params.errors)
+            assistant = state.assistant(assistant_id)
+            if assistant is None:
+                return JSONResponse(
+                    {"detail": f"Assistant with ID {assistant_id} not found in your organization"},
+                    404,
+                )
+            if number_id not in state.number_pos:
+                # ASSUMPTION: the wrapped service error reads "400: Phone number not found".
+                detail = f"Failed to {verb} phone number: 400: Phone number not found"
+                return JSONResponse({"detail": detail}, 500)
+            # The backend checks neither who held the number nor that it is active.
+            state.set_assistant(number_id, assistant_id if assign else None)
+            done = "assigned to" if assign else "unassigned from"
+            return JSONResponse(
+                {
+                    "success": True,
+                    "message": f"Phone number successfully {done} assistant '{assistant['name']}'",
+                    "data": None,
+                }
+            )
+
+        return link
+
+    number_link = f"{PREFIX}/{{assistant_id}}/phone-numbers/{{phone_number_id}}"
     return [
         Route(NUMBERS_PATH, list_numbers, methods=["GET"]),
         Route(AVAILABLE_PATH, list_available, methods=["GET"]),
         Route(PREFIX, list_assistants, methods=["GET"]),
         Route(f"{PREFIX}/{{assistant_id}}", get_assistant, methods=["GET"]),
+        Route(f"{number_link}/assign", endpoint(link_endpoint(True)), methods=["POST"]),
+        Route(f"{number_link}/unassign", endpoint(link_endpoint(False)), methods=["POST"]),
     ]
 
 

@@ -5,15 +5,23 @@ call, the ``status`` filter (free|assigned), ``phon_``/``agent_`` + hex ids and 
 ``{success, data, pagination{next_cursor, has_more, page_size, total_count}}`` envelope.
 Records are rendered once; a page is a bisect into a per-status position index plus a
 slice, so 50,000 numbers page as fast as 50.
+
+Linking: ``POST /api/agents/{agent_id}/assign-phone-number`` (body ``{phone_number_id}``)
+and ``POST /api/agents/{agent_id}/unassign-phone-number/{phone_number_id}``, with their
+documented errors: 404 agent or number not found, 403 a number of another organization,
+409 already assigned (to another agent or to this one), 400 a Twilio number without an
+integration, and on unassign 400 a number not assigned to this agent.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import re
 from bisect import bisect_left, insort
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
 
@@ -25,6 +33,7 @@ from starlette.routing import BaseRoute, Route
 from .common import EmulatorConfig, World, build_app, int_param, iso, make_world, stable_hex
 
 STATUSES = ("free", "assigned")
+PHON_ID = re.compile(r"phon_[a-f0-9]{12,}")  # the documented phone_number_id pattern
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
@@ -42,6 +51,10 @@ class ButterState:
     agent_pos: dict[str, int] = field(default_factory=dict)
     # Sorted positions in ``numbers`` of the numbers with each status.
     by_status: dict[str, list[int]] = field(default_factory=dict)
+    # Twilio numbers whose integration is gone: assigning them is the documented 400.
+    no_integration: set[str] = field(default_factory=set)
+    # Ids of numbers that exist in another organization: the documented 403.
+    foreign: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.number_pos = {r["phone_number_id"]: i for i, r in enumerate(self.numbers)}
@@ -111,7 +124,16 @@ def render(world: World) -> ButterState:
                 "created_at": iso(n.created_at),
             }
         )
-    return ButterState(numbers=numbers, agents=agents)
+    # ASSUMPTION: one Twilio number in ten lost its integration (deleted after import).
+    no_integration = {
+        r["phone_number_id"]
+        for i, r in enumerate(numbers)
+        if i % 10 == 9 and r["provider"] == "twilio"
+    }
+    foreign = {f"phon_{stable_hex('butter:foreign', i)}" for i in range(2)}
+    return ButterState(
+        numbers=numbers, agents=agents, no_integration=no_integration, foreign=foreign
+    )
 
 
 def error(status: int, message: str) -> JSONResponse:
@@ -211,9 +233,65 @@ def create_app(config: EmulatorConfig) -> Starlette:
             return error(404, "Agent not found")
         return JSONResponse({"success": True, "data": agent})
 
+    async def assign(request: Request, data: ButterState) -> Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        number_id = body.get("phone_number_id") if isinstance(body, dict) else None
+        if not isinstance(number_id, str) or not PHON_ID.fullmatch(number_id):
+            # ASSUMPTION: a body that breaks the documented pattern is a 400 like the others.
+            raise BadRequest("phone_number_id must match phon_[a-f0-9]{12,}")
+        agent = data.agent(request.path_params["agent_id"])
+        if agent is None:
+            return error(404, "Agent not found")
+        if number_id in data.foreign:
+            return error(403, "Phone number belongs to another organization")
+        pos = data.number_pos.get(number_id)
+        if pos is None:
+            return error(404, "Phone number not found")
+        holder = data.numbers[pos]["assigned_agent_id"]
+        if holder == agent["agent_id"]:
+            return error(409, "Phone number is already assigned to this agent")
+        if holder is not None:
+            return error(409, "Phone number is already assigned to another agent")
+        if number_id in data.no_integration:
+            raise BadRequest("Twilio number has no integration; connect a Twilio integration")
+        data.set_agent(number_id, agent["agent_id"])
+        return action("Phone number assigned successfully", agent)
+
+    async def unassign(request: Request, data: ButterState) -> Response:
+        agent = data.agent(request.path_params["agent_id"])
+        if agent is None:
+            return error(404, "Agent not found")
+        number_id = request.path_params["phone_number_id"]
+        if number_id in data.foreign:
+            return error(403, "Phone number belongs to another organization")
+        if number_id not in agent["assigned_phone_number_ids"]:
+            raise BadRequest("Phone number is not assigned to this agent")
+        data.set_agent(number_id, None)
+        return action("Phone number unassigned successfully", agent)
+
+    def action(message: str, agent: Record) -> Response:
+        """The documented action envelope ``{success, message, data: AgentData}``."""
+        agent["updated_at"] = iso(datetime.now(UTC))
+        data = {
+            "agent_id": agent["agent_id"],
+            "agent_name": agent["agent_name"],
+            "assigned_phone_number_ids": list(agent["assigned_phone_number_ids"]),
+            "updated_at": agent["updated_at"],
+        }
+        return JSONResponse({"success": True, "message": message, "data": data})
+
     routes: list[BaseRoute] = [
         Route("/api/phone-numbers", endpoint(list_numbers), methods=["GET"]),
         Route("/api/agents", endpoint(list_agents), methods=["GET"]),
         Route("/api/agents/{agent_id}", endpoint(get_agent), methods=["GET"]),
+        Route("/api/agents/{agent_id}/assign-phone-number", endpoint(assign), methods=["POST"]),
+        Route(
+            "/api/agents/{agent_id}/unassign-phone-number/{phone_number_id}",
+            endpoint(unassign),
+            methods=["POST"],
+        ),
     ]
     return build_app(routes, world, config, state)

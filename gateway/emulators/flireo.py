@@ -3,10 +3,20 @@
 A number points to its assistant through ``linked_assistant``, and that side is the truth.
 A Flireo assistant holds one number at most (its ``phone-number`` sub-resource is
 singular), while the neutral world may give it several: the sub-resource shows the oldest.
+
+Linking (doc.flireo.nl "phone-numbers-linking"): ``POST /v1/assistants/{id}/phone-number``
+links ``{phone_number_id}``, releasing the number from any other assistant
+(``released_assistants``) and replacing the number the sub-resource showed
+(``previous_phone_number_id``); the new number is the one it shows from then on.
+``DELETE`` unlinks the number the sub-resource shows. Errors use the documented codes:
+``invalid_parameters``, ``not_found``, ``already_linked``, ``already_in_use``,
+``no_phone_number``.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +32,7 @@ Record = dict[str, Any]
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
+_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 # The 401 body of reference.flireo.com's authentication page.
 UNAUTHORIZED: Record = {"error": "Unauthorized", "message": "Invalid or missing API key"}
 
@@ -58,8 +69,11 @@ class FlireoData:
             if number["linked_assistant"] is not None:
                 self.linked[number["linked_assistant"]["id"]].append(number["id"])
 
-    def link(self, number_id: str, assistant_id: str | None) -> None:
-        """Point a number at an assistant (``None``: unlink), keeping every view in step."""
+    def link(self, number_id: str, assistant_id: str | None, *, first: bool = False) -> None:
+        """Point a number at an assistant (``None``: unlink), keeping every view in step.
+
+        ``first``: the number becomes the one the assistant's sub-resource shows.
+        """
         number = self.numbers_by_id[number_id]
         if number["linked_assistant"] is not None:
             self.linked[number["linked_assistant"]["id"]].remove(number_id)
@@ -68,7 +82,10 @@ class FlireoData:
             return
         name = self.assistants_by_id[assistant_id]["name"]
         number.update(available=False, linked_assistant={"id": assistant_id, "name": name})
-        self.linked[assistant_id].append(number_id)
+        if first:
+            self.linked[assistant_id].insert(0, number_id)
+        else:
+            self.linked[assistant_id].append(number_id)
 
     def linked_number(self, assistant_id: str) -> Record | None:
         ids = self.linked[assistant_id]
@@ -172,7 +189,64 @@ def get_linked_number(request: Request, data: FlireoData) -> Record:
     }
 
 
+def link_number(request: Request, data: FlireoData, body: Any) -> Record:
+    """``POST /v1/assistants/{id}/phone-number``: link, releasing other assistants."""
+    assistant = _assistant(request, data)
+    number_id = body.get("phone_number_id") if isinstance(body, dict) else None
+    if not isinstance(number_id, str) or not _UUID.fullmatch(number_id):
+        raise FlireoError(400, "invalid_parameters", "phone_number_id must be a UUID")
+    if any(n["id"] == number_id for n in data.shared_numbers):
+        # ASSUMPTION: a shared default number belongs to every account: it is in use.
+        raise FlireoError(400, "already_in_use", "Shared default numbers cannot be linked")
+    number = data.numbers_by_id.get(number_id)
+    if number is None:
+        raise FlireoError(404, "not_found", "Phone number not found")
+    holder = number["linked_assistant"]
+    if holder is not None and holder["id"] == assistant["id"]:
+        raise FlireoError(400, "already_linked", "Phone number is already linked to this assistant")
+    previous = data.linked_number(assistant["id"])
+    if previous is not None:
+        data.link(previous["id"], None)
+    data.link(number_id, assistant["id"], first=True)
+    return {
+        "message": "Phone number linked successfully",
+        "data": {
+            "assistant_id": assistant["id"],
+            "phone_number": {
+                "id": number["id"],
+                "number": number["phone_number"],
+                "type": number["number_type"],
+                "locality": number["locality"],
+            },
+            "previous_phone_number_id": None if previous is None else previous["id"],
+            "released_assistants": 0 if holder is None else 1,
+        },
+    }
+
+
+def unlink_number(request: Request, data: FlireoData, body: Any) -> Record:
+    """``DELETE /v1/assistants/{id}/phone-number``: unlink the number it shows."""
+    assistant = _assistant(request, data)
+    number = data.linked_number(assistant["id"])
+    if number is None:
+        raise FlireoError(400, "no_phone_number", "Assistant has no linked phone number")
+    data.link(number["id"], None)
+    return {
+        "message": "Phone number unlinked successfully",
+        "data": {
+            "assistant_id": assistant["id"],
+            "unlinked_phone_number": {"id": number["id"], "number": number["phone_number"]},
+        },
+    }
+
+
 Handler = Callable[[Request, FlireoData], Record]
+WriteHandler = Callable[[Request, FlireoData, Any], Record]
+
+
+def _authorized(request: Request, api_key: str) -> bool:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and token == api_key
 
 
 def _endpoint(
@@ -181,11 +255,32 @@ def _endpoint(
     """Bearer auth first, then the handler; documented errors become their bodies."""
 
     async def endpoint(request: Request) -> Response:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or token != api_key:
+        if not _authorized(request, api_key):
             return JSONResponse(UNAUTHORIZED, 401)
         try:
             return JSONResponse(handler(request, data))
+        except FlireoError as err:
+            return err.response()
+
+    return endpoint
+
+
+def _write_endpoint(
+    handler: WriteHandler, data: FlireoData, api_key: str
+) -> Callable[[Request], Awaitable[Response]]:
+    """Like :func:`_endpoint`, for calls that may carry a JSON body (``None`` if absent or
+    not JSON: the handler reports ``invalid_parameters`` where it needs one)."""
+
+    async def endpoint(request: Request) -> Response:
+        if not _authorized(request, api_key):
+            return JSONResponse(UNAUTHORIZED, 401)
+        raw = await request.body()
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        try:
+            return JSONResponse(handler(request, data, body))
         except FlireoError as err:
             return err.response()
 
@@ -203,5 +298,13 @@ def create_app(config: EmulatorConfig) -> Starlette:
             ("/v1/assistants/{id}", get_assistant),
             ("/v1/assistants/{id}/phone-number", get_linked_number),
         )
+    ]
+    routes += [
+        Route(
+            "/v1/assistants/{id}/phone-number",
+            _write_endpoint(handler, data, config.api_key),
+            methods=[method],
+        )
+        for method, handler in (("POST", link_number), ("DELETE", unlink_number))
     ]
     return build_app(routes, world, config, data)

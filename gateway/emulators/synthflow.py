@@ -4,6 +4,11 @@ Numbers are keyed by slug (E.164 without ``+``), agents by ``model_id`` (a UUID)
 world's links are rendered on the agents: an agent's first number is its inbound
 ``phone_number``, any further ones sit in its ``attached_phone_numbers``; every linked
 number reports ``is_available: false``, so the availability filter matches the world.
+
+Linking: ``PUT /v2/assistants/{model_id}`` sets the agent's inbound ``phone_number``
+(``""`` clears it; no two agents may share an inbound number) and
+``DELETE /v2/assistants/{model_id}/phone_numbers/{slug}`` detaches an outbound number;
+both keep ``is_available`` and the number detail's ``assistants`` in step.
 """
 
 from __future__ import annotations
@@ -64,6 +69,25 @@ class SynthflowState:
 
     def changed(self) -> None:
         self._views.clear()
+
+    def recompute(self, e164: str) -> None:
+        """Re-derive who holds ``e164`` (inbound or attached) after an agent changed."""
+        if not e164:
+            return
+        holders = [
+            a["model_id"]
+            for a in self.assistants
+            if a["phone_number"] == e164
+            or any(x["number"] == e164 for x in a["attached_phone_numbers"])
+        ]
+        if holders:
+            self.holders[e164] = holders
+        else:
+            self.holders.pop(e164, None)
+        index = self.slugs.get(e164.removeprefix("+"))
+        if index is not None:
+            self.numbers[index]["is_available"] = not holders
+        self.changed()
 
 
 def _sid(n: WorldNumber) -> str | None:
@@ -253,11 +277,80 @@ def create_app(config: EmulatorConfig) -> Starlette:
             {"status": "ok", "response": {"pagination": pagination, "assistants": [item]}}
         )
 
+    @authed
+    async def update_assistant(request: Request) -> Response:
+        """``PUT /v2/assistants/{model_id}``: a partial update; ``phone_number`` links inbound."""
+        model_id = request.path_params["model_id"]
+        item = state.by_model_id.get(model_id)
+        if item is None:
+            return _detail(404, f"Agent {model_id} not found", "not_found")
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return _detail(400, "Request body must be a JSON object", "validation_error")
+        # ASSUMPTION: of the updatable fields, the emulator applies name, description and
+        # phone_number; the others are accepted and ignored.
+        for key in ("name", "description"):
+            if key in body and not isinstance(body[key], str):
+                return _detail(400, f"{key} must be a string", "validation_error")
+        phone = body.get("phone_number", item["phone_number"])
+        if phone is None:
+            phone = ""
+        if not isinstance(phone, str):
+            return _detail(400, "phone_number must be a string", "validation_error")
+        if phone and (not phone.startswith("+") or phone[1:] not in state.slugs):
+            # ASSUMPTION: the number must be one of the workspace's (a 400, like other input).
+            return _detail(
+                400, f"Phone number {phone} is not in this workspace", "validation_error"
+            )
+        if phone and any(a["phone_number"] == phone for a in state.assistants if a is not item):
+            return _detail(
+                400,
+                f"Phone number {phone} is already the inbound number of another agent",
+                "validation_error",
+            )
+        for key in ("name", "description"):
+            if key in body:
+                item[key] = body[key]
+        old, item["phone_number"] = item["phone_number"], phone
+        state.recompute(old)
+        state.recompute(phone)
+        # ASSUMPTION: details.phone is the agent's inbound number (null if none), details.voice
+        # its voice id; the spec names the two keys only.
+        return JSONResponse(
+            {
+                "status": "ok",
+                "response": {"model_id": model_id},
+                "details": {"phone": phone or None, "voice": item["agent"]["voice_id"]},
+            }
+        )
+
+    @authed
+    async def detach_number(request: Request) -> Response:
+        """``DELETE /v2/assistants/{model_id}/phone_numbers/{slug}``: drop an outbound number."""
+        model_id, slug = request.path_params["model_id"], request.path_params["slug"]
+        item = state.by_model_id.get(model_id)
+        if item is None:
+            return _detail(404, f"Agent {model_id} not found", "not_found")
+        attached = item["attached_phone_numbers"]
+        match = [x for x in attached if x["slug"] == slug]
+        if not match:
+            return _detail(
+                400, f"Phone number {slug} is not attached to agent {model_id}", "validation_error"
+            )
+        item["attached_phone_numbers"] = [x for x in attached if x["slug"] != slug]
+        state.recompute(match[0]["number"])
+        return JSONResponse({"status": "ok"})
+
     routes: list[BaseRoute] = [
         Route("/v2/numbers", list_numbers, methods=["GET"]),
         Route("/v2/numbers/{slug}", get_number, methods=["GET"]),
         Route("/v2/assistants/", list_assistants, methods=["GET"]),
         Route("/v2/assistants", list_assistants, methods=["GET"]),
         Route("/v2/assistants/{model_id}", get_assistant, methods=["GET"]),
+        Route("/v2/assistants/{model_id}", update_assistant, methods=["PUT"]),
+        Route("/v2/assistants/{model_id}/phone_numbers/{slug}", detach_number, methods=["DELETE"]),
     ]
     return build_app(routes, world, config, state)

@@ -5,6 +5,11 @@ Teli keeps two number pools. World numbers with an even index are *voice* number
 ``outbound_agent_id``; odd ones are *SMS* numbers (``/v1/sms/phone-numbers``), which Teli
 assigns to users, not agents, so a world assistant becomes a synthetic user there. No list
 is paged: every response carries the whole (filtered) list and its ``count``.
+
+Linking: ``POST /v1/voice/phone-numbers/{phone_number}/update-agent`` (the E.164 in the
+path) sets ``inbound_agent_id``, ``outbound_agent_id`` and ``nickname``; at least one is
+required, and ``""`` or ``null`` clears an agent. It overwrites whatever was set: a
+number moves between agents. SMS numbers are not voice numbers and cannot take an agent.
 """
 
 from __future__ import annotations
@@ -235,7 +240,52 @@ def create_app(config: EmulatorConfig) -> Starlette:
         # ASSUMPTION: the get-one response wraps the list item as {success, agent, powered_by}.
         return JSONResponse({"success": True, "agent": agent, "powered_by": POWERED_BY})
 
+    async def update_agent(request: Request) -> Response:
+        # ASSUMPTION: like get-agent, organization_id is optional here but checked if sent.
+        if (denied := guard(request, org_required=False)) is not None:
+            return denied
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        fields = ("inbound_agent_id", "outbound_agent_id", "nickname")
+        if not isinstance(body, dict) or not any(k in body for k in fields):
+            return _error("inbound_agent_id, outbound_agent_id or nickname required", 400)
+        e164 = request.path_params["phone_number"]
+        record = next((r for r in state.voice_numbers if r["phone_number"] == e164), None)
+        if record is None:
+            if any(r["phone_number"] == e164 for r in state.sms_numbers):
+                # ASSUMPTION: an SMS number is refused with a 400 (it is assigned to users).
+                return _error("Phone number is not a voice number", 400)
+            return _error("Phone number not found", 404)
+        update: Record = {}
+        for key in fields[:2]:
+            if key in body:
+                value = body[key]
+                if value is not None and not isinstance(value, str):
+                    return _error(f"{key} must be a string", 400)
+                if value and value not in state.agents_by_id:
+                    return _error("Agent not found", 404)
+                update[key] = value or None
+        if "nickname" in body:
+            update["nickname"] = body["nickname"]
+        record.update(update)
+        return JSONResponse(
+            {
+                "success": True,
+                "phone_number": e164,
+                "message": "Phone number updated successfully",
+                "inbound_agent_id": record["inbound_agent_id"],
+                "outbound_agent_id": record["outbound_agent_id"],
+                "nickname": record["nickname"],
+                "powered_by": POWERED_BY,
+            }
+        )
+
     routes: list[BaseRoute] = [
+        Route(
+            "/v1/voice/phone-numbers/{phone_number}/update-agent", update_agent, methods=["POST"]
+        ),
         Route("/v1/sms/phone-numbers", sms_numbers, methods=["GET"]),
         Route("/v1/sms/phone-numbers/available", sms_available, methods=["GET"]),
         Route("/v1/voice/phone-numbers", voice_numbers, methods=["GET"]),

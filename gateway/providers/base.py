@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -150,3 +150,140 @@ async def collect_all(
         items.extend(page.items)
         request = next_page(pagination, request, page)
     return items
+
+
+# -- linking (optional) -------------------------------------------------------------------
+
+
+class LinkErrorCode(enum.StrEnum):
+    """Why a link or unlink was refused: stable codes clients can switch on."""
+
+    INVALID_ID = "INVALID_ID"  # not a Switchboard id of the expected type
+    PHONE_NUMBER_NOT_FOUND = "PHONE_NUMBER_NOT_FOUND"
+    ASSISTANT_NOT_FOUND = "ASSISTANT_NOT_FOUND"
+    CROSS_PROVIDER = "CROSS_PROVIDER"  # number and assistant belong to different providers
+    ALREADY_LINKED = "ALREADY_LINKED"  # already linked to this very assistant
+    LINKED_ELSEWHERE = "LINKED_ELSEWHERE"  # held by another assistant; the provider won't move it
+    NOT_LINKED = "NOT_LINKED"  # unlink: the number is linked to no assistant
+    NOT_LINKABLE = "NOT_LINKABLE"  # the provider cannot link this number (e.g. Teli SMS)
+    NOT_SUPPORTED = "NOT_SUPPORTED"  # the provider's API cannot do what was asked
+    FORBIDDEN = "FORBIDDEN"  # the provider refused the change for this account
+
+
+class LinkError(Exception):
+    """A refused link or unlink; the mutation reports it as a user error, never retries it.
+
+    ``field`` names the input field at fault (``phoneNumberId`` or ``assistantId``), or is
+    ``None`` when the refusal is not about one of them. The message is safe to show.
+    """
+
+    def __init__(self, code: LinkErrorCode, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.field = code, message, field
+
+
+@dataclass(frozen=True, slots=True)
+class LinkResult:
+    """What a successful link or unlink changed, as native ids of the provider."""
+
+    phone_number_id: str
+    # Link: the assistant that now holds the number. Unlink: the one it was taken from.
+    assistant_id: str | None
+    # Link: the assistant the number was moved away from (providers that move links).
+    previous_assistant_id: str | None = None
+    # Link: numbers the assistant gave up, where it may hold only one (Flireo, Synthflow).
+    released_phone_number_ids: tuple[str, ...] = ()
+
+
+@runtime_checkable
+class LinkingAdapter(Protocol):
+    """Optional adapter methods: route a number to an assistant, and back.
+
+    Both receive the records as the gateway read them just before (``number.assistant``
+    is its current assistant where the number points to it). Implementations check them,
+    send exactly one write per change and never retry it: a failed write is raised (an
+    :class:`~gateway.errors.UpstreamError`) or refused (:class:`LinkError`), not repeated.
+    """
+
+    async def link_phone_number(self, number: PhoneNumber, assistant: Assistant) -> LinkResult:
+        """Route ``number`` to ``assistant`` (both of this provider)."""
+        ...
+
+    async def unlink_phone_number(self, number: PhoneNumber) -> LinkResult:
+        """Detach ``number`` from whichever assistant holds it."""
+        ...
+
+
+def linking(adapter: ProviderAdapter) -> LinkingAdapter | None:
+    """``adapter`` as a :class:`LinkingAdapter`, or ``None`` if it cannot link."""
+    return adapter if isinstance(adapter, LinkingAdapter) else None
+
+
+def check_link(number: PhoneNumber, assistant: Assistant, *, moves: bool) -> str | None:
+    """The common refusals before a link; returns the assistant the number leaves, if any.
+
+    ``moves``: the provider moves a number held by another assistant (Flireo, Teli)
+    instead of refusing (Burki, Butter, Synthflow).
+    """
+    if number.provider is not assistant.provider:
+        raise LinkError(
+            LinkErrorCode.CROSS_PROVIDER,
+            f"the number is at {number.provider.value} and the assistant at "
+            f"{assistant.provider.value}: a number links only to its own provider's assistants",
+            "assistantId",
+        )
+    held = number.assistant.native_id if number.assistant is not None else None
+    if held == assistant.native_id:
+        raise LinkError(
+            LinkErrorCode.ALREADY_LINKED,
+            f"{number.number} is already linked to this assistant",
+            "phoneNumberId",
+        )
+    if held is not None and not moves:
+        raise LinkError(
+            LinkErrorCode.LINKED_ELSEWHERE,
+            f"{number.number} is linked to another assistant ({held}); "
+            f"{number.provider.value} does not move numbers between assistants: unlink it first",
+            "phoneNumberId",
+        )
+    return held
+
+
+def check_unlink(number: PhoneNumber) -> str:
+    """The common refusal before an unlink; returns the assistant that holds the number."""
+    if number.assistant is None:
+        raise LinkError(
+            LinkErrorCode.NOT_LINKED,
+            f"{number.number} is not linked to an assistant",
+            "phoneNumberId",
+        )
+    return number.assistant.native_id
+
+
+def forbidden(provider: ProviderName, what: str) -> LinkError:
+    """A write the provider answered 403: the account (or key) may not make this change."""
+    return LinkError(
+        LinkErrorCode.FORBIDDEN,
+        f"{provider.value} refused to {what}: this account may not change that number",
+    )
+
+
+async def which_missing(
+    adapter: ProviderAdapter, assistant_id: str, *, linking: bool = True
+) -> LinkError:
+    """A write answered 404 that may mean either id: read the assistant to tell which.
+
+    Only a read follows the failed write; the write itself is never sent again.
+    ``linking``: the assistant is an input (``assistantId``), not the number's holder.
+    """
+    if await adapter.get_assistant(assistant_id) is None:
+        return LinkError(
+            LinkErrorCode.ASSISTANT_NOT_FOUND,
+            f"{adapter.name.value} has no assistant {assistant_id}",
+            "assistantId" if linking else None,
+        )
+    return LinkError(
+        LinkErrorCode.PHONE_NUMBER_NOT_FOUND,
+        f"{adapter.name.value} no longer has this phone number",
+        "phoneNumberId",
+    )

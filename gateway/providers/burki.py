@@ -8,6 +8,11 @@ unfiltered list and both filtered lists describe the same set of numbers.
 
 Only the number points to its assistant (``assistant{id,name,is_active}``); an assistant
 carries no phone-number field, so ``phone_number_ids`` stays ``None``.
+
+Linking uses ``POST /api/v1/assistants/{assistant_id}/phone-numbers/{id}/assign`` and
+``/unassign``. The docs require the number not to be assigned to another assistant, but
+the backend does not check it (it overwrites the link), so the adapter refuses that case
+itself (``LINKED_ELSEWHERE``) rather than silently taking the number from its assistant.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import ClassVar
 from pydantic import RootModel
 
 from ..config import ProviderSettings
-from ..errors import UpstreamHTTPError
+from ..errors import UpstreamError, UpstreamHTTPError
 from ..model import (
     Assistant,
     AssistantRef,
@@ -30,11 +35,17 @@ from ..model import (
 from ..upstream import UpstreamClient
 from .base import (
     AdapterInfo,
+    LinkError,
+    LinkErrorCode,
+    LinkResult,
     NumberFilter,
     Page,
     PageRequest,
     Pagination,
     UpstreamModel,
+    check_link,
+    check_unlink,
+    forbidden,
     parse,
 )
 
@@ -73,6 +84,13 @@ class BurkiAssistant(UpstreamModel):
     id: int
     name: str
     is_active: bool | None = None
+
+
+class BurkiAPIResponse(UpstreamModel):
+    """``APIResponse``: what assign and unassign return."""
+
+    success: bool
+    message: str | None = None
 
 
 # One validation call per response: a 50,000-number list validates in pydantic-core.
@@ -141,6 +159,39 @@ class Adapter:
                 return None
             raise
         return self._assistant(parse(self.name, BurkiAssistant, payload))
+
+    async def link_phone_number(self, number: PhoneNumber, assistant: Assistant) -> LinkResult:
+        check_link(number, assistant, moves=False)
+        await self._link("assign", assistant.native_id, number.native_id)
+        return LinkResult(number.native_id, assistant.native_id)
+
+    async def unlink_phone_number(self, number: PhoneNumber) -> LinkResult:
+        holder = check_unlink(number)
+        await self._link("unassign", holder, number.native_id)
+        return LinkResult(number.native_id, holder)
+
+    async def _link(self, verb: str, assistant_id: str, number_id: str) -> None:
+        """One ``assign``/``unassign`` call, never repeated.
+
+        404 is the documented "assistant not found". The backend turns every service
+        failure (the number missing among them) into a 500 whose cause only its body
+        names, so a 500 stays an upstream error.
+        """
+        path = f"{ASSISTANTS_PATH}/{assistant_id}/phone-numbers/{number_id}/{verb}"
+        try:
+            payload = await self._client.request_json("POST", path)
+        except UpstreamError as exc:
+            if exc.status == 404:
+                raise LinkError(
+                    LinkErrorCode.ASSISTANT_NOT_FOUND,
+                    f"burki has no assistant {assistant_id}",
+                    "assistantId" if verb == "assign" else None,
+                ) from None
+            if exc.status == 403:
+                raise forbidden(self.name, f"{verb} the number") from None
+            raise
+        if not parse(self.name, BurkiAPIResponse, payload).success:
+            raise LinkError(LinkErrorCode.NOT_LINKABLE, f"burki did not {verb} the number")
 
     def _number(self, n: BurkiNumber) -> PhoneNumber:
         caps = n.capabilities

@@ -3,6 +3,10 @@
 Butter filters by status itself and its cursor and ``total_count`` refer to the filtered
 list, so ``status`` is a native filter. Links go both ways: ``assigned_agent_id`` on the
 number, ``assigned_phone_number_ids`` on the agent.
+
+Linking is ``POST /api/agents/{agent_id}/assign-phone-number`` and
+``…/unassign-phone-number/{phone_number_id}``. Butter refuses a number that is assigned
+already (409, to another agent or this one), so a number never moves between agents.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 from urllib.parse import quote
 
 from ..config import ProviderSettings
-from ..errors import UpstreamHTTPError
+from ..errors import UpstreamError, UpstreamHTTPError
 from ..model import (
     Assistant,
     AssistantRef,
@@ -24,12 +28,19 @@ from ..model import (
 from ..upstream import UpstreamClient
 from .base import (
     AdapterInfo,
+    LinkError,
+    LinkErrorCode,
+    LinkResult,
     NumberFilter,
     Page,
     PageRequest,
     Pagination,
     UpstreamModel,
+    check_link,
+    check_unlink,
+    forbidden,
     parse,
+    which_missing,
 )
 
 MAX_PAGE_SIZE = 100  # the emulator's assumed cap (see gateway/emulators/butter.py)
@@ -71,6 +82,13 @@ class ButterList(UpstreamModel, Generic[ItemT]):
 class ButterOne(UpstreamModel, Generic[ItemT]):
     success: Literal[True]
     data: ItemT
+
+
+class ButterAction(UpstreamModel):
+    """The action envelope ``{success, message, data: AgentData}``."""
+
+    success: Literal[True]
+    data: ButterAgent
 
 
 class Adapter:
@@ -119,6 +137,64 @@ class Adapter:
                 return None
             raise
         return self._assistant(parse(self.name, ButterOne[ButterAgent], body).data)
+
+    async def link_phone_number(self, number: PhoneNumber, assistant: Assistant) -> LinkResult:
+        check_link(number, assistant, moves=False)
+        path = f"/api/agents/{quote(assistant.native_id, safe='')}/assign-phone-number"
+        try:
+            body = await self._client.request_json(
+                "POST", path, json_body={"phone_number_id": number.native_id}
+            )
+        except UpstreamError as exc:
+            raise await self._refusal(exc, number, assistant.native_id, assign=True) from None
+        parse(self.name, ButterAction, body)
+        return LinkResult(number.native_id, assistant.native_id)
+
+    async def unlink_phone_number(self, number: PhoneNumber) -> LinkResult:
+        holder = check_unlink(number)
+        path = (
+            f"/api/agents/{quote(holder, safe='')}/unassign-phone-number/"
+            f"{quote(number.native_id, safe='')}"
+        )
+        try:
+            body = await self._client.request_json("POST", path)
+        except UpstreamError as exc:
+            raise await self._refusal(exc, number, holder, assign=False) from None
+        parse(self.name, ButterAction, body)
+        return LinkResult(number.native_id, holder)
+
+    async def _refusal(
+        self, exc: UpstreamError, number: PhoneNumber, agent_id: str, *, assign: bool
+    ) -> Exception:
+        """The documented statuses of assign/unassign as user errors; others stay upstream
+        errors. The write is not sent again whatever the answer."""
+        if exc.status == 404:
+            if assign:  # "agent or number not found"
+                return await which_missing(self, agent_id)
+            return LinkError(
+                LinkErrorCode.ASSISTANT_NOT_FOUND, f"butter has no agent {agent_id}", None
+            )
+        if exc.status == 403:
+            return forbidden(self.name, "assign the number" if assign else "unassign the number")
+        if exc.status == 409:
+            return LinkError(
+                LinkErrorCode.LINKED_ELSEWHERE,
+                f"{number.number} is already assigned to an agent; unlink it first",
+                "phoneNumberId",
+            )
+        if exc.status == 400:
+            if assign:  # the one documented 400 of assign
+                return LinkError(
+                    LinkErrorCode.NOT_LINKABLE,
+                    f"{number.number} is a Twilio number without a Twilio integration at butter",
+                    "phoneNumberId",
+                )
+            return LinkError(
+                LinkErrorCode.NOT_LINKED,
+                f"{number.number} is not assigned to agent {agent_id}",
+                "phoneNumberId",
+            )
+        return exc
 
     def _number(self, n: ButterNumber) -> PhoneNumber:
         return PhoneNumber(

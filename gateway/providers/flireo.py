@@ -3,6 +3,12 @@
 Only the account's own numbers (``data``) are mapped. The shared default numbers that
 ``include_default=true`` adds (``shared_numbers``) belong to every account and can hold
 no assistant of this one, so the adapter never asks for them and ignores them if sent.
+
+Linking goes through the assistant's singular ``phone-number`` sub-resource. ``POST``
+moves the number: other assistants holding it are released, and the number the assistant
+had is replaced. ``DELETE`` unlinks the assistant's (one) number, so a number is unlinked
+only when it is the one its assistant shows; an older second link, which Flireo's model
+has no way to address, is reported as ``NOT_SUPPORTED`` rather than guessed at.
 """
 
 from __future__ import annotations
@@ -12,17 +18,24 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from ..config import ProviderSettings
-from ..errors import UpstreamHTTPError
+from ..errors import UpstreamError, UpstreamHTTPError
 from ..model import Assistant, AssistantRef, NumberStatus, NumberType, PhoneNumber, ProviderName
 from ..upstream import UpstreamClient
 from .base import (
     AdapterInfo,
+    LinkError,
+    LinkErrorCode,
+    LinkResult,
     NumberFilter,
     Page,
     PageRequest,
     Pagination,
     UpstreamModel,
+    check_link,
+    check_unlink,
+    forbidden,
     parse,
+    which_missing,
 )
 
 MAX_PAGE = 100  # documented limit range: 1-100
@@ -71,6 +84,35 @@ class _AssistantOne(UpstreamModel):
     data: _Assistant
 
 
+class _LinkedNumber(UpstreamModel):
+    id: str
+
+
+class _LinkedOne(UpstreamModel):
+    phone_number: _LinkedNumber | None = None
+
+
+class _LinkedBody(UpstreamModel):
+    data: _LinkedOne
+
+
+class _Linked(UpstreamModel):
+    previous_phone_number_id: str | None = None
+    released_assistants: int = 0
+
+
+class _LinkBody(UpstreamModel):
+    data: _Linked
+
+
+class _Unlinked(UpstreamModel):
+    unlinked_phone_number: _LinkedNumber
+
+
+class _UnlinkBody(UpstreamModel):
+    data: _Unlinked
+
+
 def _page_params(page: PageRequest) -> dict[str, Any]:
     return {"limit": min(max(page.limit, 1), MAX_PAGE), "offset": page.offset}
 
@@ -113,6 +155,70 @@ class Adapter:
                 return None
             raise
         return self._assistant(parse(self.name, _AssistantOne, payload).data)
+
+    async def link_phone_number(self, number: PhoneNumber, assistant: Assistant) -> LinkResult:
+        previous = check_link(number, assistant, moves=True)
+        path = f"/v1/assistants/{assistant.native_id}/phone-number"
+        try:
+            payload = await self._client.request_json(
+                "POST", path, json_body={"phone_number_id": number.native_id}
+            )
+        except UpstreamError as exc:
+            if exc.status == 400:  # already_linked, already_in_use or invalid_parameters
+                raise LinkError(
+                    LinkErrorCode.ALREADY_LINKED,
+                    f"flireo refused to link {number.number}: it is linked or in use already",
+                    "phoneNumberId",
+                ) from None
+            raise await self._refusal(exc, assistant.native_id, linking=True) from None
+        linked = parse(self.name, _LinkBody, payload).data
+        replaced = linked.previous_phone_number_id
+        return LinkResult(
+            number.native_id,
+            assistant.native_id,
+            previous_assistant_id=previous,
+            released_phone_number_ids=(replaced,) if replaced else (),
+        )
+
+    async def unlink_phone_number(self, number: PhoneNumber) -> LinkResult:
+        holder = check_unlink(number)
+        path = f"/v1/assistants/{holder}/phone-number"
+        try:
+            shown = parse(self.name, _LinkedBody, await self._client.get_json(path)).data
+        except UpstreamHTTPError as exc:
+            raise await self._refusal(exc, holder, linking=False) from None
+        if shown.phone_number is None:
+            raise LinkError(
+                LinkErrorCode.NOT_LINKED,
+                f"{number.number} is not linked to an assistant",
+                "phoneNumberId",
+            )
+        if shown.phone_number.id != number.native_id:
+            raise LinkError(
+                LinkErrorCode.NOT_SUPPORTED,
+                f"flireo unlinks only the number its assistant shows; {number.number} is an "
+                "older second link of that assistant, which its API cannot address",
+                "phoneNumberId",
+            )
+        try:
+            payload = await self._client.request_json("DELETE", path)
+        except UpstreamError as exc:
+            if exc.status == 400:  # no_phone_number
+                raise LinkError(
+                    LinkErrorCode.NOT_LINKED,
+                    f"{number.number} is not linked to an assistant",
+                    "phoneNumberId",
+                ) from None
+            raise await self._refusal(exc, holder, linking=False) from None
+        parse(self.name, _UnlinkBody, payload)
+        return LinkResult(number.native_id, holder)
+
+    async def _refusal(self, exc: UpstreamError, assistant_id: str, *, linking: bool) -> Exception:
+        if exc.status == 404:
+            return await which_missing(self, assistant_id, linking=linking)
+        if exc.status == 403:
+            return forbidden(self.name, "link the number" if linking else "unlink the number")
+        return exc
 
     def _number(self, n: _Number) -> PhoneNumber:
         linked = n.linked_assistant

@@ -4,24 +4,38 @@ Numbers carry no agent link: the list item is only ``{number, sid, is_available}
 hold their numbers by E.164 (``phone_number`` inbound, ``attached_phone_numbers``
 outbound), so the gateway resolves number -> assistant from the assistants
 (``links_by_number``). The native number id is the slug: the E.164 without ``+``.
+
+Linking is inbound: ``PUT /v2/assistants/{model_id}`` with ``phone_number``. An agent has
+one inbound number, so linking replaces the one it had (reported as released), and no two
+agents share an inbound number. The gateway shows one assistant per number, so it also
+refuses a number another agent holds for outbound calls (unlink it first). Unlinking
+clears the inbound ``phone_number`` of every agent holding the number and detaches it
+(``DELETE /v2/assistants/{model_id}/phone_numbers/{slug}``) where it is attached.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 from urllib.parse import quote
 
 from ..config import ProviderSettings
-from ..errors import UpstreamHTTPError
-from ..model import Assistant, NumberStatus, PhoneNumber, ProviderName
+from ..errors import UpstreamError, UpstreamHTTPError
+from ..model import Assistant, AssistantRef, NumberStatus, PhoneNumber, ProviderName
 from ..upstream import UpstreamClient
 from .base import (
     AdapterInfo,
+    LinkError,
+    LinkErrorCode,
+    LinkResult,
     NumberFilter,
     Page,
     PageRequest,
     Pagination,
     UpstreamModel,
+    check_link,
+    check_unlink,
+    forbidden,
     parse,
 )
 
@@ -75,6 +89,26 @@ class _AgentsPage(UpstreamModel):
 class _AgentsBody(UpstreamModel):
     status: str
     response: _AgentsPage
+
+
+class _NumberDetail(UpstreamModel):
+    """``GET /v2/numbers/{slug}``: the flat detail; ``assistants`` are the holders' ids."""
+
+    phone_number: str
+    assistants: list[str] = []
+
+
+class _Updated(UpstreamModel):
+    model_id: str
+
+
+class _UpdateBody(UpstreamModel):
+    status: str
+    response: _Updated
+
+
+class _StatusBody(UpstreamModel):
+    status: str
 
 
 def _slug(e164: str) -> str:
@@ -135,6 +169,112 @@ class Adapter:
         agents = parse(self.name, _AgentsBody, payload).response.assistants
         return self._assistant(agents[0]) if agents else None
 
+    async def link_phone_number(self, number: PhoneNumber, assistant: Assistant) -> LinkResult:
+        holders = await self._holders(number)
+        holder = (
+            assistant.native_id if assistant.native_id in holders else next(iter(holders), None)
+        )
+        held = (
+            number if holder is None else replace(number, assistant=AssistantRef(self.name, holder))
+        )
+        check_link(held, assistant, moves=False)
+        agent = await self._agent(assistant.native_id, linking=True)
+        await self._write(
+            "PUT",
+            f"/v2/assistants/{quote(assistant.native_id, safe='')}",
+            {"phone_number": number.number},
+            number,
+            assistant.native_id,
+            linking=True,
+        )
+        old = agent.phone_number
+        outbound = {x.number for x in agent.attached_phone_numbers}
+        released = (_slug(old),) if old and old != number.number and old not in outbound else ()
+        return LinkResult(number.native_id, assistant.native_id, released_phone_number_ids=released)
+
+    async def unlink_phone_number(self, number: PhoneNumber) -> LinkResult:
+        holders = await self._holders(number)
+        check_unlink(
+            replace(number, assistant=AssistantRef(self.name, holders[0])) if holders else number
+        )
+        for model_id in holders:
+            agent = await self._agent(model_id, linking=False)
+            path = f"/v2/assistants/{quote(model_id, safe='')}"
+            if agent.phone_number == number.number:
+                await self._write(
+                    "PUT", path, {"phone_number": ""}, number, model_id, linking=False
+                )
+            if number.number in {x.number for x in agent.attached_phone_numbers}:
+                slug = quote(number.native_id, safe="")
+                await self._write(
+                    "DELETE", f"{path}/phone_numbers/{slug}", None, number, model_id, linking=False
+                )
+        return LinkResult(number.native_id, holders[0])
+
+    async def _holders(self, number: PhoneNumber) -> list[str]:
+        """The agents holding ``number`` (inbound or outbound), from the number's detail."""
+        path = f"{NUMBERS_PATH}/{quote(number.native_id, safe='')}"
+        try:
+            payload = await self._client.get_json(path, {"workspace": self._workspace})
+        except UpstreamHTTPError as exc:
+            if exc.status == 404:
+                raise LinkError(
+                    LinkErrorCode.PHONE_NUMBER_NOT_FOUND,
+                    f"synthflow has no number {number.number}",
+                    "phoneNumberId",
+                ) from None
+            raise
+        return list(dict.fromkeys(parse(self.name, _NumberDetail, payload).assistants))
+
+    async def _agent(self, model_id: str, *, linking: bool) -> _Agent:
+        """The raw agent (its inbound ``phone_number`` and ``attached_phone_numbers``)."""
+        try:
+            payload = await self._client.get_json(f"/v2/assistants/{quote(model_id, safe='')}")
+            agents = parse(self.name, _AgentsBody, payload).response.assistants
+        except UpstreamHTTPError as exc:
+            if exc.status != 404:
+                raise
+            agents = []
+        if not agents:
+            raise _no_agent(model_id, linking=linking)
+        return agents[0]
+
+    async def _write(
+        self,
+        method: str,
+        path: str,
+        body: object,
+        number: PhoneNumber,
+        model_id: str,
+        *,
+        linking: bool,
+    ) -> None:
+        """One write, never repeated; the documented 400/404 ``detail`` errors as refusals."""
+        try:
+            payload = await self._client.request_json(method, path, json_body=body)
+        except UpstreamError as exc:
+            if exc.status == 404:
+                raise _no_agent(model_id, linking=linking) from None
+            if exc.status == 403:
+                raise forbidden(
+                    self.name, f"{'link' if linking else 'unlink'} the number"
+                ) from None
+            if exc.status == 400 and linking:  # the number became another agent's inbound one
+                raise LinkError(
+                    LinkErrorCode.LINKED_ELSEWHERE,
+                    f"synthflow refused {number.number}: another agent holds it as its "
+                    "inbound number",
+                    "phoneNumberId",
+                ) from None
+            if exc.status == 400:
+                raise LinkError(
+                    LinkErrorCode.NOT_LINKED,
+                    f"{number.number} is no longer attached to agent {model_id}",
+                    "phoneNumberId",
+                ) from None
+            raise
+        parse(self.name, _UpdateBody if method == "PUT" else _StatusBody, payload)
+
     def _number(self, n: _Number) -> PhoneNumber:
         # The list item has no link, name, type, capabilities or carrier: those stay None.
         return PhoneNumber(
@@ -156,3 +296,11 @@ class Adapter:
             phone_number_ids=tuple(_slug(n) for n in unique),
             phone_numbers=unique,
         )
+
+
+def _no_agent(model_id: str, *, linking: bool) -> LinkError:
+    return LinkError(
+        LinkErrorCode.ASSISTANT_NOT_FOUND,
+        f"synthflow has no agent {model_id}",
+        "assistantId" if linking else None,
+    )

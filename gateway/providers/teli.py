@@ -4,6 +4,14 @@ Teli lists SMS numbers (assigned to *users*, so they never carry an assistant) a
 numbers (linked to agents by ``inbound_agent_id``/``outbound_agent_id``) on two endpoints,
 neither paged. Holding both whole lists, the adapter filters status itself, exactly, and
 so declares it native.
+
+Linking sets a voice number's ``inbound_agent_id`` through
+``POST /v1/voice/phone-numbers/{phone_number}/update-agent``; Teli overwrites the field, so
+a number held by another agent moves (reported as the previous assistant). Unlinking
+clears both ``inbound_agent_id`` and ``outbound_agent_id``, so the number routes to no
+agent. SMS numbers are assigned to users, not agents: linking them is refused up front.
+The agent id sent is the ``agent_id`` (the docs' example looks like a ``voice_agent_id``;
+they are ambiguous, see providers.md E).
 """
 
 from __future__ import annotations
@@ -17,10 +25,25 @@ from urllib.parse import quote
 from pydantic import BeforeValidator
 
 from ..config import ProviderSettings
-from ..errors import UpstreamHTTPError
+from ..errors import UpstreamError, UpstreamHTTPError
 from ..model import Assistant, AssistantRef, Capabilities, NumberStatus, PhoneNumber, ProviderName
 from ..upstream import UpstreamClient
-from .base import AdapterInfo, NumberFilter, Page, PageRequest, Pagination, UpstreamModel, parse
+from .base import (
+    AdapterInfo,
+    LinkError,
+    LinkErrorCode,
+    LinkResult,
+    NumberFilter,
+    Page,
+    PageRequest,
+    Pagination,
+    UpstreamModel,
+    check_link,
+    check_unlink,
+    forbidden,
+    parse,
+    which_missing,
+)
 
 TELI = ProviderName.TELI
 SMS_NUMBERS = "/v1/sms/phone-numbers"
@@ -77,6 +100,24 @@ class _AgentList(UpstreamModel):
 
 class _AgentEnvelope(UpstreamModel):
     agent: _Agent
+
+
+class _AgentUpdate(UpstreamModel):
+    """What update-agent answers: the number's agents after the change."""
+
+    success: bool
+    phone_number: str
+    inbound_agent_id: str | None = None
+    outbound_agent_id: str | None = None
+
+
+def _voice_only(number: PhoneNumber) -> None:
+    if number.capabilities.voice is not True:
+        raise LinkError(
+            LinkErrorCode.NOT_LINKABLE,
+            f"{number.number} is an SMS number: teli assigns SMS numbers to users, not agents",
+            "phoneNumberId",
+        )
 
 
 def _sms_number(rec: _SmsNumber) -> PhoneNumber:
@@ -163,6 +204,50 @@ class Adapter:
                 return None
             raise
         return _assistant(parse(TELI, _AgentEnvelope, payload).agent)
+
+    async def link_phone_number(self, number: PhoneNumber, assistant: Assistant) -> LinkResult:
+        _voice_only(number)
+        previous = check_link(number, assistant, moves=True)
+        await self._update_agent(number, {"inbound_agent_id": assistant.native_id}, assistant)
+        return LinkResult(number.native_id, assistant.native_id, previous_assistant_id=previous)
+
+    async def unlink_phone_number(self, number: PhoneNumber) -> LinkResult:
+        _voice_only(number)
+        holder = check_unlink(number)
+        await self._update_agent(number, {"inbound_agent_id": "", "outbound_agent_id": ""}, None)
+        return LinkResult(number.native_id, holder)
+
+    async def _update_agent(
+        self, number: PhoneNumber, body: dict[str, str], assistant: Assistant | None
+    ) -> None:
+        """One update-agent call, never repeated; its documented errors as refusals."""
+        path = f"{VOICE_NUMBERS}/{quote(number.number, safe='')}/update-agent"
+        try:
+            payload = await self._client.request_json(
+                "POST", path, params={"organization_id": self._org}, json_body=body
+            )
+        except UpstreamError as exc:
+            if exc.status == 404 and assistant is not None:  # the number or the agent
+                raise await which_missing(self, assistant.native_id) from None
+            if exc.status == 404:
+                raise LinkError(
+                    LinkErrorCode.PHONE_NUMBER_NOT_FOUND,
+                    f"teli has no voice number {number.number}",
+                    "phoneNumberId",
+                ) from None
+            if exc.status == 400:
+                raise LinkError(
+                    LinkErrorCode.NOT_LINKABLE,
+                    f"teli refused to route {number.number} to an agent",
+                    "phoneNumberId",
+                ) from None
+            if exc.status == 403:
+                raise forbidden(self.name, "change the number's agent") from None
+            raise
+        if not parse(TELI, _AgentUpdate, payload).success:
+            raise LinkError(
+                LinkErrorCode.NOT_LINKABLE, f"teli did not update the agent of {number.number}"
+            )
 
     @property
     def _org(self) -> str | None:

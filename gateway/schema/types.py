@@ -38,7 +38,7 @@ def node_id(provider: model.ProviderName, native_id: str) -> str:
     return f"{provider.value}:{native_id}"
 
 
-@strawberry.type(description="A phone number held at one provider.")
+@strawberry.federation.type(keys=["id"], description="A phone number held at one provider.")
 class PhoneNumber(relay.Node):
     key: relay.NodeID[str]
     provider: Provider  # type: ignore[valid-type]
@@ -75,6 +75,14 @@ class PhoneNumber(relay.Node):
             record=n,
         )
 
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> PhoneNumber | None:
+        """Federation ``_entities``: batched per provider through the request's loaders."""
+        from .federation import resolve_entity
+
+        found: PhoneNumber | None = await resolve_entity(info, "PhoneNumber", id)
+        return found
+
     @strawberry.field(description="The assistant this number routes to, if any.")
     async def assistant(self, info: Info) -> Assistant | None:
         loaders = info.context.loaders
@@ -92,7 +100,7 @@ class PhoneNumber(relay.Node):
         return Assistant.of(found) if found else None
 
 
-@strawberry.type(description="A voice assistant (agent) at one provider.")
+@strawberry.federation.type(keys=["id"], description="A voice assistant (agent) at one provider.")
 class Assistant(relay.Node):
     key: relay.NodeID[str]
     provider: Provider  # type: ignore[valid-type]
@@ -111,6 +119,14 @@ class Assistant(relay.Node):
             active=a.active,
             record=a,
         )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Assistant | None:
+        """Federation ``_entities``: batched per provider through the request's loaders."""
+        from .federation import resolve_entity
+
+        found: Assistant | None = await resolve_entity(info, "Assistant", id)
+        return found
 
     @strawberry.field(description="The numbers routed to this assistant.")
     async def phone_numbers(

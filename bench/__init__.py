@@ -1,0 +1,1 @@
+"""Switchboard benchmarks: ``python bench/run.py`` (or ``make bench``)."""

@@ -1,0 +1,607 @@
+"""The benchmark scenarios. Each one runs several repeats and reports medians and spread."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from . import queries
+from .capture import DirectClient, capture
+from .launcher import Cluster, cpu_seconds, machine_busy
+from .loadgen import LoadResult, run_load
+from .report import Report, ms, ratio
+from .servers import has_cache
+from .stats import Summary, median, spread
+
+
+@dataclass
+class Options:
+    repeats: int = 5
+    iterations: int = 20  # requests per repeat in the latency scenarios
+    duration: float = 2.0  # seconds per throughput measurement
+    concurrency: tuple[int, ...] = (1, 8, 32)
+    workers: tuple[int, ...] = (1, 2)
+    memory_phases: int = 5
+    latency_ms: float = 50.0
+
+
+class GatewayClient:
+    def __init__(self, base_url: str) -> None:
+        self.client = httpx.AsyncClient(base_url=base_url, timeout=60)
+
+    async def query(self, query: str) -> dict[str, Any]:
+        response = await self.client.post("/graphql", json=queries.body(query))
+        response.raise_for_status()
+        data: dict[str, Any] = response.json()
+        if data.get("errors"):
+            raise RuntimeError(f"GraphQL errors: {json.dumps(data['errors'])[:500]}")
+        return data
+
+    async def timed(self, query: str) -> float:
+        start = time.perf_counter()
+        response = await self.client.post("/graphql", json=queries.body(query))
+        json.loads(response.content)
+        elapsed = time.perf_counter() - start
+        if response.status_code != 200:
+            raise RuntimeError(f"gateway returned HTTP {response.status_code}")
+        return elapsed
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+async def _emulators(cluster: Cluster, method: str, path: str, body: Any = None) -> list[Any]:
+    async with httpx.AsyncClient(timeout=10) as client:
+        responses = await asyncio.gather(
+            *(
+                client.request(method, server.url + path, json=body)
+                for server in cluster.emulators.values()
+            )
+        )
+    return [r.json() for r in responses]
+
+
+async def upstream_counts(cluster: Cluster) -> dict[str, int]:
+    """Requests each emulator received since the last reset, then reset."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        counts = {}
+        for name, server in cluster.emulators.items():
+            stats = (await client.get(server.url + "/__emulator__/stats")).json()
+            counts[name.value] = int(stats["total"])
+            await client.delete(server.url + "/__emulator__/stats")
+    return counts
+
+
+async def ids_per_provider(gw: GatewayClient, per_provider: int) -> list[str]:
+    ids: list[str] = []
+    for provider in queries.PROVIDERS:
+        data = await gw.query(queries.ids_of_provider(provider, per_provider))
+        ids += [e["node"]["id"] for e in data["data"]["phoneNumbers"]["edges"]]
+    return ids
+
+
+# 1. Overhead ---------------------------------------------------------------------------
+
+
+async def overhead(cluster: Cluster, opts: Options, report: Report) -> None:
+    report.section("1. Overhead: gateway vs the same upstream calls made directly")
+    gw_server = cluster.start_gateway(workers=1, cache_ttl=0.0)
+    gw = GatewayClient(gw_server.url)
+    direct = DirectClient()
+    # A second gateway with its default page cache, for the warm-cache row.
+    warm_cluster = Cluster(numbers=cluster.numbers, assistants=cluster.assistants)
+    warm_cluster.emulators = cluster.emulators
+    warm: GatewayClient | None = None
+    if has_cache():
+        warm = GatewayClient(warm_cluster.start_gateway(workers=1, cache_ttl=None).url)
+    rows: list[list[Any]] = []
+    try:
+        for size in (50, 100):
+            query = queries.numbers_page(size)
+            calls, response = await capture(cluster.upstreams(), cluster.config, {"query": query})
+            if response.get("errors"):
+                raise RuntimeError(f"capture failed: {response['errors']}")
+            for _ in range(5):  # warm both paths (connections, imports, caches)
+                await gw.timed(query)
+                await direct.sequential(calls)
+            gw_all: list[float] = []
+            seq_all: list[float] = []
+            par_all: list[float] = []
+            ratios: list[float] = []
+            for rep in range(opts.repeats):
+                report.progress(f"overhead first={size} repeat {rep + 1}/{opts.repeats}")
+                g, s, p = [], [], []
+                for _ in range(opts.iterations):  # interleaved, so drift hits all three
+                    g.append(await gw.timed(query))
+                    s.append(await direct.sequential(calls))
+                    p.append(await direct.parallel(calls))
+                ratios.append(median(g) / median(s))
+                gw_all += g
+                seq_all += s
+                par_all += p
+            gs, ss, ps = Summary.of(gw_all), Summary.of(seq_all), Summary.of(par_all)
+            providers = sorted({c.provider for c in calls})
+            warm_rows = []
+            if warm is not None:
+                for _ in range(5):
+                    await warm.timed(query)
+                ws = Summary.of([await warm.timed(query) for _ in range(len(gw_all))])
+                warm_rows = [
+                    [
+                        f"first: {size}",
+                        "gateway, warm page cache",
+                        0,
+                        ms(ws.p50),
+                        ms(ws.p90),
+                        ms(ws.p99),
+                        f"{ms(ws.min)}-{ms(ws.max)}",
+                        "",
+                    ]
+                ]
+            rows += [
+                [
+                    f"first: {size}",
+                    "gateway",
+                    len(calls),
+                    ms(gs.p50),
+                    ms(gs.p90),
+                    ms(gs.p99),
+                    f"{ms(gs.min)}-{ms(gs.max)}",
+                    "",
+                ],
+                [
+                    f"first: {size}",
+                    "direct, sequential sum",
+                    len(calls),
+                    ms(ss.p50),
+                    ms(ss.p90),
+                    ms(ss.p99),
+                    f"{ms(ss.min)}-{ms(ss.max)}",
+                    "",
+                ],
+                [
+                    f"first: {size}",
+                    "direct, all in parallel",
+                    len(calls),
+                    ms(ps.p50),
+                    ms(ps.p90),
+                    ms(ps.p99),
+                    f"{ms(ps.min)}-{ms(ps.max)}",
+                    "",
+                ],
+                [
+                    f"first: {size}",
+                    "**ratio gateway / sequential sum**",
+                    "",
+                    ratio(gs.p50, ss.p50),
+                    "",
+                    ratio(gs.p99, ss.p99),
+                    "",
+                    spread(ratios),
+                ],
+                [
+                    f"first: {size}",
+                    "ratio gateway / parallel",
+                    "",
+                    ratio(gs.p50, ps.p50),
+                    "",
+                    ratio(gs.p99, ps.p99),
+                    "",
+                    "",
+                ],
+                *warm_rows,
+            ]
+            report.data[f"overhead_{size}"] = {
+                "calls": [f"{c.method} {c.url}" for c in calls],
+                "providers": providers,
+                "gateway_p50_ms": gs.p50 * 1e3,
+                "gateway_p99_ms": gs.p99 * 1e3,
+                "direct_seq_p50_ms": ss.p50 * 1e3,
+                "direct_seq_p99_ms": ss.p99 * 1e3,
+                "direct_par_p50_ms": ps.p50 * 1e3,
+            }
+        report.table(
+            [
+                "page",
+                "path",
+                "upstream calls",
+                "p50 ms",
+                "p90 ms",
+                "p99 ms",
+                "min-max ms",
+                "per-repeat p50 ratio: median [min-max]",
+            ],
+            rows,
+        )
+        calls50 = report.data["overhead_50"]["calls"]
+        calls100 = report.data["overhead_100"]["calls"]
+        report.note(
+            f"{opts.repeats} repeats x {opts.iterations} requests, interleaved, one at a time. "
+            "The direct path replays the exact upstream requests the gateway sent for the same "
+            "query (recorded in-process) with one pooled httpx client per provider, parsing each "
+            "JSON body. The gateway rows run with the upstream page cache disabled, except "
+            "the warm-cache row (a second gateway with the default TTL, repeating the query). "
+            f"first: 50 -> {len(calls50)} calls, first: 100 -> {len(calls100)} calls:"
+            "\n\n" + "\n".join(f"- `{c}`" for c in calls100)
+        )
+    finally:
+        await gw.aclose()
+        await direct.aclose()
+        if warm is not None:
+            await warm.aclose()
+        warm_cluster.stop_gateway()
+        cluster.stop_gateway()
+
+
+# 2. Upstream efficiency ------------------------------------------------------------------
+
+
+async def _has_entities(gw: GatewayClient) -> bool:
+    data = await gw.query(queries.ENTITIES_PROBE)
+    return any(f["name"] == "_entities" for f in data["data"]["__type"]["fields"])
+
+
+async def efficiency(cluster: Cluster, opts: Options, report: Report) -> None:
+    report.section("2. Upstream efficiency: upstream requests per GraphQL request")
+    gw_server = cluster.start_gateway(workers=1)
+    gw = GatewayClient(gw_server.url)
+    try:
+        ids100 = await ids_per_provider(gw, 20)
+        ids10 = [i for k, i in enumerate(ids100) if k % 20 < 2]
+        cases: list[tuple[str, str, int]] = [
+            ("phoneNumbers(first: 10) { assistant { name } }", queries.numbers_page(10), 10),
+            ("phoneNumbers(first: 100) { assistant { name } }", queries.numbers_page(100), 100),
+            (
+                "assistants(first: 10) { phoneNumbers(first: 5) }",
+                queries.assistants_with_numbers(10),
+                10,
+            ),
+            (
+                "assistants(first: 50) { phoneNumbers(first: 5) }",
+                queries.assistants_with_numbers(50),
+                50,
+            ),
+            ("nodes(10 ids) { number assistant { name } }", queries.nodes(ids10), 10),
+            ("nodes(100 ids) { number assistant { name } }", queries.nodes(ids100), 100),
+        ]
+        entities = await _has_entities(gw)
+        if entities:
+            cases += [
+                ("_entities(10 representations)", queries.entities(ids10), 10),
+                ("_entities(100 representations)", queries.entities(ids100), 100),
+            ]
+        rows = []
+        await upstream_counts(cluster)
+        for label, query, items in cases:
+            seen: list[dict[str, int]] = []
+            error = ""
+            for _ in range(opts.repeats):
+                try:
+                    await gw.query(query)
+                except RuntimeError as exc:
+                    error = str(exc)[:120]
+                seen.append(await upstream_counts(cluster))
+            stable = all(s == seen[0] for s in seen)
+            counts = seen[0]
+            rows.append(
+                [label, items]
+                + [counts.get(p, 0) for p in queries.PROVIDERS]
+                + [
+                    sum(counts.values()),
+                    f"{sum(counts.values()) / items:.2f}",
+                    "yes" if stable else "NO",
+                    error or "-",
+                ]
+            )
+            report.data[f"efficiency {label}"] = counts
+        report.table(
+            [
+                "query",
+                "items",
+                *queries.PROVIDERS,
+                "total",
+                "per item",
+                "same every repeat",
+                "errors",
+            ],
+            rows,
+        )
+        world = f"{cluster.numbers} numbers and {cluster.assistants} assistants per provider"
+        note = (
+            f"Counted by the emulators ({world}), {opts.repeats} repeats each. Teli's numbers "
+            "live in two endpoints (voice and SMS), so one Teli list is two requests."
+        )
+        if not entities:
+            note += " `_entities` is not in the schema at the time of this run: not measured."
+        report.note(note)
+    finally:
+        await gw.aclose()
+        cluster.stop_gateway()
+
+
+# 3. Fan-out ------------------------------------------------------------------------------
+
+
+async def fanout(cluster: Cluster, opts: Options, report: Report) -> None:
+    lat = opts.latency_ms
+    report.section(f"3. Fan-out: {lat:.0f} ms injected on every provider")
+    gw_server = cluster.start_gateway(workers=1)
+    gw = GatewayClient(gw_server.url)
+    direct = DirectClient()
+    try:
+        ids = await ids_per_provider(gw, 1)
+        cases = [
+            ("nodes(one id per provider) { number }", queries.nodes(ids, nested=False)),
+            ("phoneNumbers(first: 20) { assistant { name } } (frontend)", queries.FRONTEND),
+        ]
+        captured = []
+        for label, query in cases:
+            calls, _ = await capture(cluster.upstreams(), cluster.config, {"query": query})
+            captured.append((label, query, calls))
+        await _emulators(cluster, "POST", "/__emulator__/faults", {"latency_ms": lat})
+        rows = []
+        for label, query, calls in captured:
+            for _ in range(3):
+                await gw.timed(query)
+                await direct.parallel(calls)
+            g: list[float] = []
+            slow: list[float] = []
+            seq: list[float] = []
+            for rep in range(opts.repeats):
+                report.progress(f"fan-out {label[:20]} repeat {rep + 1}/{opts.repeats}")
+                for _ in range(max(5, opts.iterations // 2)):
+                    g.append(await gw.timed(query))
+                    # Slowest single upstream call: every call in flight at once.
+                    slow.append(await direct.parallel(calls))
+                seq.append(await direct.sequential(calls))
+            gs, ss, qs = Summary.of(g), Summary.of(slow), Summary.of(seq)
+            rounds = gs.p50 / (lat / 1000)
+            rows.append(
+                [
+                    label,
+                    len(calls),
+                    len({c.provider for c in calls}),
+                    ms(gs.p50),
+                    ms(gs.p99),
+                    ms(ss.p50),
+                    ms(qs.p50),
+                    ratio(gs.p50, ss.p50),
+                    f"{rounds:.2f}",
+                ]
+            )
+            report.data[f"fanout {label}"] = {
+                "gateway_p50_ms": gs.p50 * 1e3,
+                "slowest_upstream_p50_ms": ss.p50 * 1e3,
+                "sequential_sum_p50_ms": qs.p50 * 1e3,
+            }
+        report.table(
+            [
+                "query",
+                "upstream calls",
+                "providers",
+                "gateway p50 ms",
+                "gateway p99 ms",
+                "slowest upstream p50 ms",
+                "sequential sum p50 ms",
+                "gateway / slowest",
+                f"gateway p50 in units of {lat:.0f} ms",
+            ],
+            rows,
+        )
+        report.note(
+            "Slowest upstream = the recorded calls all sent at once directly (wall time, i.e. "
+            "the slowest one). A query whose data needs two dependent upstream rounds (list "
+            "numbers, then batch-load their assistants) cannot beat two latencies."
+        )
+    finally:
+        await _emulators(cluster, "DELETE", "/__emulator__/faults")
+        await gw.aclose()
+        await direct.aclose()
+        cluster.stop_gateway()
+
+
+# 4. Throughput ---------------------------------------------------------------------------
+
+
+@dataclass
+class CpuUse:
+    """CPU used during a measurement, in % of one CPU (machine: % of all CPUs)."""
+
+    gateway: float
+    emulators: float
+    loadgen: float
+    machine: float
+
+
+class CpuMeter:
+    def __init__(self, cluster: Cluster) -> None:
+        assert cluster.gateway is not None
+        self.gw = cluster.gateway.pids()
+        self.emu = [s.proc.pid for s in cluster.emulators.values()]
+        self.me = [os.getpid()]
+        self.use = CpuUse(0.0, 0.0, 0.0, 0.0)
+
+    def __enter__(self) -> CpuMeter:
+        self.start = time.perf_counter()
+        self.before = [cpu_seconds(self.gw), cpu_seconds(self.emu), cpu_seconds(self.me)]
+        self.busy = machine_busy()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        wall = time.perf_counter() - self.start
+        after = [cpu_seconds(self.gw), cpu_seconds(self.emu), cpu_seconds(self.me)]
+        busy = machine_busy()
+        used = [100 * (a - b) / wall for a, b in zip(after, self.before, strict=True)]
+        total = busy[1] - self.busy[1]
+        machine = 100 * (busy[0] - self.busy[0]) / total if total else float("nan")
+        self.use = CpuUse(used[0], used[1], used[2], machine)
+
+
+def _load_row(label: str, results: list[LoadResult], cpu: list[CpuUse]) -> list[Any]:
+    lat = Summary.of([x for r in results for x in r.latencies])
+    rps = [r.rps for r in results]
+    errors = sum(r.errors for r in results)
+    # % of one CPU / (req/s) * 10 = CPU ms per request.
+    per_request = [10 * c.gateway / r.rps for c, r in zip(cpu, results, strict=True) if r.rps]
+    return [
+        label,
+        f"{median(rps):.0f}",
+        f"{min(rps):.0f}-{max(rps):.0f}",
+        ms(lat.p50),
+        ms(lat.p90),
+        ms(lat.p99),
+        ms(lat.max),
+        errors,
+        f"{median([c.gateway for c in cpu]):.0f}",
+        f"{median(per_request):.1f}",
+        f"{median([c.emulators for c in cpu]):.0f}",
+        f"{median([c.loadgen for c in cpu]):.0f}",
+        f"{median([c.machine for c in cpu]):.0f}",
+    ]
+
+
+async def _load_rows(
+    cluster: Cluster, body: bytes, opts: Options, label: str, report: Report
+) -> list[list[Any]]:
+    assert cluster.gateway is not None
+    url = cluster.gateway.url + "/graphql"
+    rows = []
+    await run_load(url, body, concurrency=8, duration=min(opts.duration, 2.0))  # warm-up
+    for c in opts.concurrency:
+        results = []
+        cpu = []
+        for rep in range(min(opts.repeats, 3)):
+            report.progress(f"throughput {label} c={c} {rep + 1}")
+            with CpuMeter(cluster) as meter:
+                results.append(await run_load(url, body, concurrency=c, duration=opts.duration))
+            cpu.append(meter.use)
+        rows.append(_load_row(f"{label}, c={c}", results, cpu))
+        report.data[f"throughput {label} c={c} rps"] = median([r.rps for r in results])
+    return rows
+
+
+async def throughput(cluster: Cluster, opts: Options, report: Report) -> None:
+    report.section("4. Throughput: frontend query at fixed concurrency")
+    body = json.dumps(queries.body(queries.FRONTEND)).encode()
+    modes: list[tuple[str, float | None]] = [("cold cache", 0.0)]
+    if has_cache():
+        modes.append(("warm cache", None))
+    rows = []
+    for workers in opts.workers:
+        for mode, ttl in modes:
+            server = cluster.start_gateway(workers=workers, cache_ttl=ttl)
+            gw = GatewayClient(server.url)
+            await gw.query(queries.FRONTEND)  # fails loudly on GraphQL errors
+            await gw.aclose()
+            rows += await _load_rows(cluster, body, opts, f"{workers} worker(s), {mode}", report)
+    if max(opts.workers) > 1:
+        workers, c = max(opts.workers), 8
+        server = cluster.start_gateway(workers=workers, cache_ttl=0.0, stock_bind=True)
+        saved = opts.concurrency
+        opts.concurrency = (c,)
+        try:
+            rows += await _load_rows(
+                cluster,
+                body,
+                opts,
+                f"{workers} worker(s), cold cache, stock `uvicorn --workers` socket",
+                report,
+            )
+        finally:
+            opts.concurrency = saved
+    cluster.stop_gateway()
+    report.table(
+        [
+            "gateway",
+            "req/s median",
+            "req/s min-max",
+            "p50 ms",
+            "p90 ms",
+            "p99 ms",
+            "max ms",
+            "non-200",
+            "gateway CPU %",
+            "gateway CPU ms/req",
+            "emulators CPU %",
+            "loadgen CPU %",
+            "machine busy %",
+        ],
+        rows,
+    )
+    report.note(
+        f"Closed loop: c keep-alive connections, each sending the next request as soon as the "
+        f"last one is answered; {opts.duration:.0f} s per measurement, "
+        f"{min(opts.repeats, 3)} measurements per row after a warm-up; latency percentiles "
+        "over all of a row's requests. Cold cache = the upstream page cache disabled "
+        "(every GraphQL request goes upstream); warm cache = the gateway's default page "
+        "cache TTL. Load generator: bench/loadgen.py (asyncio, raw HTTP/1.1). The load "
+        "generator, the five emulators and the gateway share the same CPUs. Multi-worker "
+        "gateways bind their own listener (see the note on uvicorn#3149 in BENCHMARKS.md); "
+        "the last row is uvicorn's stock `--workers` socket. CPU columns: median over the "
+        "row's measurements, in % of one CPU (gateway = all its processes); machine busy = "
+        "% of all CPUs from /proc/stat, which also counts anything else running on the box."
+    )
+
+
+# 6. Memory -------------------------------------------------------------------------------
+
+
+async def memory(cluster: Cluster, opts: Options, report: Report) -> None:
+    report.section("6. Memory: gateway RSS across repeated load phases")
+    body = json.dumps(queries.body(queries.FRONTEND)).encode()
+    server = cluster.start_gateway(workers=1, cache_ttl=None)
+    try:
+        rows: list[list[Any]] = [["after start", "", f"{server.rss_kib() / 1024:.1f}", ""]]
+        await run_load(server.url + "/graphql", body, concurrency=8, duration=opts.duration)
+        base = server.rss_kib()
+        rows.append(["after warm-up", "", f"{base / 1024:.1f}", ""])
+        prev = base
+        phases = []
+        for phase in range(opts.memory_phases):
+            report.progress(f"memory phase {phase + 1}/{opts.memory_phases}")
+            result = await run_load(
+                server.url + "/graphql", body, concurrency=32, duration=opts.duration
+            )
+            rss = server.rss_kib()
+            phases.append(rss)
+            rows.append(
+                [
+                    f"after load phase {phase + 1}",
+                    len(result.latencies),
+                    f"{rss / 1024:.1f}",
+                    f"{(rss - prev) / 1024:+.1f}",
+                ]
+            )
+            prev = rss
+        report.table(["point", "requests in phase", "RSS MiB", "change MiB"], rows)
+        growth = (phases[-1] - phases[0]) / 1024
+        report.note(
+            f"One worker, default page cache, frontend query, c=32, {opts.duration:.0f} s per "
+            "phase. RSS (VmRSS) from /proc/<pid>/status. "
+            f"Growth from the first to the last load phase: {growth:+.1f} MiB."
+        )
+        report.data["memory_mib"] = {"warm": base / 1024, "phases": [p / 1024 for p in phases]}
+    finally:
+        cluster.stop_gateway()
+
+
+async def _profile(cluster: Cluster, opts: Options, report: Report) -> None:
+    from .profiling import profile
+
+    await profile(cluster, opts, report)
+
+
+SCENARIOS = {
+    "overhead": overhead,
+    "efficiency": efficiency,
+    "fanout": fanout,
+    "throughput": throughput,
+    "memory": memory,
+    "profile": _profile,
+}

@@ -1,0 +1,157 @@
+"""Entry points of the benchmark's server processes (each a real uvicorn on loopback).
+
+``python -m bench.servers emulator --provider burki --port N --numbers 40 --assistants 10``
+``python -m bench.servers gateway --port N --workers 1`` with ``BENCH_UPSTREAMS`` set to a
+JSON object ``{"burki": "http://127.0.0.1:P", ...}`` and ``BENCH_API_KEY`` to the key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import socket
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.app import create_app
+from gateway.config import ProviderSettings, Settings
+from gateway.emulators import EmulatorConfig, create_emulator
+from gateway.model import ProviderName
+
+UPSTREAMS_ENV = "BENCH_UPSTREAMS"
+API_KEY_ENV = "BENCH_API_KEY"
+# Page-cache TTL in seconds for the gateway process; unset keeps the gateway's default.
+CACHE_TTL_ENV = "BENCH_CACHE_TTL"
+
+
+def cache_overrides(cache_ttl: float | None) -> dict[str, Any]:
+    """Settings fields that set the upstream page cache's TTL (if this gateway has one)."""
+    if cache_ttl is None or "resilience" not in Settings.model_fields:
+        return {}
+    from gateway.resilience import ResilienceSettings
+
+    return {"resilience": ResilienceSettings(cache_ttl_seconds=cache_ttl)}
+
+
+def has_cache() -> bool:
+    return "resilience" in Settings.model_fields
+
+
+def gateway_settings(
+    upstreams: dict[str, str], config: EmulatorConfig, cache_ttl: float | None = None
+) -> Settings:
+    """Real (non-demo) settings whose providers are the emulators at ``upstreams``."""
+    providers = {
+        ProviderName(name): ProviderSettings(
+            base_url=url,
+            api_key_env=API_KEY_ENV,
+            organization_id=config.organization_id,
+            workspace=config.workspace,
+            user_id=config.user_id,
+        )
+        for name, url in upstreams.items()
+    }
+    return Settings(
+        providers=providers, cursor_secret="switchboard-bench-secret", **cache_overrides(cache_ttl)
+    )
+
+
+def gateway_app() -> Starlette:
+    """uvicorn factory (``--workers`` needs an import string): reads the upstreams from env."""
+    upstreams: dict[str, str] = json.loads(os.environ[UPSTREAMS_ENV])
+    ttl = os.environ.get(CACHE_TTL_ENV)
+    settings = gateway_settings(upstreams, EmulatorConfig(), float(ttl) if ttl else None)
+    return create_app(settings)
+
+
+class Profiled:
+    """ASGI wrapper: cProfile everything on the event loop from the ``skip``-th request on,
+    written to ``out`` at lifespan shutdown (so start-up and imports stay out of it)."""
+
+    def __init__(self, app: ASGIApp, out: str, skip: int = 50) -> None:
+        self.app = app
+        self.out = out
+        self.skip = skip
+        self.seen = 0
+        self.profiler = cProfile.Profile()
+        self.enabled = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+
+            async def receive_and_dump() -> Message:
+                message = await receive()
+                if message["type"] == "lifespan.shutdown" and self.enabled:
+                    self.profiler.disable()
+                    self.enabled = False
+                    self.profiler.dump_stats(self.out)
+                return message
+
+            await self.app(scope, receive_and_dump, send)
+            return
+        self.seen += 1
+        if self.seen > self.skip and not self.enabled:
+            self.enabled = True
+            self.profiler.enable()
+        await self.app(scope, receive, send)
+
+
+def tcp_listener(port: int) -> socket.socket:
+    """A loopback listener whose accepted sockets report IPPROTO_TCP (so get TCP_NODELAY)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.set_inheritable(True)
+    return sock
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="bench.servers")
+    sub = parser.add_subparsers(dest="what", required=True)
+    emu = sub.add_parser("emulator")
+    emu.add_argument("--provider", required=True, choices=[p.value for p in ProviderName])
+    emu.add_argument("--port", type=int, required=True)
+    emu.add_argument("--numbers", type=int, default=40)
+    emu.add_argument("--assistants", type=int, default=10)
+    gw = sub.add_parser("gateway")
+    gw.add_argument("--port", type=int, required=True)
+    gw.add_argument("--workers", type=int, default=1)
+    gw.add_argument("--profile", help="cProfile the (single) worker into this file")
+    gw.add_argument(
+        "--stock-bind",
+        action="store_true",
+        help="let uvicorn bind the socket for --workers > 1 (no TCP_NODELAY: uvicorn#3149)",
+    )
+    args = parser.parse_args()
+    common: dict[str, Any] = {
+        "host": "127.0.0.1",
+        "port": args.port,
+        "log_level": "warning",
+        "access_log": False,
+    }
+    if args.what == "emulator":
+        world = EmulatorConfig(numbers=args.numbers, assistants=args.assistants)
+        uvicorn.run(create_emulator(ProviderName(args.provider), world), **common)
+    elif args.profile:
+        uvicorn.run(Profiled(gateway_app(), args.profile), **common)
+    elif args.workers == 1 or args.stock_bind:
+        uvicorn.run("bench.servers:gateway_app", factory=True, workers=args.workers, **common)
+    else:
+        # uvicorn's own bind_socket() leaves proto=0, so asyncio never sets TCP_NODELAY on
+        # accepted connections and keep-alive responses wait ~40 ms for a delayed ACK
+        # (github.com/Kludex/uvicorn/issues/3149). Bind the listener ourselves instead.
+        from uvicorn.supervisors import Multiprocess
+
+        config = uvicorn.Config(
+            "bench.servers:gateway_app", factory=True, workers=args.workers, **common
+        )
+        Multiprocess(config, sockets=[tcp_listener(args.port)]).run()
+
+
+if __name__ == "__main__":
+    main()

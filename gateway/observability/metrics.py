@@ -1,0 +1,319 @@
+"""Prometheus metrics for one app: GraphQL operations, upstream calls, dataloader batches.
+
+Each app owns a :class:`Metrics` with its own registry (so tests and several apps in one
+process never share counters); ``/metrics`` renders it in the Prometheus text format.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any
+
+import httpx
+from aiodataloader import DataLoader
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.gc_collector import GCCollector
+from prometheus_client.platform_collector import PlatformCollector
+from prometheus_client.process_collector import ProcessCollector
+from prometheus_client.registry import Collector
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.extensions import SchemaExtension
+
+from ..model import ProviderName
+from .requestid import REQUEST_ID_HEADER, current_request_id, request_info
+
+log = logging.getLogger("switchboard.upstream")
+
+ANONYMOUS = "anonymous"
+OTHER = "other"
+_OPERATION_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
+BATCH_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+
+
+class OperationNames:
+    """Bounds the ``operation`` label: clients choose names, so cap how many we keep."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    def label(self, name: str | None) -> str:
+        if not name:
+            return ANONYMOUS
+        if not _OPERATION_NAME.fullmatch(name):
+            return OTHER
+        with self._lock:
+            if name in self._seen:
+                return name
+            if len(self._seen) >= self.limit:
+                return OTHER
+            self._seen.add(name)
+            return name
+
+
+class Metrics:
+    def __init__(self, *, max_operation_names: int = 200, process: bool = True) -> None:
+        self.registry = CollectorRegistry()
+        if process:
+            ProcessCollector(registry=self.registry)
+            PlatformCollector(registry=self.registry)
+            GCCollector(registry=self.registry)
+        self.operations = OperationNames(max_operation_names)
+        r = self.registry
+        self.graphql_requests = Counter(
+            "switchboard_graphql_requests",
+            "GraphQL operations executed, by operation name.",
+            ["operation"],
+            registry=r,
+        )
+        self.graphql_latency = Histogram(
+            "switchboard_graphql_request_duration_seconds",
+            "Time to parse, validate and execute a GraphQL operation.",
+            ["operation"],
+            registry=r,
+        )
+        self.graphql_errors = Counter(
+            "switchboard_graphql_errors",
+            "Errors in GraphQL responses, by operation name and extensions.code.",
+            ["operation", "code"],
+            registry=r,
+        )
+        self.upstream_requests = Counter(
+            "switchboard_upstream_requests",
+            "HTTP requests sent to providers, by provider and HTTP status "
+            "(or 'timeout' / 'error' when no response came).",
+            ["provider", "status"],
+            registry=r,
+        )
+        self.upstream_latency = Histogram(
+            "switchboard_upstream_request_duration_seconds",
+            "Time from sending a provider request to its response headers.",
+            ["provider"],
+            registry=r,
+        )
+        self.batch_size = Histogram(
+            "switchboard_dataloader_batch_size",
+            "Keys per dataloader batch, by loader.",
+            ["loader"],
+            buckets=BATCH_BUCKETS,
+            registry=r,
+        )
+
+    def add_collector(self, collector: Collector) -> None:
+        self.registry.register(collector)
+
+    # -- GraphQL -------------------------------------------------------------------------
+
+    def extension(self) -> Callable[[], SchemaExtension]:
+        """A strawberry extension factory; put it first so it sees the final error codes."""
+        metrics = self
+
+        class GraphQLMetrics(SchemaExtension):
+            def on_operation(self) -> Iterator[None]:
+                start = time.perf_counter()
+                yield
+                ctx = self.execution_context
+                operation = metrics.operations.label(ctx.operation_name)
+                metrics.graphql_requests.labels(operation).inc()
+                metrics.graphql_latency.labels(operation).observe(time.perf_counter() - start)
+                errors = (ctx.result.errors if ctx.result else None) or []
+                for error in errors:
+                    code = (error.extensions or {}).get("code") or "UNKNOWN"
+                    metrics.graphql_errors.labels(operation, str(code)).inc()
+                info = request_info()
+                if info is not None:
+                    info["operation"] = operation
+                    if errors:
+                        info["errors"] = sorted(
+                            {str((e.extensions or {}).get("code")) for e in errors}
+                        )
+
+        return GraphQLMetrics
+
+    # -- dataloaders ---------------------------------------------------------------------
+
+    def observe_loaders(self, loaders: object) -> None:
+        """Record the batch size of every DataLoader attribute of ``loaders``."""
+        for name, loader in vars(loaders).items():
+            if isinstance(loader, DataLoader):
+                loader.batch_load_fn = self._observed_batch(name, loader.batch_load_fn)
+
+    def _observed_batch(
+        self, name: str, fn: Callable[[list[Any]], Coroutine[Any, Any, list[Any]]]
+    ) -> Callable[[list[Any]], Coroutine[Any, Any, list[Any]]]:
+        histogram = self.batch_size.labels(name)
+
+        async def observed(keys: list[Any]) -> list[Any]:
+            histogram.observe(len(keys))
+            return await fn(keys)
+
+        return observed
+
+    # -- upstream ------------------------------------------------------------------------
+
+    def transport(
+        self, provider: ProviderName, inner: httpx.AsyncBaseTransport
+    ) -> ObservedTransport:
+        return ObservedTransport(inner, provider, self)
+
+    async def endpoint(self, request: Request) -> Response:
+        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+class ObservedTransport(httpx.AsyncBaseTransport):
+    """Wraps a provider's transport: sends the request id, counts and times each call.
+
+    Below the client, so every attempt (a retry included) is one observation.
+    """
+
+    def __init__(
+        self, inner: httpx.AsyncBaseTransport, provider: ProviderName, metrics: Metrics
+    ) -> None:
+        self.inner = inner
+        self.provider = provider
+        self.metrics = metrics
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        rid = current_request_id()
+        if rid and REQUEST_ID_HEADER not in request.headers:
+            request.headers[REQUEST_ID_HEADER] = rid
+        outcome = "error"
+        start = time.perf_counter()
+        try:
+            response = await self.inner.handle_async_request(request)
+            outcome = str(response.status_code)
+            return response
+        except httpx.TimeoutException:
+            outcome = "timeout"
+            raise
+        finally:
+            elapsed = time.perf_counter() - start
+            provider = self.provider.value
+            self.metrics.upstream_requests.labels(provider, outcome).inc()
+            self.metrics.upstream_latency.labels(provider).observe(elapsed)
+            failed = not outcome.isdigit() or int(outcome) >= 500
+            # The path only: query strings and headers stay out of the log.
+            log.log(
+                logging.WARNING if failed else logging.DEBUG,
+                "upstream call",
+                extra={
+                    "provider": provider,
+                    "method": request.method,
+                    "upstream_path": request.url.path,
+                    "status": outcome,
+                    "duration_ms": round(elapsed * 1000, 2),
+                },
+            )
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def instrument_client(client: object, provider: ProviderName, metrics: Metrics) -> bool:
+    """Wrap the transports of an :class:`~gateway.upstream.UpstreamClient`'s httpx client.
+
+    Returns False (and leaves the client alone) if it does not hold an httpx.AsyncClient.
+    """
+    http = getattr(client, "_client", None)
+    if not isinstance(http, httpx.AsyncClient):
+        return False
+    # httpx sends through ``_transport``, or a mounted one (an environment proxy).
+    http._transport = metrics.transport(provider, http._transport)
+    http._mounts = {
+        pattern: metrics.transport(provider, t) if t is not None else None
+        for pattern, t in http._mounts.items()
+    }
+    return True
+
+
+class BreakerCollector(Collector):
+    """``switchboard_upstream_breaker_state``: 1 for each provider's current state."""
+
+    def __init__(self, states: Callable[[], dict[str, str]]) -> None:
+        self.states = states
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "switchboard_upstream_breaker_state",
+            "Circuit breaker state per provider (1 for the current state).",
+            labels=["provider", "state"],
+        )
+        for provider, state in self.states().items():
+            family.add_metric([provider, state], 1.0)
+        yield family
+
+
+# Help for the counters of the upstream client's ``stats`` (gateway/upstream.py).
+_STAT_HELP = {
+    "calls": "Upstream calls the adapters made (before retries, cache and coalescing).",
+    "attempts": "Requests sent upstream, retries included.",
+    "retries": "Retried upstream attempts.",
+    "retries_denied": "Retries the retry budget or the request deadline did not allow.",
+    "cache_hits": "Upstream calls answered from the shared page cache.",
+    "coalesced": "Calls that joined an identical call already in flight.",
+    "short_circuited": "Calls failed fast because the provider's breaker was open.",
+}
+
+
+class ResilienceCollector(Collector):
+    """Read at scrape time from the runtime: each client's ``stats`` counters
+    (``switchboard_upstream_<field>_total``, by provider) and the shared page cache's hits,
+    misses, entries and bytes. Whatever the runtime does not have is simply not exported.
+    """
+
+    def __init__(self, runtime: Any) -> None:
+        self.runtime = runtime
+
+    def collect(self) -> Iterator[Metric]:
+        families: dict[str, CounterMetricFamily] = {}
+        for provider, client in self.runtime.clients.items():
+            stats = getattr(client, "stats", None)
+            if stats is None or not dataclasses.is_dataclass(stats):
+                continue
+            for f in dataclasses.fields(stats):
+                count = getattr(stats, f.name)
+                if not isinstance(count, int) or isinstance(count, bool):
+                    continue
+                family = families.get(f.name)
+                if family is None:
+                    family = families[f.name] = CounterMetricFamily(
+                        f"switchboard_upstream_{f.name}",
+                        _STAT_HELP.get(f.name, f"Upstream client counter {f.name}."),
+                        labels=["provider"],
+                    )
+                family.add_metric([provider.value], float(count))
+        yield from families.values()
+        cache = getattr(self.runtime, "cache", None)
+        if cache is None:
+            return
+        for name, attr, help_text in (
+            ("switchboard_page_cache_hits", "hits", "Shared page cache lookups that hit."),
+            ("switchboard_page_cache_misses", "misses", "Shared page cache lookups that missed."),
+        ):
+            value = getattr(cache, attr, None)
+            if isinstance(value, int):
+                yield CounterMetricFamily(name, help_text, value=float(value))
+        with contextlib.suppress(TypeError):
+            yield GaugeMetricFamily(
+                "switchboard_page_cache_entries", "Entries in the shared page cache.", len(cache)
+            )
+        size = getattr(cache, "size_bytes", None)
+        if isinstance(size, int):
+            yield GaugeMetricFamily(
+                "switchboard_page_cache_bytes", "Bytes held by the shared page cache.", size
+            )

@@ -1,0 +1,371 @@
+"""The root Mutation type: route phone numbers to assistants, Relay style.
+
+Each mutation takes one ``input`` object and returns a payload with the objects it
+changed and ``userErrors``. A refusal (a bad id, another provider's assistant, a number
+linked elsewhere, an SMS number, …) is a user error with a stable ``code`` and nothing
+else in the payload. An upstream failure is a GraphQL error with the usual codes, as for
+queries. A write is sent at most once and never retried: after a timeout the change may
+or may not have been made, and reading the number tells which.
+
+Before writing, the gateway reads the number (one scan of the provider's list) and the
+assistant afresh, past the page cache, so each provider's documented preconditions are
+checked up front; the adapter maps the provider's own refusals for the rare case where
+the state changed in between.
+
+After a write, cached pages and the request's loader entries are dropped again, so the
+payload and any later query read the new state.
+
+Authorization (which tenant may change which provider, read-only keys) is not checked
+here yet: every caller that can query can link.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from dataclasses import dataclass
+
+import strawberry
+from aiodataloader import DataLoader
+
+from .. import model
+from ..errors import UserInputError
+from ..loaders import Loaders
+from ..providers.base import LinkError, LinkErrorCode, LinkingAdapter, LinkResult, linking
+from .context import Info
+from .query import parse_global_id
+from .types import Assistant, PhoneNumber
+
+UserErrorCode = strawberry.enum(
+    LinkErrorCode,
+    name="UserErrorCode",
+    description=(
+        "Why a mutation did not do what its input asked. INVALID_ID: not an id of the "
+        "expected type. PHONE_NUMBER_NOT_FOUND / ASSISTANT_NOT_FOUND: no such object at its "
+        "provider. CROSS_PROVIDER: the number and the assistant belong to different "
+        "providers. ALREADY_LINKED: the number is linked to this assistant already. "
+        "LINKED_ELSEWHERE: another assistant holds the number and the provider does not "
+        "move numbers (unlink it first). NOT_LINKED: the number is linked to no assistant. "
+        "NOT_LINKABLE: the provider cannot route this number to an assistant (e.g. Teli SMS "
+        "numbers, which go to users). NOT_SUPPORTED: the provider's API cannot make this "
+        "change. FORBIDDEN: the provider refused the change for this account."
+    ),
+)
+
+
+@strawberry.type(description="Why a mutation did not do what its input asked.")
+class UserError:
+    field: list[str] | None = strawberry.field(
+        description='Path to the input field at fault, e.g. ["input", "assistantId"]; '
+        "null when no single field is."
+    )
+    message: str
+    code: UserErrorCode  # type: ignore[valid-type]
+
+    @classmethod
+    def of(cls, error: LinkError) -> UserError:
+        field = ["input", error.field] if error.field else None
+        return cls(field=field, message=error.message, code=error.code)
+
+
+class Refused(Exception):
+    """One or more user errors: the mutation stops before (or instead of) writing."""
+
+    def __init__(self, *errors: LinkError) -> None:
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    provider: model.ProviderName
+    result: LinkResult
+
+
+@strawberry.input(description="Route a phone number to an assistant of the same provider.")
+class LinkPhoneNumberInput:
+    phone_number_id: strawberry.ID = strawberry.field(description="The PhoneNumber's id.")
+    assistant_id: strawberry.ID = strawberry.field(description="The Assistant's id.")
+    client_mutation_id: str | None = strawberry.field(
+        default=None, description="Echoed in the payload, for the client's bookkeeping."
+    )
+
+
+@strawberry.input(description="Detach a phone number from the assistant it routes to.")
+class UnlinkPhoneNumberInput:
+    phone_number_id: strawberry.ID = strawberry.field(description="The PhoneNumber's id.")
+    client_mutation_id: str | None = strawberry.field(
+        default=None, description="Echoed in the payload, for the client's bookkeeping."
+    )
+
+
+async def _number_or_none(
+    info: Info, provider: model.ProviderName, native_id: str | None
+) -> PhoneNumber | None:
+    if native_id is None:
+        return None
+    found = await info.context.loaders.number.load((provider, native_id))
+    return PhoneNumber.of(found) if found else None
+
+
+async def _assistant_or_none(
+    info: Info, provider: model.ProviderName, native_id: str | None
+) -> Assistant | None:
+    if native_id is None:
+        return None
+    found = await info.context.loaders.assistant.load((provider, native_id))
+    return Assistant.of(found) if found else None
+
+
+@strawberry.type(description="The result of linkPhoneNumber.")
+class LinkPhoneNumberPayload:
+    client_mutation_id: str | None
+    user_errors: list[UserError] = strawberry.field(
+        description="Why nothing was linked; empty on success."
+    )
+    outcome: strawberry.Private[Outcome | None]
+
+    @strawberry.field(description="The number, now routed to the assistant; null on errors.")
+    async def phone_number(self, info: Info) -> PhoneNumber | None:
+        if self.outcome is None:
+            return None
+        return await _number_or_none(
+            info, self.outcome.provider, self.outcome.result.phone_number_id
+        )
+
+    @strawberry.field(description="The assistant the number now routes to; null on errors.")
+    async def assistant(self, info: Info) -> Assistant | None:
+        if self.outcome is None:
+            return None
+        return await _assistant_or_none(
+            info, self.outcome.provider, self.outcome.result.assistant_id
+        )
+
+    @strawberry.field(
+        description="The assistant the number was taken from, where the provider moves a "
+        "linked number instead of refusing (Flireo, Teli); null otherwise."
+    )
+    async def previous_assistant(self, info: Info) -> Assistant | None:
+        if self.outcome is None:
+            return None
+        result = self.outcome.result
+        return await _assistant_or_none(info, self.outcome.provider, result.previous_assistant_id)
+
+    @strawberry.field(
+        description="Numbers the assistant gave up for this one, where the provider lets an "
+        "assistant hold one number (Flireo; Synthflow's inbound number)."
+    )
+    async def released_phone_numbers(self, info: Info) -> list[PhoneNumber]:
+        if self.outcome is None:
+            return []
+        provider, ids = self.outcome.provider, self.outcome.result.released_phone_number_ids
+        found = await asyncio.gather(*(_number_or_none(info, provider, i) for i in ids))
+        return [n for n in found if n is not None]
+
+
+@strawberry.type(description="The result of unlinkPhoneNumber.")
+class UnlinkPhoneNumberPayload:
+    client_mutation_id: str | None
+    user_errors: list[UserError] = strawberry.field(
+        description="Why nothing was unlinked; empty on success."
+    )
+    outcome: strawberry.Private[Outcome | None]
+
+    @strawberry.field(description="The number, now routed to no assistant; null on errors.")
+    async def phone_number(self, info: Info) -> PhoneNumber | None:
+        if self.outcome is None:
+            return None
+        return await _number_or_none(
+            info, self.outcome.provider, self.outcome.result.phone_number_id
+        )
+
+    @strawberry.field(description="The assistant the number was detached from; null on errors.")
+    async def assistant(self, info: Info) -> Assistant | None:
+        if self.outcome is None:
+            return None
+        return await _assistant_or_none(
+            info, self.outcome.provider, self.outcome.result.assistant_id
+        )
+
+
+def _parse(value: str, type_name: str, field: str) -> tuple[model.ProviderName, str]:
+    """A global id of ``type_name`` -> (provider, native id), or an INVALID_ID refusal."""
+    try:
+        kind, provider, native_id = parse_global_id(value)
+    except UserInputError:
+        kind = None
+    if kind != type_name:
+        raise LinkError(
+            LinkErrorCode.INVALID_ID, f"not the id of a {type_name}: {value[:64]!r}", field
+        )
+    return provider, native_id
+
+
+def _parse_all(*specs: tuple[str, str, str]) -> list[tuple[model.ProviderName, str]]:
+    """Every id of ``(value, type, field)``; all bad ones are reported together."""
+    parsed, errors = [], []
+    for value, type_name, field in specs:
+        try:
+            parsed.append(_parse(value, type_name, field))
+        except LinkError as err:
+            errors.append(err)
+    if errors:
+        raise Refused(*errors)
+    return parsed
+
+
+def _adapter(info: Info, provider: model.ProviderName) -> LinkingAdapter:
+    adapter = info.context.runtime.adapters.get(provider)
+    if adapter is None:  # a provider this gateway does not serve: nothing of it exists here
+        raise LinkError(
+            LinkErrorCode.PHONE_NUMBER_NOT_FOUND,
+            f"{provider.value} is not configured on this gateway",
+            "phoneNumberId",
+        )
+    can = linking(adapter)
+    if can is None:
+        raise LinkError(
+            LinkErrorCode.NOT_SUPPORTED, f"linking is not supported for {provider.value}"
+        )
+    return can
+
+
+async def _number(info: Info, provider: model.ProviderName, native_id: str) -> model.PhoneNumber:
+    found = await info.context.loaders.number.load((provider, native_id))
+    if found is None:
+        raise LinkError(
+            LinkErrorCode.PHONE_NUMBER_NOT_FOUND,
+            f"{provider.value} has no phone number {native_id}",
+            "phoneNumberId",
+        )
+    return found
+
+
+async def _assistant(info: Info, provider: model.ProviderName, native_id: str) -> model.Assistant:
+    found = await info.context.loaders.assistant.load((provider, native_id))
+    if found is None:
+        raise LinkError(
+            LinkErrorCode.ASSISTANT_NOT_FOUND,
+            f"{provider.value} has no assistant {native_id}",
+            "assistantId",
+        )
+    return found
+
+
+async def _both(
+    number: Awaitable[model.PhoneNumber], assistant: Awaitable[model.Assistant]
+) -> tuple[model.PhoneNumber, model.Assistant]:
+    """Both records, read concurrently; both missing ids are reported together."""
+    n, a = await asyncio.gather(number, assistant, return_exceptions=True)
+    refusals = [r for r in (n, a) if isinstance(r, LinkError)]
+    if refusals:
+        raise Refused(*refusals)
+    if isinstance(n, BaseException):
+        raise n
+    if isinstance(a, BaseException):
+        raise a
+    return n, a
+
+
+def forget(info: Info, provider: model.ProviderName) -> None:
+    """Drop what could still show the state from before a write to ``provider``."""
+    info.context.runtime.invalidate(provider)
+    loaders = info.context.loaders
+    # Cleared in place (not replaced): whoever wraps the request's loaders keeps seeing them.
+    for loader in vars(loaders).values():
+        if isinstance(loader, DataLoader):
+            loader.clear_all()
+    if isinstance(loaders, Loaders):
+        loaders._all.clear()  # the per-request memo of whole lists
+
+
+async def _write(info: Info, provider: model.ProviderName, call: Awaitable[LinkResult]) -> Outcome:
+    """Run one adapter write. Whatever happens, the old state is forgotten afterwards."""
+    try:
+        return Outcome(provider, await call)
+    finally:
+        forget(info, provider)
+
+
+async def link(info: Info, phone_number_id: str, assistant_id: str) -> Outcome:
+    (provider, number_id), (other, assistant_native) = _parse_all(
+        (phone_number_id, "PhoneNumber", "phoneNumberId"),
+        (assistant_id, "Assistant", "assistantId"),
+    )
+    if other is not provider:
+        raise LinkError(
+            LinkErrorCode.CROSS_PROVIDER,
+            f"the number is at {provider.value} and the assistant at {other.value}: "
+            "a number links only to an assistant of its own provider",
+            "assistantId",
+        )
+    adapter = _adapter(info, provider)
+    forget(info, provider)  # decide on the provider's current state, not on cached pages
+    number, assistant = await _both(
+        _number(info, provider, number_id), _assistant(info, provider, assistant_native)
+    )
+    return await _write(info, provider, adapter.link_phone_number(number, assistant))
+
+
+async def unlink(info: Info, phone_number_id: str) -> Outcome:
+    [(provider, number_id)] = _parse_all((phone_number_id, "PhoneNumber", "phoneNumberId"))
+    adapter = _adapter(info, provider)
+    forget(info, provider)
+    number = await _number(info, provider, number_id)
+    return await _write(info, provider, adapter.unlink_phone_number(number))
+
+
+def _refusals(exc: LinkError | Refused) -> list[UserError]:
+    errors = exc.errors if isinstance(exc, Refused) else (exc,)
+    return [UserError.of(e) for e in errors]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description=(
+            "Route a phone number to an assistant of the same provider. A number another "
+            "assistant holds is moved where the provider does so (Flireo, Teli: see "
+            "previousAssistant) and refused (LINKED_ELSEWHERE) where it does not (Burki, "
+            "Butter, Synthflow). Never retried: after an upstream error the change may or "
+            "may not have been made."
+        )
+    )
+    async def link_phone_number(
+        self, info: Info, input: LinkPhoneNumberInput
+    ) -> LinkPhoneNumberPayload:
+        try:
+            outcome = await link(info, input.phone_number_id, input.assistant_id)
+        except (LinkError, Refused) as exc:
+            return LinkPhoneNumberPayload(
+                client_mutation_id=input.client_mutation_id,
+                user_errors=_refusals(exc),
+                outcome=None,
+            )
+        return LinkPhoneNumberPayload(
+            client_mutation_id=input.client_mutation_id, user_errors=[], outcome=outcome
+        )
+
+    @strawberry.mutation(
+        description=(
+            "Detach a phone number from the assistant it routes to, so it routes nowhere. "
+            "Never retried: after an upstream error the change may or may not have been made."
+        )
+    )
+    async def unlink_phone_number(
+        self, info: Info, input: UnlinkPhoneNumberInput
+    ) -> UnlinkPhoneNumberPayload:
+        try:
+            outcome = await unlink(info, input.phone_number_id)
+        except (LinkError, Refused) as exc:
+            return UnlinkPhoneNumberPayload(
+                client_mutation_id=input.client_mutation_id,
+                user_errors=_refusals(exc),
+                outcome=None,
+            )
+        return UnlinkPhoneNumberPayload(
+            client_mutation_id=input.client_mutation_id, user_errors=[], outcome=outcome
+        )
+
+
+__all__ = ["Mutation", "UserError"]

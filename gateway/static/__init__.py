@@ -1,0 +1,1 @@
+"""Browser assets the gateway serves itself (GraphiQL), so nothing loads from a CDN."""

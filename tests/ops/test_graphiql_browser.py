@@ -1,0 +1,121 @@
+"""GraphiQL in a real browser, offline: Debian's Chromium (headless) opens the gateway's
+own GraphiQL page, runs the default (demo) query and the result panel shows phone numbers.
+
+Skips only where Chromium is absent (``.ci/run`` installs Debian's ``chromium``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gateway.static.ide import load_assets
+
+from .cdp import CHROMIUM, Browser
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.is_file(),
+    reason=f"Chromium not found at {CHROMIUM}: the GraphiQL browser test needs Debian's "
+    "chromium (`apt-get install chromium`, as .ci/run does) or SWITCHBOARD_CHROMIUM=<path>",
+)
+
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+RESULT_TEXT = """(() => {
+  const el = document.querySelector('.graphiql-response .CodeMirror');
+  return el && el.CodeMirror ? el.CodeMirror.getValue() : '';
+})()"""
+
+QUERY_TEXT = """(() => {
+  const el = document.querySelector('.graphiql-query-editor .CodeMirror');
+  return el && el.CodeMirror ? el.CodeMirror.getValue() : '';
+})()"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    assert load_assets(), "GraphiQL assets are not installed: run `make graphiql`"
+    port = free_port()
+    cli = Path(sys.executable).with_name("switchboard")
+    log_path = tmp_path_factory.mktemp("graphiql") / "server.log"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "SWITCHBOARD_LOG_LEVEL": "WARNING"}
+    with log_path.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(cli), "serve", "--demo", "--host", "127.0.0.1", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("switchboard serve --demo did not come up:\n" + log_path.read_text())
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Browser]:
+    b = Browser(tmp_path)
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+def test_graphiql_runs_the_demo_query_offline(served: str, browser: Browser) -> None:
+    page = browser.open_page(f"{served}/graphql")
+    page.wait_for("!!document.querySelector('.graphiql-execute-button')")
+    query = page.wait_for(QUERY_TEXT)
+    assert "query Demo" in query and "phoneNumbers" in query, query
+
+    page.evaluate("document.querySelector('.graphiql-execute-button').click()")
+    text = page.wait_for(
+        f"(() => {{ const t = {RESULT_TEXT}; return t.includes('edges') && t }})()"
+    )
+    result = json.loads(text)
+    assert "errors" not in result, result
+    numbers = [e["node"]["number"] for e in result["data"]["phoneNumbers"]["edges"]]
+    assert numbers, result
+    assert all(E164.match(n) for n in numbers), numbers
+    # And they are on screen, not only in the editor's model.
+    shown = page.evaluate("document.querySelector('.graphiql-response').innerText")
+    assert any(n in shown for n in numbers), shown[:2000]
+
+    # Offline: every request the page made went to the gateway itself.
+    urls = [p["request"]["url"] for p in page.events("Network.requestWillBeSent")]
+    assert urls, "no network activity recorded"
+    foreign = [u for u in urls if not u.startswith((served, "data:", "about:"))]
+    assert not foreign, foreign
+    # Every bundle came with integrity checked (a mismatch would have blocked it).
+    problems = [
+        p["entry"]["text"]
+        for p in page.events("Log.entryAdded")
+        if p["entry"].get("level") == "error"
+    ]
+    assert not problems, page.diagnostics()
