@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import re
+import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.extensions import DisableIntrospection
+from strawberry.http import GraphQLRequestData
+from strawberry.types import ExecutionResult
 
 from .config import Settings
 from .demo import demo_provider_settings, demo_transports
@@ -28,9 +36,14 @@ from .observability.metrics import (
 )
 from .observability.requestid import RequestIdMiddleware
 from .resilience import DeadlineMiddleware
-from .runtime import Runtime, build_runtime
+from .runtime import Runtime, build_runtime, tenant_cursor_key
 from .schema import build_schema
 from .schema.context import Context, make_context
+from .security.apq import LRUQueryStore, PersistedQueries, load_safelist
+from .security.gate import AuthMiddleware, OperationGate, Refusal
+from .security.http import RequestGuard
+from .security.limits import QueryLimits
+from .security.tenants import Authenticator, Caller
 from .static.ide import DEFAULT_QUERY, GraphiQLAssets
 
 DEMO_QUERY = """# Switchboard demo: five voice-AI platforms behind one GraphQL API.
@@ -49,22 +62,30 @@ query Demo {
 
 
 class GraphQLView(GraphQL[Context, None]):
-    """Strawberry's ASGI view with a fresh context (and loaders) per request."""
+    """Strawberry's ASGI view with a fresh context (and loaders) per request, behind the
+    operation gate (persisted queries, limits, read-only keys)."""
 
     def __init__(
         self,
-        runtime: Runtime,
+        runtimes: dict[str | None, Runtime],
         metrics: Metrics | None = None,
         ide: GraphiQLAssets | None = None,
         **kwargs: Any,
     ) -> None:
-        schema = build_schema(federation=runtime.settings.federation)
+        default = next(iter(runtimes.values()))
+        settings = default.settings
+        schema = build_schema(federation=settings.federation)
+        if not settings.security.introspection:
+            schema.extensions = (*schema.extensions, DisableIntrospection)
         if metrics is not None:  # first, so it exits last and sees the final error codes
             schema.extensions = (metrics.extension(), *schema.extensions)
         super().__init__(schema, **kwargs)
-        self.runtime = runtime
+        self.runtimes = runtimes
+        self.runtime = default
         self.metrics = metrics
         self.ide = ide
+        self.gate = build_gate(settings)
+        self.suggestions = settings.security.field_suggestions
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # The locally served, pinned GraphiQL; Strawberry's CDN page only if not installed.
@@ -73,10 +94,91 @@ class GraphQLView(GraphQL[Context, None]):
         return await super().render_graphql_ide(request)
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
-        context = make_context(self.runtime, request)
+        caller: Caller | None = request.scope.get("state", {}).get("caller")
+        runtime = self.runtimes[caller.tenant] if caller is not None else self.runtime
+        context = make_context(runtime, request, caller)
         if self.metrics is not None:
             self.metrics.observe_loaders(context.loaders)
         return context
+
+    async def execute_single(  # type: ignore[override]
+        self,
+        request: Request,
+        request_adapter: Any,
+        sub_response: Response,
+        context: Context,
+        root_value: Any,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        try:
+            query = self.gate.admit(
+                request_data.query,
+                request_data.extensions,
+                request_data.operation_name,
+                request_data.variables,
+                context.caller,
+            )
+        except Refusal as exc:
+            sub_response.status_code = exc.http_status
+            return ExecutionResult(
+                data=None, errors=[GraphQLError(exc.message, extensions=exc.extensions())]
+            )
+        request_data = dataclasses.replace(request_data, query=query)
+        result = await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+        if result.errors:
+            if not self.suggestions:
+                for error in result.errors:
+                    error.message = _SUGGESTION.sub("", error.message)
+            if result.data is None and all(
+                (e.extensions or {}).get("code") in _REQUEST_ERRORS for e in result.errors
+            ):
+                sub_response.status_code = 400  # GraphQL-over-HTTP: the request itself failed
+        return result
+
+
+_SUGGESTION = re.compile(r" Did you mean [^?]*\?")
+_REQUEST_ERRORS = {"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED"}
+
+
+def build_gate(settings: Settings) -> OperationGate:
+    sec = settings.security
+    limits = QueryLimits(
+        max_depth=sec.max_depth,
+        max_aliases=sec.max_aliases,
+        max_tokens=sec.max_tokens,
+        max_directives=sec.max_directives,
+        max_root_fields=sec.max_root_fields,
+        max_cost=sec.max_cost,
+    )
+    persisted = None
+    if sec.safelist_file is not None:
+        persisted = PersistedQueries(LRUQueryStore(1), safelist=load_safelist(sec.safelist_file))
+    elif sec.persisted_queries:
+        persisted = PersistedQueries(LRUQueryStore(sec.persisted_queries_capacity))
+    return OperationGate(limits, persisted)
+
+
+def build_runtimes(
+    settings: Settings, transports: dict[ProviderName, httpx.AsyncBaseTransport] | None
+) -> dict[str | None, Runtime]:
+    """One runtime per tenant (its own clients, caches and cursor key); None: no tenants."""
+    if settings.demo:
+        providers = {name: demo_provider_settings(name) for name in PROVIDER_ORDER}
+        return {None: build_runtime(settings, providers, transports or demo_transports())}
+    if not settings.tenants:
+        return {None: build_runtime(settings, settings.enabled_providers(), transports)}
+    fallback = secrets.token_bytes(32)
+    return {
+        name: build_runtime(
+            settings,
+            tenant.enabled_providers(),
+            transports,
+            cursor_key=tenant_cursor_key(settings, name, fallback),
+        )
+        for name, tenant in settings.tenants.items()
+    }
 
 
 def create_app(
@@ -85,21 +187,41 @@ def create_app(
     transports: dict[ProviderName, httpx.AsyncBaseTransport] | None = None,
 ) -> Starlette:
     """Build the app. ``transports`` replace the network per provider (demo mode, tests)."""
-    if settings.demo:
-        providers = {name: demo_provider_settings(name) for name in PROVIDER_ORDER}
-        transports = transports or demo_transports()
-    else:
-        providers = settings.enabled_providers()
-    runtime = build_runtime(settings, providers, transports)
+    runtimes = build_runtimes(settings, transports)
+    runtime = next(iter(runtimes.values()))
     # Scrub the credentials from every log line, however they would get there.
-    redact.add([settings.cursor_secret, *(p.api_key for p in providers.values())])
+    redact.add(
+        [
+            settings.cursor_secret,
+            *(p.api_key for r in runtimes.values() for p in r.providers.values()),
+        ]
+    )
     metrics = Metrics()
-    for name, client in runtime.clients.items():
-        instrument_client(client, name, metrics)
+    for each in runtimes.values():
+        for name, client in each.clients.items():
+            instrument_client(client, name, metrics)
     metrics.add_collector(BreakerCollector(lambda: health.breaker_states(runtime)))
     metrics.add_collector(ResilienceCollector(runtime))
     ide = GraphiQLAssets(DEMO_QUERY if settings.demo else DEFAULT_QUERY)
-    view = GraphQLView(runtime, metrics, ide, graphql_ide="graphiql")
+    view = GraphQLView(runtimes, metrics, ide, graphql_ide="graphiql")
+    middleware = [
+        Middleware(RequestIdMiddleware),
+        Middleware(RequestGuard, max_body_bytes=settings.security.max_body_bytes),
+    ]
+    if settings.security.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.security.cors_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["content-type", "authorization", "x-api-key", "x-request-id"],
+            )
+        )
+    if settings.tenants and not settings.demo:
+        keys = {name: list(t.keys) for name, t in settings.tenants.items()}
+        middleware.append(Middleware(AuthMiddleware, authenticator=Authenticator(keys)))
+    # Upstream calls of a request never outlive its deadline (docs/resilience.md).
+    middleware.append(Middleware(DeadlineMiddleware, seconds=settings.request_deadline_seconds))
 
     async def root(request: Request) -> Response:
         return RedirectResponse("/graphql")
@@ -109,7 +231,8 @@ def create_app(
         app.state.started = True
         yield
         app.state.started = False  # /readyz says 503 while shutting down
-        await runtime.aclose()
+        for each in runtimes.values():
+            await each.aclose()
 
     app = Starlette(
         routes=[
@@ -120,14 +243,11 @@ def create_app(
             Route("/metrics", metrics.endpoint),
             *ide.routes(),
         ],
-        middleware=[
-            Middleware(RequestIdMiddleware),
-            # Upstream calls of a request never outlive its deadline (docs/resilience.md).
-            Middleware(DeadlineMiddleware, seconds=settings.request_deadline_seconds),
-        ],
+        middleware=middleware,
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.runtimes = runtimes
     app.state.metrics = metrics
     app.state.started = False
     return app

@@ -1,4 +1,4 @@
-"""``switchboard serve | schema | check-config``."""
+"""``switchboard serve | schema | check-config | hash-key``."""
 
 from __future__ import annotations
 
@@ -18,7 +18,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", help="TOML or YAML settings file")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    sub.add_parser("schema", help="print the GraphQL SDL")
+    schema = sub.add_parser("schema", help="print the GraphQL SDL")
+    schema.add_argument(
+        "--subgraph", action="store_true", help="the federation subgraph SDL a router composes"
+    )
+    hash_key = sub.add_parser("hash-key", help="print the SHA-256 to put in tenants.*.keys")
+    hash_key.add_argument("key", nargs="?", help="the gateway API key (read from stdin if absent)")
     check = sub.add_parser("check-config", help="validate a settings file and exit")
     check.add_argument("--config", required=True)
     return parser
@@ -27,20 +32,31 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "schema":
-        from .schema import print_sdl
+        from .schema import print_sdl, print_subgraph_sdl
 
-        sys.stdout.write(print_sdl())
+        sys.stdout.write(print_subgraph_sdl() if args.subgraph else print_sdl())
+        return 0
+    if args.command == "hash-key":
+        from .security.tenants import hash_key
+
+        key = args.key if args.key is not None else sys.stdin.readline().strip()
+        print(hash_key(key))
         return 0
     try:
         overrides = {"demo": True} if getattr(args, "demo", False) else {}
         settings = load_settings(args.config, **overrides)
-        if not settings.demo and not settings.enabled_providers():
+        served = [settings.enabled_providers()] + [
+            t.enabled_providers() for t in settings.tenants.values()
+        ]
+        if not settings.demo and not any(served):
             raise ConfigError("providers: no provider is enabled (use --demo to try the emulators)")
     except ConfigError as exc:
         print(f"switchboard: {exc}", file=sys.stderr)
         return 2
     if args.command == "check-config":
-        print("configuration OK: " + ", ".join(p.value for p in settings.enabled_providers()))
+        names = sorted({p.value for providers in served for p in providers})
+        tenants = f" for tenants {', '.join(settings.tenants)}" if settings.tenants else ""
+        print(f"configuration OK: {', '.join(names)}{tenants}")
         return 0
 
     import uvicorn

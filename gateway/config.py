@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from .model import ProviderName
 from .resilience.settings import ResilienceSettings
+from .security.tenants import TenantKey
 
 # Where each provider's documented production API lives (see README).
 DEFAULT_BASE_URLS: dict[ProviderName, str | None] = {
@@ -65,6 +66,69 @@ class ProviderSettings(BaseModel):
         return value.rstrip("/") if value else value
 
 
+def _resolve_providers(
+    where: str, providers: dict[ProviderName, ProviderSettings]
+) -> dict[ProviderName, ProviderSettings]:
+    """Fill default base URLs, check required ids and read each key from its variable."""
+    resolved: dict[ProviderName, ProviderSettings] = {}
+    for name, prov in providers.items():
+        if not prov.enabled:
+            resolved[name] = prov
+            continue
+        at = f"{where}.{name.value}"
+        base_url = prov.base_url or DEFAULT_BASE_URLS[name]
+        if base_url is None:
+            raise ValueError(f"{at}.base_url is required for {name.value}")
+        for id_field in REQUIRED_IDS.get(name, ()):
+            if not getattr(prov, id_field):
+                raise ValueError(f"{at}.{id_field} is required for {name.value}")
+        if not prov.api_key_env:
+            raise ValueError(f"{at}.api_key_env must name the variable holding the key")
+        key = os.environ.get(prov.api_key_env)
+        if not key:
+            raise ValueError(
+                f"{at}.api_key_env: environment variable {prov.api_key_env} is not set"
+            )
+        resolved[name] = prov.model_copy(update={"base_url": base_url, "api_key": key})
+    return resolved
+
+
+class TenantSettings(BaseModel):
+    """One tenant: the gateway keys that act for it and its own provider credentials."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    keys: list[TenantKey] = Field(min_length=1)
+    providers: dict[ProviderName, ProviderSettings] = Field(default_factory=dict)
+
+    def enabled_providers(self) -> dict[ProviderName, ProviderSettings]:
+        return {n: p for n, p in sorted(self.providers.items()) if p.enabled}
+
+
+class SecuritySettings(BaseModel):
+    """Request limits and HTTP hygiene (README, Security)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Without tenants the gateway refuses to start (except in demo mode) unless this is set.
+    allow_unauthenticated: bool = False
+    max_body_bytes: int = Field(default=100_000, ge=1_000)
+    max_depth: int = Field(default=12, ge=2)
+    max_aliases: int = Field(default=30, ge=0)
+    max_tokens: int = Field(default=3000, ge=10)
+    max_directives: int = Field(default=30, ge=0)
+    max_root_fields: int = Field(default=10, ge=1)
+    max_cost: int = Field(default=25_000, ge=1)
+    introspection: bool = True
+    field_suggestions: bool = True
+    # Browser origins allowed to call /graphql; none by default.
+    cors_origins: list[str] = Field(default_factory=list)
+    persisted_queries: bool = True
+    persisted_queries_capacity: int = Field(default=1000, ge=1)
+    # A .graphql file of the only operations allowed to run (its operations, one each).
+    safelist_file: str | None = None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SWITCHBOARD_", env_nested_delimiter="__", extra="forbid", frozen=True
@@ -80,6 +144,9 @@ class Settings(BaseSettings):
     # Serve an Apollo Federation v2 subgraph (_entities, _service); false: the plain schema.
     federation: bool = True
     providers: dict[ProviderName, ProviderSettings] = Field(default_factory=dict)
+    # Gateway API keys -> tenants, each with its own providers (README, Security).
+    tenants: dict[str, TenantSettings] = Field(default_factory=dict)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
     # Upstream calls of one GraphQL request never outlive this (docs/resilience.md).
     request_deadline_seconds: float = Field(default=10.0, gt=0)
     # Every provider's timeouts, retries, breaker, cap and cache TTL, unless it overrides.
@@ -104,27 +171,26 @@ class Settings(BaseSettings):
     def _resolve(self) -> Settings:
         if self.demo:
             return self
-        resolved: dict[ProviderName, ProviderSettings] = {}
-        for name, prov in self.providers.items():
-            if not prov.enabled:
-                resolved[name] = prov
-                continue
-            where = f"providers.{name.value}"
-            base_url = prov.base_url or DEFAULT_BASE_URLS[name]
-            if base_url is None:
-                raise ValueError(f"{where}.base_url is required for {name.value}")
-            for id_field in REQUIRED_IDS.get(name, ()):
-                if not getattr(prov, id_field):
-                    raise ValueError(f"{where}.{id_field} is required for {name.value}")
-            if not prov.api_key_env:
-                raise ValueError(f"{where}.api_key_env must name the variable holding the key")
-            key = os.environ.get(prov.api_key_env)
-            if not key:
-                raise ValueError(
-                    f"{where}.api_key_env: environment variable {prov.api_key_env} is not set"
-                )
-            resolved[name] = prov.model_copy(update={"base_url": base_url, "api_key": key})
-        object.__setattr__(self, "providers", resolved)
+        object.__setattr__(self, "providers", _resolve_providers("providers", self.providers))
+        tenants = {
+            name: tenant.model_copy(
+                update={
+                    "providers": _resolve_providers(f"tenants.{name}.providers", tenant.providers)
+                }
+            )
+            for name, tenant in self.tenants.items()
+        }
+        object.__setattr__(self, "tenants", tenants)
+        if not self.tenants and not self.security.allow_unauthenticated:
+            raise ValueError(
+                "tenants: no gateway API keys are configured; add [tenants.<name>] with keys, "
+                "or set security.allow_unauthenticated = true to serve without authentication"
+            )
+        if self.tenants and self.providers:
+            raise ValueError(
+                "providers: with tenants configured, providers belong to each tenant "
+                "(tenants.<name>.providers)"
+            )
         return self
 
     def enabled_providers(self) -> dict[ProviderName, ProviderSettings]:

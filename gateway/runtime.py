@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass, field
 
@@ -24,6 +26,8 @@ class Runtime:
     cursor_secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     # Upstream pages shared by all requests for a few seconds (docs/resilience.md).
     cache: PageCache | None = None
+    # The provider settings the clients were built from (credentials resolved).
+    providers: dict[ProviderName, ProviderSettings] = field(default_factory=dict)
 
     def invalidate(self, provider: ProviderName) -> None:
         """Forget what is kept across requests about ``provider``: called after every write
@@ -47,8 +51,14 @@ def build_runtime(
     settings: Settings,
     providers: dict[ProviderName, ProviderSettings],
     transports: dict[ProviderName, httpx.AsyncBaseTransport] | None = None,
+    *,
+    cursor_key: bytes | None = None,
 ) -> Runtime:
-    """Create the adapters for ``providers`` (in the documented provider order)."""
+    """Create the adapters for ``providers`` (in the documented provider order).
+
+    ``cursor_key`` signs this runtime's cursors; each tenant gets its own, so a cursor
+    issued to one tenant is BAD_CURSOR for every other.
+    """
     adapters: dict[ProviderName, ProviderAdapter] = {}
     clients: dict[ProviderName, UpstreamClient] = {}
     cache = MemoryCache(settings.cache_max_entries, settings.cache_max_bytes)
@@ -66,8 +76,17 @@ def build_runtime(
         )
         clients[name] = client
         adapters[name] = cls(prov, client)
-    secret = settings.cursor_secret.encode() if settings.cursor_secret else None
-    runtime = Runtime(settings=settings, adapters=adapters, clients=clients, cache=cache)
-    if secret:
-        runtime.cursor_secret = secret
+    runtime = Runtime(
+        settings=settings, adapters=adapters, clients=clients, cache=cache, providers=providers
+    )
+    if cursor_key is not None:
+        runtime.cursor_secret = cursor_key
+    elif settings.cursor_secret:
+        runtime.cursor_secret = settings.cursor_secret.encode()
     return runtime
+
+
+def tenant_cursor_key(settings: Settings, tenant: str, fallback: bytes) -> bytes:
+    """A key derived from the configured cursor secret (or ``fallback``) and the tenant."""
+    base = settings.cursor_secret.encode() if settings.cursor_secret else fallback
+    return hmac.new(base, f"tenant:{tenant}".encode(), hashlib.sha256).digest()

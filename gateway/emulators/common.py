@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -155,6 +155,8 @@ class Control:
 
     faults: list[Fault] = field(default_factory=list)
     requests: Counter[str] = field(default_factory=Counter)
+    # The latest request targets exactly as they came on the wire (path?query, undecoded).
+    targets: deque[str] = field(default_factory=lambda: deque(maxlen=1000))
 
     def take_fault(self, path: str) -> Fault | None:
         for fault in self.faults:
@@ -180,6 +182,9 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         self.control.requests[path] += 1
+        raw = scope.get("raw_path") or path.encode()
+        query = scope.get("query_string", b"")
+        self.control.targets.append((raw + (b"?" + query if query else b"")).decode("latin-1"))
         fault = self.control.take_fault(path)
         if fault is None:
             await self.app(scope, receive, send)

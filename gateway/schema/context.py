@@ -20,6 +20,8 @@ class Context:
     # Errors beside the data: a provider that failed while the others answered.
     partial_errors: list[GraphQLError] = field(default_factory=list)
     request: Any = None
+    # The authenticated gateway caller (tenant, read-only), None without authentication.
+    caller: Any = None
 
     def report(self, error: GatewayError, info: StrawberryInfo[Any, Any]) -> None:
         """Keep the field's data and add ``error`` to the response's ``errors``."""
@@ -31,8 +33,8 @@ class Context:
         )
 
 
-def make_context(runtime: Runtime, request: Any = None) -> Context:
-    return Context(runtime=runtime, loaders=Loaders(runtime), request=request)
+def make_context(runtime: Runtime, request: Any = None, caller: Any = None) -> Context:
+    return Context(runtime=runtime, loaders=Loaders(runtime), request=request, caller=caller)
 
 
 Info = StrawberryInfo[Context, None]

@@ -13,6 +13,15 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    parse,
+    print_ast,
+)
+
 from ..errors import GatewayError
 
 
@@ -69,7 +78,11 @@ class PersistedQueries:
 
     def __init__(self, store: QueryStore, safelist: Iterable[str] | None = None) -> None:
         self.store = store
-        self.safelist = {sha256_hex(q): q for q in safelist} if safelist is not None else None
+        self.safelist = (
+            {sha256_hex(normalize(q)): normalize(q) for q in safelist}
+            if safelist is not None
+            else None
+        )
 
     def resolve(self, query: str | None, extensions: Mapping[str, Any] | None) -> str:
         persisted = (extensions or {}).get("persistedQuery")
@@ -109,6 +122,8 @@ class PersistedQueries:
 
     def _from_safelist(self, query: str | None, digest: str | None) -> str:
         assert self.safelist is not None
+        if query is not None:
+            query = normalize(query)
         key = digest if digest is not None else (sha256_hex(query) if query is not None else None)
         if key is None:
             raise PersistedQueryError("BAD_REQUEST", "no GraphQL query in the request", 400)
@@ -118,3 +133,27 @@ class PersistedQueries:
                 "OPERATION_NOT_IN_SAFELIST", "only safelisted operations may run", 400
             )
         return allowed
+
+
+def normalize(query: str) -> str:
+    """The canonical text of a document (graphql-core's printer), so that whitespace and
+    comments do not matter; text that does not parse stays as it is (and matches nothing)."""
+    try:
+        return print_ast(parse(query, no_location=True))
+    except GraphQLError:
+        return query
+
+
+def load_safelist(path: str) -> list[str]:
+    """The operations of a ``.graphql`` file, each printed on its own with its fragments.
+
+    Hash-only requests must use the SHA-256 of that printed (normalized) text.
+    """
+    with open(path, encoding="utf-8") as f:
+        document = parse(f.read())
+    fragments = [d for d in document.definitions if isinstance(d, FragmentDefinitionNode)]
+    return [
+        print_ast(DocumentNode(definitions=(op, *fragments)))
+        for op in document.definitions
+        if isinstance(op, OperationDefinitionNode)
+    ]

@@ -32,6 +32,7 @@ from ..errors import ErrorCode, GatewayError
 # List fields whose size is bounded by an argument, and the size assumed without one.
 _SIZE_ARGS = ("first", "last")
 _DEFAULT_LIST_SIZE = 20
+_INTROSPECTION = frozenset({"__schema", "__type"})
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,11 @@ class _Walker:
                     self.m.aliases += 1
                 if depth == 1:
                     self.m.root_fields += 1
+                    if sel.name.value in _INTROSPECTION:
+                        # Bounded by the schema itself (and switchable off): a client's
+                        # introspection query is deep by design. Only a real field of that
+                        # name is exempt, never a fragment so named.
+                        continue
                 if sel.selection_set is None:
                     continue  # leaves are free: they are plain attributes
                 size = self.list_size(sel)

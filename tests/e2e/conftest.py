@@ -22,9 +22,10 @@ class Gateway:
     client: httpx.AsyncClient
     emulators: dict[ProviderName, Starlette]
 
-    async def query(self, query: str, **variables: Any) -> dict[str, Any]:
+    async def query(self, query: str, _status: int = 200, **variables: Any) -> dict[str, Any]:
+        """POST an operation; ``_status`` is the HTTP status it must answer with."""
         response = await self.client.post("/graphql", json={"query": query, "variables": variables})
-        assert response.status_code == 200, response.text
+        assert response.status_code == _status, response.text
         body: dict[str, Any] = response.json()
         return body
 

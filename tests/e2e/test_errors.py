@@ -112,5 +112,7 @@ async def test_unauthorized_upstream_names_provider_without_secret(
 
 
 async def test_syntax_and_validation_errors_have_codes(gateway: Gateway) -> None:
-    assert codes(await gateway.query("{ phoneNumbers(")) == ["GRAPHQL_PARSE_FAILED"]
-    assert codes(await gateway.query("{ phoneNumbers { nope } }")) == ["GRAPHQL_VALIDATION_FAILED"]
+    # GraphQL-over-HTTP: a request that cannot execute at all is a 400.
+    assert codes(await gateway.query("{ phoneNumbers(", _status=400)) == ["GRAPHQL_PARSE_FAILED"]
+    body = await gateway.query("{ phoneNumbers { nope } }", _status=400)
+    assert codes(body) == ["GRAPHQL_VALIDATION_FAILED"]

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.security.apq import LRUQueryStore, PersistedQueries, PersistedQueryError, sha256_hex
+from gateway.security.apq import (
+    LRUQueryStore,
+    PersistedQueries,
+    PersistedQueryError,
+    normalize,
+    sha256_hex,
+)
 
 Q = "{ providers { name } }"
 
@@ -54,8 +60,10 @@ def test_store_is_a_bounded_lru() -> None:
 
 def test_safelist_runs_only_listed_operations() -> None:
     apq = PersistedQueries(LRUQueryStore(), safelist=[Q])
-    assert apq.resolve(Q, None) == Q
-    assert apq.resolve(None, ext(sha256_hex(Q))) == Q
+    canonical = normalize(Q)
+    assert apq.resolve(Q, None) == canonical
+    assert apq.resolve("{providers{name}}  # same operation", None) == canonical
+    assert apq.resolve(None, ext(sha256_hex(canonical))) == canonical
     other = "{ assistants { totalCount } }"
     assert code(apq.resolve, other, None) == ("OPERATION_NOT_IN_SAFELIST", 400)
     assert code(apq.resolve, other, ext(sha256_hex(other))) == ("OPERATION_NOT_IN_SAFELIST", 400)

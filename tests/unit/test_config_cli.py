@@ -14,6 +14,8 @@ from gateway.model import ProviderName
 
 GOOD = """
 max_page_size = 50
+[security]
+allow_unauthenticated = true
 [providers.flireo]
 base_url = "https://flireo.example.test"
 api_key_env = "TEST_FLIREO_KEY"
@@ -44,7 +46,7 @@ def test_yaml_and_environment_override(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("SYNTH_KEY", "k")
     monkeypatch.setenv("SWITCHBOARD_MAX_PAGE_SIZE", "42")
     yaml_text = (
-        "max_page_size: 10\n"
+        "max_page_size: 10\nsecurity:\n  allow_unauthenticated: true\n"
         "providers:\n  synthflow:\n    api_key_env: SYNTH_KEY\n    workspace: ws1\n"
     )
     settings = load_settings(write(tmp_path, yaml_text, "s.yaml"))
@@ -84,6 +86,37 @@ def test_bad_config_names_the_field(
     assert field in str(err.value)
 
 
+TENANTS = """
+[tenants.acme]
+keys = [{ sha256 = "%s" }, { sha256 = "%s", read_only = true }]
+[tenants.acme.providers.flireo]
+base_url = "https://flireo.example.test"
+api_key_env = "TEST_FLIREO_KEY"
+"""
+
+
+def test_tenants_carry_their_own_providers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEST_FLIREO_KEY", "tenant-secret")
+    settings = load_settings(write(tmp_path, TENANTS % ("a" * 64, "B" * 64)))
+    acme = settings.tenants["acme"]
+    assert acme.providers[ProviderName.FLIREO].api_key == "tenant-secret"
+    assert [k.read_only for k in acme.keys] == [False, True]
+    assert acme.keys[1].sha256 == "b" * 64
+
+
+def test_no_auth_refuses_to_start_unless_allowed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEST_FLIREO_KEY", "k")
+    text = GOOD.replace("allow_unauthenticated = true", "")
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, text))
+    assert "security.allow_unauthenticated" in str(err.value)
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, TENANTS % ("nothex", "b" * 64)))
+    assert "tenants.acme.keys.0.sha256" in str(err.value)
+
+
 def test_cli_refuses_bad_config_with_exit_code_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -106,3 +139,23 @@ def test_switchboard_schema_prints_sdl() -> None:
     ).stdout
     assert "type PhoneNumber implements Node" in out
     assert "phoneNumbers(" in out
+
+
+def test_hash_key_and_subgraph_sdl(capsys: pytest.CaptureFixture[str]) -> None:
+    from gateway.security.tenants import hash_key
+
+    assert main(["hash-key", "my-key"]) == 0
+    assert capsys.readouterr().out.strip() == hash_key("my-key")
+    assert main(["schema", "--subgraph"]) == 0
+    assert "@key" in capsys.readouterr().out
+
+
+def test_check_config_with_tenants(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TEST_FLIREO_KEY", "k")
+    assert (
+        main(["check-config", "--config", str(write(tmp_path, TENANTS % ("a" * 64, "b" * 64)))])
+        == 0
+    )
+    assert "flireo for tenants acme" in capsys.readouterr().out

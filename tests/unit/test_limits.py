@@ -116,3 +116,14 @@ def test_operation_name_selects_what_is_measured() -> None:
     assert code_of(query, operation="Small") is None
     assert code_of(query, operation="Big") == "QUERY_TOO_COSTLY"
     assert measure(parse_limited(query, LIMITS), "Small", None).root_fields == 1
+
+
+def test_the_standard_introspection_query_passes() -> None:
+    from graphql import get_introspection_query
+
+    assert code_of(get_introspection_query(descriptions=True)) is None
+
+
+def test_an_introspection_field_does_not_shield_siblings() -> None:
+    query = "{ __schema { queryType { name } } assistants { nodes { phoneNumbers { nodes { assistant { phoneNumbers { nodes { id } } } } } } } }"
+    assert code_of(query) == "QUERY_TOO_DEEP"

@@ -1,0 +1,96 @@
+"""Two tenants over the same upstream hosts, told apart only by their credentials."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from gateway.app import create_app
+from gateway.config import Settings
+from gateway.emulators import EmulatorConfig, create_emulator
+from gateway.model import PROVIDER_ORDER, ProviderName
+from gateway.security.tenants import hash_key
+
+GATEWAY_KEYS = {"acme": "gw-key-acme-0001", "globex": "gw-key-globex-0002"}
+READ_ONLY_KEY = "gw-key-acme-readonly"
+UPSTREAM_KEYS = {"acme": "upstream-acme-secret", "globex": "upstream-globex-secret"}
+SEEDS = {"acme": 101, "globex": 202}
+
+
+class ByCredentialTransport(httpx.AsyncBaseTransport):
+    """One upstream host serving two accounts: the request's credential picks the account."""
+
+    def __init__(self, accounts: dict[str, httpx.AsyncBaseTransport]) -> None:
+        self.accounts = accounts
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        presented = " ".join(request.headers.values())
+        for key, transport in self.accounts.items():
+            if key in presented:
+                return await transport.handle_async_request(request)
+        return httpx.Response(401, json={"error": "unknown account"})
+
+
+def tenant_providers(tenant: str) -> dict[str, Any]:
+    config = EmulatorConfig(api_key=UPSTREAM_KEYS[tenant], seed=SEEDS[tenant])
+    return {
+        name.value: {
+            "base_url": f"http://{name.value}.emulator",
+            "api_key_env": f"TEST_{tenant.upper()}_KEY",
+            "organization_id": config.organization_id,
+            "workspace": config.workspace,
+            "user_id": config.user_id,
+        }
+        for name in PROVIDER_ORDER
+    }
+
+
+@contextlib.asynccontextmanager
+async def tenant_gateway(
+    **security: Any,
+) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, dict[ProviderName, Starlette]]]]:
+    emulators = {
+        tenant: {
+            name: create_emulator(
+                name, EmulatorConfig(api_key=key, seed=SEEDS[tenant], numbers=12, assistants=3)
+            )
+            for name in PROVIDER_ORDER
+        }
+        for tenant, key in UPSTREAM_KEYS.items()
+    }
+    transports: dict[ProviderName, httpx.AsyncBaseTransport] = {
+        name: ByCredentialTransport(
+            {UPSTREAM_KEYS[t]: httpx.ASGITransport(app=emulators[t][name]) for t in UPSTREAM_KEYS}
+        )
+        for name in PROVIDER_ORDER
+    }
+    tenants = {
+        tenant: {
+            "keys": [{"sha256": hash_key(GATEWAY_KEYS[tenant])}]
+            + (
+                [{"sha256": hash_key(READ_ONLY_KEY), "read_only": True}] if tenant == "acme" else []
+            ),
+            "providers": tenant_providers(tenant),
+        }
+        for tenant in GATEWAY_KEYS
+    }
+    settings = Settings(tenants=tenants, security=security)
+    app = create_app(settings, transports=transports)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://gateway"
+        ) as client,
+    ):
+        yield client, emulators
+
+
+@pytest.fixture(autouse=True)
+def _upstream_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    for tenant, key in UPSTREAM_KEYS.items():
+        monkeypatch.setenv(f"TEST_{tenant.upper()}_KEY", key)
