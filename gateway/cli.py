@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from .config import ConfigError, load_settings
 
@@ -69,7 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"switchboard: {exc}", file=sys.stderr)
         return 2
-    app = create_app(settings)
+    app: Any
+    if args.config:  # SIGHUP re-reads the file; a bad file is refused, the old config stays
+        from .reload import Reloadable
+
+        app = Reloadable(create_app, lambda: load_settings(args.config, **overrides), settings)
+    else:
+        app = create_app(settings)
     where = f"http://{args.host}:{args.port}/graphql"
     print(
         f"switchboard: serving {'demo mode ' if settings.demo else ''}at {where}", file=sys.stderr
