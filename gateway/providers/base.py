@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..config import ProviderSettings
-from ..errors import UpstreamBadResponse
+from ..errors import UpstreamBadResponse, UpstreamHTTPError
 from ..model import Assistant, NumberStatus, PhoneNumber, ProviderName
 from ..upstream import UpstreamClient
 
@@ -137,6 +137,26 @@ def next_page(pagination: Pagination, request: PageRequest, page: Page[Any]) -> 
     if page.total is None and len(page.items) < request.limit:
         return None  # an offset upstream that reports no total: a short page is the last
     return PageRequest(limit=request.limit, offset=offset)
+
+
+async def get_json_or_none(
+    client: UpstreamClient,
+    path: str,
+    read: Callable[[Any], T],
+    params: dict[str, Any] | None = None,
+) -> T | None:
+    """GET ``path`` and ``read`` its JSON; ``None`` when the upstream answers 404 (no such record).
+
+    ``read`` runs outside the 404 check, so a JSON ``null`` body is still ``read`` (and refused
+    by ``parse``) rather than taken for "not found".
+    """
+    try:
+        payload = await client.get_json(path, params)
+    except UpstreamHTTPError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    return read(payload)
 
 
 async def collect_all(

@@ -23,7 +23,7 @@ from typing import ClassVar
 from pydantic import RootModel
 
 from ..config import ProviderSettings
-from ..errors import UpstreamError, UpstreamHTTPError
+from ..errors import UpstreamError
 from ..model import (
     Assistant,
     AssistantRef,
@@ -46,6 +46,7 @@ from .base import (
     check_link,
     check_unlink,
     forbidden,
+    get_json_or_none,
     parse,
 )
 
@@ -152,13 +153,11 @@ class Adapter:
         # Burki ids are integers: anything else cannot exist (the API would answer 422).
         if not (native_id.isascii() and native_id.isdigit()):
             return None
-        try:
-            payload = await self._client.get_json(f"{ASSISTANTS_PATH}/{int(native_id)}")
-        except UpstreamHTTPError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        return self._assistant(parse(self.name, BurkiAssistant, payload))
+        return await get_json_or_none(
+            self._client,
+            f"{ASSISTANTS_PATH}/{int(native_id)}",
+            lambda payload: self._assistant(parse(self.name, BurkiAssistant, payload)),
+        )
 
     async def link_phone_number(self, number: PhoneNumber, assistant: Assistant) -> LinkResult:
         check_link(number, assistant, moves=False)

@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 from urllib.parse import quote
 
 from ..config import ProviderSettings
-from ..errors import UpstreamError, UpstreamHTTPError
+from ..errors import UpstreamError
 from ..model import (
     Assistant,
     AssistantRef,
@@ -39,6 +39,7 @@ from .base import (
     check_link,
     check_unlink,
     forbidden,
+    get_json_or_none,
     parse,
     which_missing,
 )
@@ -130,13 +131,11 @@ class Adapter:
         return _page_of([self._assistant(a) for a in listing.data], listing.pagination)
 
     async def get_assistant(self, native_id: str) -> Assistant | None:
-        try:
-            body = await self._client.get_json(f"/api/agents/{quote(native_id, safe='')}")
-        except UpstreamHTTPError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        return self._assistant(parse(self.name, ButterOne[ButterAgent], body).data)
+        return await get_json_or_none(
+            self._client,
+            f"/api/agents/{quote(native_id, safe='')}",
+            lambda body: self._assistant(parse(self.name, ButterOne[ButterAgent], body).data),
+        )
 
     async def link_phone_number(self, number: PhoneNumber, assistant: Assistant) -> LinkResult:
         check_link(number, assistant, moves=False)

@@ -34,6 +34,7 @@ from .base import (
     check_link,
     check_unlink,
     forbidden,
+    get_json_or_none,
     parse,
     which_missing,
 )
@@ -148,13 +149,11 @@ class Adapter:
     async def get_assistant(self, native_id: str) -> Assistant | None:
         if not _UUID.fullmatch(native_id):
             return None  # Flireo ids are UUIDs: anything else cannot exist
-        try:
-            payload = await self._client.get_json(f"/v1/assistants/{native_id}")
-        except UpstreamHTTPError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        return self._assistant(parse(self.name, _AssistantOne, payload).data)
+        return await get_json_or_none(
+            self._client,
+            f"/v1/assistants/{native_id}",
+            lambda payload: self._assistant(parse(self.name, _AssistantOne, payload).data),
+        )
 
     async def link_phone_number(self, number: PhoneNumber, assistant: Assistant) -> LinkResult:
         previous = check_link(number, assistant, moves=True)

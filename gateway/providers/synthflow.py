@@ -36,6 +36,7 @@ from .base import (
     check_link,
     check_unlink,
     forbidden,
+    get_json_or_none,
     parse,
 )
 
@@ -160,13 +161,7 @@ class Adapter:
         return Page(items=[self._assistant(a) for a in body.assistants], total=total)
 
     async def get_assistant(self, native_id: str) -> Assistant | None:
-        try:
-            payload = await self._client.get_json(f"/v2/assistants/{quote(native_id, safe='')}")
-        except UpstreamHTTPError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        agents = parse(self.name, _AgentsBody, payload).response.assistants
+        agents = await self._agents(native_id)
         return self._assistant(agents[0]) if agents else None
 
     async def link_phone_number(self, number: PhoneNumber, assistant: Assistant) -> LinkResult:
@@ -226,15 +221,18 @@ class Adapter:
             raise
         return list(dict.fromkeys(parse(self.name, _NumberDetail, payload).assistants))
 
+    async def _agents(self, model_id: str) -> list[_Agent]:
+        """The agent records Synthflow shows under ``model_id``: none when it answers 404."""
+        found = await get_json_or_none(
+            self._client,
+            f"/v2/assistants/{quote(model_id, safe='')}",
+            lambda payload: parse(self.name, _AgentsBody, payload).response.assistants,
+        )
+        return found or []
+
     async def _agent(self, model_id: str, *, linking: bool) -> _Agent:
         """The raw agent (its inbound ``phone_number`` and ``attached_phone_numbers``)."""
-        try:
-            payload = await self._client.get_json(f"/v2/assistants/{quote(model_id, safe='')}")
-            agents = parse(self.name, _AgentsBody, payload).response.assistants
-        except UpstreamHTTPError as exc:
-            if exc.status != 404:
-                raise
-            agents = []
+        agents = await self._agents(model_id)
         if not agents:
             raise _no_agent(model_id, linking=linking)
         return agents[0]

@@ -25,7 +25,7 @@ from urllib.parse import quote
 from pydantic import BeforeValidator
 
 from ..config import ProviderSettings
-from ..errors import UpstreamError, UpstreamHTTPError
+from ..errors import UpstreamError
 from ..model import Assistant, AssistantRef, Capabilities, NumberStatus, PhoneNumber, ProviderName
 from ..upstream import UpstreamClient
 from .base import (
@@ -41,6 +41,7 @@ from .base import (
     check_link,
     check_unlink,
     forbidden,
+    get_json_or_none,
     parse,
     which_missing,
 )
@@ -196,14 +197,12 @@ class Adapter:
     async def get_assistant(self, native_id: str) -> Assistant | None:
         if not native_id:
             return None  # "/v1/agents/" would be the list, not a lookup
-        path = f"{AGENTS}/{quote(native_id, safe='')}"
-        try:
-            payload = await self._client.get_json(path, {"organization_id": self._org})
-        except UpstreamHTTPError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        return _assistant(parse(TELI, _AgentEnvelope, payload).agent)
+        return await get_json_or_none(
+            self._client,
+            f"{AGENTS}/{quote(native_id, safe='')}",
+            lambda payload: _assistant(parse(TELI, _AgentEnvelope, payload).agent),
+            {"organization_id": self._org},
+        )
 
     async def link_phone_number(self, number: PhoneNumber, assistant: Assistant) -> LinkResult:
         _voice_only(number)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
@@ -13,9 +13,17 @@ from starlette.applications import Starlette
 from gateway.demo import demo_provider_settings
 from gateway.emulators import EmulatorConfig, create_emulator
 from gateway.emulators.common import World
-from gateway.model import ProviderName
+from gateway.errors import UpstreamUnauthorized
+from gateway.model import Assistant, PhoneNumber, ProviderName
 from gateway.providers import adapter_class
-from gateway.providers.base import ProviderAdapter
+from gateway.providers.base import (
+    LinkingAdapter,
+    NumberFilter,
+    PageRequest,
+    ProviderAdapter,
+    collect_all,
+    linking,
+)
 from gateway.upstream import UpstreamClient
 
 
@@ -29,6 +37,55 @@ class Harness:
 
     async def inject(self, **fault: Any) -> None:
         await self.http.post("/__emulator__/faults", json=fault)
+
+    async def all_numbers(
+        self, flt: NumberFilter | None = None, limit: int | None = None
+    ) -> list[PhoneNumber]:
+        """Every phone number through the adapter, page by page (``limit``: page size)."""
+        info = self.adapter.info
+        return await collect_all(
+            lambda req: self.adapter.list_phone_numbers(flt or NumberFilter(), req),
+            info.pagination,
+            limit or info.max_page_size,
+        )
+
+    async def all_assistants(self, limit: int | None = None) -> list[Assistant]:
+        """Every assistant through the adapter, page by page (``limit``: page size)."""
+        info = self.adapter.info
+        return await collect_all(
+            self.adapter.list_assistants,
+            info.assistant_pagination,
+            limit or info.assistant_max_page_size,
+        )
+
+    async def number(
+        self, key: str, *, by: Literal["native_id", "number"] = "native_id"
+    ) -> PhoneNumber:
+        """The listed number whose ``by`` field (native id, or E.164 ``number``) is ``key``."""
+        return next(n for n in await self.all_numbers() if getattr(n, by) == key)
+
+    async def assistant(self, native_id: str) -> Assistant:
+        found = await self.adapter.get_assistant(native_id)
+        assert found is not None
+        return found
+
+    def linking(self) -> LinkingAdapter:
+        can = linking(self.adapter)
+        assert can is not None
+        return can
+
+    async def assert_reads_unauthorized(self, api_key: str, assistant_id: str) -> None:
+        """Every adapter read fails as a 401 of this provider, and never echoes ``api_key``."""
+        calls = [
+            self.adapter.list_phone_numbers(NumberFilter(), PageRequest(limit=10)),
+            self.adapter.list_assistants(PageRequest(limit=10)),
+            self.adapter.get_assistant(assistant_id),
+        ]
+        for call in calls:
+            with pytest.raises(UpstreamUnauthorized) as err:
+                await call
+            assert err.value.status == 401 and err.value.provider is self.adapter.name
+            assert api_key not in str(err.value)
 
 
 HarnessFactory = Callable[..., Harness]

@@ -12,14 +12,7 @@ from gateway.demo import demo_provider_settings
 from gateway.emulators.burki import BurkiState
 from gateway.errors import UpstreamHTTPError
 from gateway.model import Assistant, AssistantRef, NumberStatus, PhoneNumber, ProviderName
-from gateway.providers.base import (
-    LinkError,
-    LinkErrorCode,
-    NumberFilter,
-    PageRequest,
-    collect_all,
-    linking,
-)
+from gateway.providers.base import LinkError, LinkErrorCode, NumberFilter, PageRequest
 from gateway.providers.burki import Adapter
 from gateway.resilience import ResilienceSettings
 from gateway.upstream import UpstreamClient
@@ -41,22 +34,8 @@ def link_path(assistant_id: int | str, number_id: int | str, verb: str = "assign
     return f"{ASSISTANTS}/{assistant_id}/phone-numbers/{number_id}/{verb}"
 
 
-async def numbers(h: Harness) -> list[PhoneNumber]:
-    return await collect_all(
-        lambda r: h.adapter.list_phone_numbers(NumberFilter(), r), h.adapter.info.pagination, 100
-    )
-
-
-async def assistants(h: Harness) -> list[Assistant]:
-    return await collect_all(h.adapter.list_assistants, h.adapter.info.assistant_pagination, 100)
-
-
-async def number(h: Harness, native_id: str) -> PhoneNumber:
-    return next(n for n in await numbers(h) if n.native_id == native_id)
-
-
 async def pick(h: Harness, *, free: bool) -> PhoneNumber:
-    return next(n for n in await numbers(h) if (n.assistant is None) is free)
+    return next(n for n in await h.all_numbers() if (n.assistant is None) is free)
 
 
 def writes(h: Harness) -> int:
@@ -130,32 +109,34 @@ async def test_the_backend_overwrites_a_link(make_harness: HarnessFactory) -> No
 
 async def test_adapter_links_and_unlinks(make_harness: HarnessFactory) -> None:
     h = make_harness(BURKI, numbers=12, assistants=3)
-    adapter = linking(h.adapter)
-    assert adapter is not None
+    adapter = h.linking()
     free = await pick(h, free=True)
-    target = (await assistants(h))[1]
+    target = (await h.all_assistants(limit=100))[1]
     result = await adapter.link_phone_number(free, target)
     assert (result.phone_number_id, result.assistant_id) == (free.native_id, target.native_id)
     assert result.previous_assistant_id is None and result.released_phone_number_ids == ()
-    linked = await number(h, free.native_id)
+    linked = await h.number(free.native_id)
     assert linked.status is NumberStatus.ASSIGNED
     assert linked.assistant == AssistantRef(BURKI, target.native_id, target.name)
 
     result = await adapter.unlink_phone_number(linked)
     assert result.assistant_id == target.native_id
-    unlinked = await number(h, free.native_id)
+    unlinked = await h.number(free.native_id)
     assert unlinked.status is NumberStatus.AVAILABLE and unlinked.assistant is None
     assert writes(h) == 2
 
 
 async def test_adapter_refuses_without_writing(make_harness: HarnessFactory) -> None:
     h = make_harness(BURKI, numbers=12, assistants=3)
-    adapter = linking(h.adapter)
-    assert adapter is not None
+    adapter = h.linking()
     held = await pick(h, free=False)
     free = await pick(h, free=True)
-    mine = next(a for a in await assistants(h) if a.native_id == held.assistant.native_id)  # type: ignore[union-attr]
-    other = next(a for a in await assistants(h) if a.native_id != mine.native_id)
+    mine = next(
+        a
+        for a in await h.all_assistants(limit=100)
+        if a.native_id == held.assistant.native_id  # type: ignore[union-attr]
+    )
+    other = next(a for a in await h.all_assistants(limit=100) if a.native_id != mine.native_id)
     cases = [
         (adapter.link_phone_number(held, other), LinkErrorCode.LINKED_ELSEWHERE),
         (adapter.link_phone_number(held, mine), LinkErrorCode.ALREADY_LINKED),
@@ -174,15 +155,14 @@ async def test_adapter_refuses_without_writing(make_harness: HarnessFactory) -> 
 
 async def test_adapter_maps_burki_errors(make_harness: HarnessFactory) -> None:
     h = make_harness(BURKI, numbers=12, assistants=3)
-    adapter = linking(h.adapter)
-    assert adapter is not None
+    adapter = h.linking()
     free = await pick(h, free=True)
     gone = Assistant(BURKI, "99", "Deleted")
     with pytest.raises(LinkError) as err:
         await adapter.link_phone_number(free, gone)
     assert (err.value.code, err.value.field) == (LinkErrorCode.ASSISTANT_NOT_FOUND, "assistantId")
     # A number that vanished: Burki answers 500, which names no cause: an upstream error.
-    target = (await assistants(h))[0]
+    target = (await h.all_assistants(limit=100))[0]
     with pytest.raises(UpstreamHTTPError) as http:
         await adapter.link_phone_number(replace(free, native_id="999"), target)
     assert http.value.status == 500
@@ -205,13 +185,13 @@ async def test_adapter_never_repeats_a_write(make_harness: HarnessFactory) -> No
         await h.inject(status=503, path_prefix=ASSISTANTS + "/organization", times=1)
         page = await adapter.list_phone_numbers(NumberFilter(), PageRequest(limit=100))
         free = next(n for n in page.items if n.assistant is None)  # the read got past the 503
-        target = (await assistants(h))[0]
+        target = (await h.all_assistants(limit=100))[0]
         path = link_path(target.native_id, free.native_id)
         await h.inject(status=503, path_prefix=path, times=1)
         with pytest.raises(UpstreamHTTPError) as err:
             await adapter.link_phone_number(free, target)
         assert err.value.status == 503
         assert h.app.state.control.requests[path] == 1
-        assert (await number(h, free.native_id)).assistant is None
+        assert (await h.number(free.native_id)).assistant is None
     finally:
         await client.aclose()

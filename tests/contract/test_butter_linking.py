@@ -12,15 +12,8 @@ import pytest
 from gateway.demo import demo_provider_settings
 from gateway.emulators.butter import ButterState
 from gateway.errors import UpstreamHTTPError
-from gateway.model import Assistant, AssistantRef, NumberStatus, PhoneNumber, ProviderName
-from gateway.providers.base import (
-    LinkError,
-    LinkErrorCode,
-    LinkingAdapter,
-    NumberFilter,
-    collect_all,
-    linking,
-)
+from gateway.model import Assistant, AssistantRef, NumberStatus, ProviderName
+from gateway.providers.base import LinkError, LinkErrorCode
 from gateway.providers.butter import Adapter
 from gateway.resilience import ResilienceSettings
 from gateway.upstream import UpstreamClient
@@ -70,28 +63,6 @@ def free_record(h: Harness, *, integrated: bool = True) -> dict[str, Any]:
 
 def held_record(h: Harness) -> dict[str, Any]:
     return next(r for r in state(h).numbers if r["status"] == "assigned")
-
-
-async def numbers(h: Harness) -> list[PhoneNumber]:
-    return await collect_all(
-        lambda r: h.adapter.list_phone_numbers(NumberFilter(), r), h.adapter.info.pagination, 100
-    )
-
-
-async def number(h: Harness, native_id: str) -> PhoneNumber:
-    return next(n for n in await numbers(h) if n.native_id == native_id)
-
-
-async def agent(h: Harness, native_id: str) -> Assistant:
-    found = await h.adapter.get_assistant(native_id)
-    assert found is not None
-    return found
-
-
-def adapter(h: Harness) -> LinkingAdapter:
-    can = linking(h.adapter)
-    assert can is not None
-    return can
 
 
 def writes(h: Harness) -> int:
@@ -169,34 +140,34 @@ async def test_unassign_documented_errors(make_harness: HarnessFactory) -> None:
 
 async def test_adapter_links_and_unlinks(make_harness: HarnessFactory) -> None:
     h = make_harness(BUTTER, numbers=20, assistants=3)
-    free = await number(h, free_record(h)["phone_number_id"])
-    target = await agent(h, state(h).agents[2]["agent_id"])
-    result = await adapter(h).link_phone_number(free, target)
+    free = await h.number(free_record(h)["phone_number_id"])
+    target = await h.assistant(state(h).agents[2]["agent_id"])
+    result = await h.linking().link_phone_number(free, target)
     assert (result.phone_number_id, result.assistant_id) == (free.native_id, target.native_id)
-    linked = await number(h, free.native_id)
+    linked = await h.number(free.native_id)
     assert linked.status is NumberStatus.ASSIGNED
     assert linked.assistant == AssistantRef(BUTTER, target.native_id)
-    assert free.native_id in (await agent(h, target.native_id)).phone_number_ids  # type: ignore[operator]
+    assert free.native_id in (await h.assistant(target.native_id)).phone_number_ids  # type: ignore[operator]
 
-    result = await adapter(h).unlink_phone_number(linked)
+    result = await h.linking().unlink_phone_number(linked)
     assert result.assistant_id == target.native_id
-    assert (await number(h, free.native_id)).status is NumberStatus.AVAILABLE
-    assert free.native_id not in (await agent(h, target.native_id)).phone_number_ids  # type: ignore[operator]
+    assert (await h.number(free.native_id)).status is NumberStatus.AVAILABLE
+    assert free.native_id not in (await h.assistant(target.native_id)).phone_number_ids  # type: ignore[operator]
     assert writes(h) == 2
 
 
 async def test_adapter_refuses_before_writing(make_harness: HarnessFactory) -> None:
     h = make_harness(BUTTER, numbers=20, assistants=3)
-    held = await number(h, held_record(h)["phone_number_id"])
-    free = await number(h, free_record(h)["phone_number_id"])
-    mine = await agent(h, held.assistant.native_id)  # type: ignore[union-attr]
-    other = await agent(
-        h, next(a["agent_id"] for a in state(h).agents if a["agent_id"] != mine.native_id)
+    held = await h.number(held_record(h)["phone_number_id"])
+    free = await h.number(free_record(h)["phone_number_id"])
+    mine = await h.assistant(held.assistant.native_id)  # type: ignore[union-attr]
+    other = await h.assistant(
+        next(a["agent_id"] for a in state(h).agents if a["agent_id"] != mine.native_id)
     )
     for call, code in [
-        (adapter(h).link_phone_number(held, other), LinkErrorCode.LINKED_ELSEWHERE),
-        (adapter(h).link_phone_number(held, mine), LinkErrorCode.ALREADY_LINKED),
-        (adapter(h).unlink_phone_number(free), LinkErrorCode.NOT_LINKED),
+        (h.linking().link_phone_number(held, other), LinkErrorCode.LINKED_ELSEWHERE),
+        (h.linking().link_phone_number(held, mine), LinkErrorCode.ALREADY_LINKED),
+        (h.linking().unlink_phone_number(free), LinkErrorCode.NOT_LINKED),
     ]:
         with pytest.raises(LinkError) as err:
             await call
@@ -207,52 +178,54 @@ async def test_adapter_refuses_before_writing(make_harness: HarnessFactory) -> N
 async def test_adapter_maps_butter_errors(make_harness: HarnessFactory) -> None:
     """Records gone stale between the gateway's read and the write: Butter's own refusals."""
     h = make_harness(BUTTER, numbers=20, assistants=3)
-    held = await number(h, held_record(h)["phone_number_id"])
+    held = await h.number(held_record(h)["phone_number_id"])
     holder = held.assistant.native_id  # type: ignore[union-attr]
-    other = await agent(h, next(a["agent_id"] for a in state(h).agents if a["agent_id"] != holder))
+    other = await h.assistant(
+        next(a["agent_id"] for a in state(h).agents if a["agent_id"] != holder)
+    )
     stale_free = replace(held, status=NumberStatus.AVAILABLE, assistant=None)
     unintegrated = next(iter(state(h).no_integration))
     state(h).set_agent(unintegrated, None)
-    no_integration = await number(h, unintegrated)
-    free = await number(h, free_record(h)["phone_number_id"])
+    no_integration = await h.number(unintegrated)
+    free = await h.number(free_record(h)["phone_number_id"])
     ghost = Assistant(BUTTER, "agent_000000000000", "Gone")
     cases: list[tuple[Any, LinkErrorCode, str | None]] = [
         (
-            adapter(h).link_phone_number(stale_free, other),
+            h.linking().link_phone_number(stale_free, other),
             LinkErrorCode.LINKED_ELSEWHERE,
             "phoneNumberId",
         ),
         (
-            adapter(h).link_phone_number(no_integration, other),
+            h.linking().link_phone_number(no_integration, other),
             LinkErrorCode.NOT_LINKABLE,
             "phoneNumberId",
         ),
         (
-            adapter(h).link_phone_number(free, ghost),
+            h.linking().link_phone_number(free, ghost),
             LinkErrorCode.ASSISTANT_NOT_FOUND,
             "assistantId",
         ),
         (
-            adapter(h).link_phone_number(replace(free, native_id="phon_000000000000"), other),
+            h.linking().link_phone_number(replace(free, native_id="phon_000000000000"), other),
             LinkErrorCode.PHONE_NUMBER_NOT_FOUND,
             "phoneNumberId",
         ),
         (
-            adapter(h).link_phone_number(
+            h.linking().link_phone_number(
                 replace(free, native_id=sorted(state(h).foreign)[0]), other
             ),
             LinkErrorCode.FORBIDDEN,
             None,
         ),
         (
-            adapter(h).unlink_phone_number(
+            h.linking().unlink_phone_number(
                 replace(free, assistant=AssistantRef(BUTTER, other.native_id))
             ),
             LinkErrorCode.NOT_LINKED,
             "phoneNumberId",
         ),
         (
-            adapter(h).unlink_phone_number(
+            h.linking().unlink_phone_number(
                 replace(held, assistant=AssistantRef(BUTTER, ghost.native_id))
             ),
             LinkErrorCode.ASSISTANT_NOT_FOUND,
@@ -279,13 +252,13 @@ async def test_adapter_never_repeats_a_write(make_harness: HarnessFactory) -> No
     )
     retrying = Adapter(settings, client)
     try:
-        free = await number(h, free_record(h)["phone_number_id"])
-        target = await agent(h, state(h).agents[0]["agent_id"])
+        free = await h.number(free_record(h)["phone_number_id"])
+        target = await h.assistant(state(h).agents[0]["agent_id"])
         await h.inject(status=502, path_prefix=assign_path(target.native_id), times=2)
         with pytest.raises(UpstreamHTTPError) as err:
             await retrying.link_phone_number(free, target)
         assert err.value.status == 502
         assert h.app.state.control.requests[assign_path(target.native_id)] == 1
-        assert (await number(h, free.native_id)).assistant is None
+        assert (await h.number(free.native_id)).assistant is None
     finally:
         await client.aclose()

@@ -7,32 +7,16 @@ import pytest
 
 from gateway.errors import UpstreamBadResponse, UpstreamHTTPError, UpstreamUnauthorized
 from gateway.model import PROVIDER_ORDER, NumberStatus, ProviderName
-from gateway.providers.base import NumberFilter, collect_all
+from gateway.providers.base import NumberFilter
 
-from .conftest import Harness, HarnessFactory
+from .conftest import HarnessFactory
 
 pytestmark = pytest.mark.parametrize("name", PROVIDER_ORDER, ids=[p.value for p in PROVIDER_ORDER])
 
 
-async def all_numbers(h: Harness, flt: NumberFilter | None = None, limit: int | None = None):
-    info = h.adapter.info
-    return await collect_all(
-        lambda req: h.adapter.list_phone_numbers(flt or NumberFilter(), req),
-        info.pagination,
-        limit or info.max_page_size,
-    )
-
-
-async def all_assistants(h: Harness, limit: int | None = None):
-    info = h.adapter.info
-    return await collect_all(
-        h.adapter.list_assistants, info.assistant_pagination, limit or info.assistant_max_page_size
-    )
-
-
 async def test_numbers_match_the_world(make_harness: HarnessFactory, name: ProviderName) -> None:
     h = make_harness(name, numbers=37, assistants=6)
-    numbers = await all_numbers(h, limit=10)
+    numbers = await h.all_numbers(limit=10)
     assert sorted(n.number for n in numbers) == sorted(w.e164 for w in h.world.numbers)
     assert len({n.native_id for n in numbers}) == len(numbers)
     by_e164 = {w.e164: w for w in h.world.numbers}
@@ -53,7 +37,7 @@ async def test_status_filter_matches_world(
 ) -> None:
     h = make_harness(name, numbers=30, assistants=4)
     for status in NumberStatus:
-        numbers = await all_numbers(h, NumberFilter(status=status))
+        numbers = await h.all_numbers(NumberFilter(status=status))
         if "status" in h.adapter.info.native_number_filters:
             assert {n.status for n in numbers} <= {status}
             want = [
@@ -66,7 +50,7 @@ async def test_status_filter_matches_world(
 
 async def test_assistants_match_the_world(make_harness: HarnessFactory, name: ProviderName) -> None:
     h = make_harness(name, numbers=5, assistants=13)
-    assistants = await all_assistants(h, limit=4)
+    assistants = await h.all_assistants(limit=4)
     assert sorted(a.name for a in assistants) == sorted(w.name for w in h.world.assistants)
     first = assistants[0]
     again = await h.adapter.get_assistant(first.native_id)
@@ -75,7 +59,7 @@ async def test_assistants_match_the_world(make_harness: HarnessFactory, name: Pr
 
 async def test_unknown_assistant_is_none(make_harness: HarnessFactory, name: ProviderName) -> None:
     h = make_harness(name, numbers=2, assistants=2)
-    assistants = await all_assistants(h)
+    assistants = await h.all_assistants()
     fake = assistants[0].native_id[:-1] + ("0" if assistants[0].native_id[-1] != "0" else "1")
     assert await h.adapter.get_assistant(fake) is None
 
@@ -84,8 +68,8 @@ async def test_numbers_link_to_real_assistants(
     make_harness: HarnessFactory, name: ProviderName
 ) -> None:
     h = make_harness(name, numbers=20, assistants=4)
-    ids = {a.native_id for a in await all_assistants(h)}
-    for n in await all_numbers(h):
+    ids = {a.native_id for a in await h.all_assistants()}
+    for n in await h.all_numbers():
         if n.assistant is not None:
             assert n.assistant.native_id in ids
 
@@ -93,7 +77,7 @@ async def test_numbers_link_to_real_assistants(
 async def test_bad_key_is_unauthorized(make_harness: HarnessFactory, name: ProviderName) -> None:
     h = make_harness(name, api_key="wrong-key")
     with pytest.raises(UpstreamUnauthorized) as err:
-        await all_numbers(h)
+        await h.all_numbers()
     assert err.value.provider is name and err.value.status == 401
     assert "wrong-key" not in str(err.value)
 
@@ -105,7 +89,7 @@ async def test_bad_payload_is_typed_error(
     h = make_harness(name)
     await h.inject(**{fault: True, "times": 1})
     with pytest.raises(UpstreamBadResponse) as err:
-        await all_numbers(h)
+        await h.all_numbers()
     assert err.value.provider is name
 
 
@@ -113,7 +97,7 @@ async def test_upstream_500_is_http_error(make_harness: HarnessFactory, name: Pr
     h = make_harness(name)
     await h.inject(status=503, times=1)
     with pytest.raises(UpstreamHTTPError) as err:
-        await all_numbers(h)
+        await h.all_numbers()
     assert err.value.status == 503 and err.value.provider is name
 
 
@@ -121,5 +105,5 @@ async def test_large_world_pages_to_the_end(
     make_harness: HarnessFactory, name: ProviderName
 ) -> None:
     h = make_harness(name, numbers=1234, assistants=3)
-    numbers = await all_numbers(h)
+    numbers = await h.all_numbers()
     assert len(numbers) == 1234

@@ -11,15 +11,8 @@ import pytest
 
 from gateway.emulators.flireo import FlireoData
 from gateway.errors import UpstreamHTTPError
-from gateway.model import Assistant, AssistantRef, NumberStatus, PhoneNumber, ProviderName
-from gateway.providers.base import (
-    LinkError,
-    LinkErrorCode,
-    LinkingAdapter,
-    NumberFilter,
-    collect_all,
-    linking,
-)
+from gateway.model import Assistant, AssistantRef, NumberStatus, ProviderName
+from gateway.providers.base import LinkError, LinkErrorCode
 
 if TYPE_CHECKING:
     from .conftest import Harness, HarnessFactory
@@ -57,28 +50,6 @@ def free_id(h: Harness) -> str:
 def with_numbers(h: Harness, count: int) -> str:
     """An assistant holding exactly ``count`` numbers (the world may give several)."""
     return next(a for a, ids in data(h).linked.items() if len(ids) == count)
-
-
-async def numbers(h: Harness) -> list[PhoneNumber]:
-    return await collect_all(
-        lambda r: h.adapter.list_phone_numbers(NumberFilter(), r), h.adapter.info.pagination, 100
-    )
-
-
-async def number(h: Harness, native_id: str) -> PhoneNumber:
-    return next(n for n in await numbers(h) if n.native_id == native_id)
-
-
-async def assistant(h: Harness, native_id: str) -> Assistant:
-    found = await h.adapter.get_assistant(native_id)
-    assert found is not None
-    return found
-
-
-def adapter(h: Harness) -> LinkingAdapter:
-    can = linking(h.adapter)
-    assert can is not None
-    return can
 
 
 def writes(h: Harness) -> int:
@@ -180,39 +151,41 @@ async def test_adapter_links_moves_and_unlinks(make_harness: HarnessFactory) -> 
     h = make_harness(FLIREO, numbers=24, assistants=4)
     target_id = with_numbers(h, 1)
     [replaced] = data(h).linked[target_id]
-    target = await assistant(h, target_id)
-    taken = next(n for n in await numbers(h) if n.assistant and n.assistant.native_id != target_id)
-    result = await adapter(h).link_phone_number(taken, target)
+    target = await h.assistant(target_id)
+    taken = next(
+        n for n in await h.all_numbers() if n.assistant and n.assistant.native_id != target_id
+    )
+    result = await h.linking().link_phone_number(taken, target)
     assert result.assistant_id == target_id
     assert result.previous_assistant_id == taken.assistant.native_id  # type: ignore[union-attr]
     assert result.released_phone_number_ids == (replaced,)
-    moved = await number(h, taken.native_id)
+    moved = await h.number(taken.native_id)
     assert moved.status is NumberStatus.ASSIGNED
     assert moved.assistant == AssistantRef(FLIREO, target_id, target.name)
-    assert (await number(h, replaced)).status is NumberStatus.AVAILABLE
+    assert (await h.number(replaced)).status is NumberStatus.AVAILABLE
 
-    result = await adapter(h).unlink_phone_number(moved)
+    result = await h.linking().unlink_phone_number(moved)
     assert result.assistant_id == target_id
-    assert (await number(h, taken.native_id)).assistant is None
+    assert (await h.number(taken.native_id)).assistant is None
 
 
 async def test_adapter_refusals(make_harness: HarnessFactory) -> None:
     h = make_harness(FLIREO, numbers=24, assistants=3)
     holder = next(a for a, ids in data(h).linked.items() if len(ids) >= 2)
     first, second = data(h).linked[holder][:2]
-    held, older = await number(h, first), await number(h, second)
-    free = await number(h, free_id(h))
-    mine = await assistant(h, holder)
+    held, older = await h.number(first), await h.number(second)
+    free = await h.number(free_id(h))
+    mine = await h.assistant(holder)
     before = writes(h)
     with pytest.raises(LinkError) as err:
-        await adapter(h).link_phone_number(held, mine)
+        await h.linking().link_phone_number(held, mine)
     assert err.value.code is LinkErrorCode.ALREADY_LINKED
     with pytest.raises(LinkError) as err:
-        await adapter(h).unlink_phone_number(free)
+        await h.linking().unlink_phone_number(free)
     assert err.value.code is LinkErrorCode.NOT_LINKED
     # An older second link: Flireo's singular sub-resource cannot address it.
     with pytest.raises(LinkError) as err:
-        await adapter(h).unlink_phone_number(older)
+        await h.linking().unlink_phone_number(older)
     assert (err.value.code, err.value.field) == (LinkErrorCode.NOT_SUPPORTED, "phoneNumberId")
     paths = [p for p, c in h.app.state.control.requests.items() if c]
     assert writes(h) - before == 1 and paths[-1] == sub(holder)  # one GET, no DELETE
@@ -221,29 +194,29 @@ async def test_adapter_refusals(make_harness: HarnessFactory) -> None:
 
 async def test_adapter_maps_flireo_errors(make_harness: HarnessFactory) -> None:
     h = make_harness(FLIREO, numbers=24, assistants=3)
-    free = await number(h, free_id(h))
-    target = await assistant(h, data(h).assistants[0]["id"])
+    free = await h.number(free_id(h))
+    target = await h.assistant(data(h).assistants[0]["id"])
     ghost = Assistant(FLIREO, MISSING, "Gone")
     stale_linked = replace(free, status=NumberStatus.AVAILABLE)
-    assert (await adapter(h).link_phone_number(free, target)).assistant_id == target.native_id
+    assert (await h.linking().link_phone_number(free, target)).assistant_id == target.native_id
     cases: list[tuple[Any, LinkErrorCode, str | None]] = [
         (
-            adapter(h).link_phone_number(stale_linked, target),
+            h.linking().link_phone_number(stale_linked, target),
             LinkErrorCode.ALREADY_LINKED,
             "phoneNumberId",
         ),
         (
-            adapter(h).link_phone_number(free, ghost),
+            h.linking().link_phone_number(free, ghost),
             LinkErrorCode.ASSISTANT_NOT_FOUND,
             "assistantId",
         ),
         (
-            adapter(h).link_phone_number(replace(free, native_id=MISSING), target),
+            h.linking().link_phone_number(replace(free, native_id=MISSING), target),
             LinkErrorCode.PHONE_NUMBER_NOT_FOUND,
             "phoneNumberId",
         ),
         (
-            adapter(h).unlink_phone_number(replace(free, assistant=AssistantRef(FLIREO, MISSING))),
+            h.linking().unlink_phone_number(replace(free, assistant=AssistantRef(FLIREO, MISSING))),
             LinkErrorCode.ASSISTANT_NOT_FOUND,
             None,
         ),
@@ -256,11 +229,11 @@ async def test_adapter_maps_flireo_errors(make_harness: HarnessFactory) -> None:
 
 async def test_adapter_reports_a_failed_write_once(make_harness: HarnessFactory) -> None:
     h = make_harness(FLIREO, numbers=12, assistants=3)
-    free = await number(h, free_id(h))
-    target = await assistant(h, data(h).assistants[0]["id"])
+    free = await h.number(free_id(h))
+    target = await h.assistant(data(h).assistants[0]["id"])
     await h.inject(status=500, path_prefix=sub(target.native_id), times=1)
     with pytest.raises(UpstreamHTTPError) as err:
-        await adapter(h).link_phone_number(free, target)
+        await h.linking().link_phone_number(free, target)
     assert err.value.status == 500
     assert h.app.state.control.requests[sub(target.native_id)] == 1
-    assert (await number(h, free.native_id)).assistant is None
+    assert (await h.number(free.native_id)).assistant is None

@@ -12,15 +12,8 @@ import pytest
 from gateway.emulators import EmulatorConfig
 from gateway.emulators.synthflow import SynthflowState
 from gateway.errors import UpstreamHTTPError
-from gateway.model import Assistant, NumberStatus, PhoneNumber, ProviderName
-from gateway.providers.base import (
-    LinkError,
-    LinkErrorCode,
-    LinkingAdapter,
-    NumberFilter,
-    collect_all,
-    linking,
-)
+from gateway.model import Assistant, NumberStatus, ProviderName
+from gateway.providers.base import LinkError, LinkErrorCode
 
 if TYPE_CHECKING:
     from .conftest import Harness, HarnessFactory
@@ -76,30 +69,6 @@ def idle_agent(h: Harness) -> dict[str, Any]:
     return next(
         a for a in state(h).assistants if not a["phone_number"] and not a["attached_phone_numbers"]
     )
-
-
-async def numbers(h: Harness, **flt: Any) -> list[PhoneNumber]:
-    return await collect_all(
-        lambda r: h.adapter.list_phone_numbers(NumberFilter(**flt), r),
-        h.adapter.info.pagination,
-        100,
-    )
-
-
-async def number(h: Harness, e164: str) -> PhoneNumber:
-    return next(n for n in await numbers(h) if n.number == e164)
-
-
-async def agent(h: Harness, model_id: str) -> Assistant:
-    found = await h.adapter.get_assistant(model_id)
-    assert found is not None
-    return found
-
-
-def adapter(h: Harness) -> LinkingAdapter:
-    can = linking(h.adapter)
-    assert can is not None
-    return can
 
 
 def log_writes(h: Harness) -> None:
@@ -186,17 +155,17 @@ async def test_adapter_links_inbound_and_releases(make_harness: HarnessFactory) 
     h = make_harness(SF, numbers=24, assistants=10)
     target = inbound_agent(h)
     old, new = target["phone_number"], free_e164(h)
-    free = await number(h, new)
-    result = await adapter(h).link_phone_number(free, await agent(h, target["model_id"]))
+    free = await h.number(new, by="number")
+    result = await h.linking().link_phone_number(free, await h.assistant(target["model_id"]))
     assert result.assistant_id == target["model_id"]
     assert result.released_phone_number_ids == (old[1:],)
-    assert (await number(h, new)).status is NumberStatus.ASSIGNED
-    assert (await number(h, old)).status is NumberStatus.AVAILABLE
-    assert (await agent(h, target["model_id"])).phone_numbers[0] == new  # type: ignore[index]
+    assert (await h.number(new, by="number")).status is NumberStatus.ASSIGNED
+    assert (await h.number(old, by="number")).status is NumberStatus.AVAILABLE
+    assert (await h.assistant(target["model_id"])).phone_numbers[0] == new  # type: ignore[index]
 
-    result = await adapter(h).unlink_phone_number(await number(h, new))
+    result = await h.linking().unlink_phone_number(await h.number(new, by="number"))
     assert result.assistant_id == target["model_id"]
-    assert (await number(h, new)).status is NumberStatus.AVAILABLE
+    assert (await h.number(new, by="number")).status is NumberStatus.AVAILABLE
     assert target["phone_number"] == ""
 
 
@@ -205,36 +174,41 @@ async def test_adapter_unlinks_an_outbound_number(make_harness: HarnessFactory) 
     log_writes(h)
     holder = attached_agent(h)
     extra = holder["attached_phone_numbers"][0]
-    result = await adapter(h).unlink_phone_number(await number(h, extra["number"]))
+    result = await h.linking().unlink_phone_number(await h.number(extra["number"], by="number"))
     assert result.assistant_id == holder["model_id"]
     assert h.app.state.write_log == [
         f"DELETE {agent_path(holder['model_id'])}/phone_numbers/{extra['slug']}"
     ]
-    assert (await number(h, extra["number"])).status is NumberStatus.AVAILABLE
+    assert (await h.number(extra["number"], by="number")).status is NumberStatus.AVAILABLE
 
 
 async def test_adapter_refusals(make_harness: HarnessFactory) -> None:
     h = make_harness(SF, numbers=24, assistants=10)
     log_writes(h)
     inbound_holder, outbound_holder, idle = inbound_agent(h), attached_agent(h), idle_agent(h)
-    inbound = await number(h, inbound_holder["phone_number"])
-    outbound = await number(h, outbound_holder["attached_phone_numbers"][0]["number"])
-    free = await number(h, free_e164(h))
-    idle_agent_record = await agent(h, idle["model_id"])
+    inbound = await h.number(inbound_holder["phone_number"], by="number")
+    outbound = await h.number(outbound_holder["attached_phone_numbers"][0]["number"], by="number")
+    free = await h.number(free_e164(h), by="number")
+    idle_agent_record = await h.assistant(idle["model_id"])
     cases = [
-        (adapter(h).link_phone_number(inbound, idle_agent_record), LinkErrorCode.LINKED_ELSEWHERE),
-        (adapter(h).link_phone_number(outbound, idle_agent_record), LinkErrorCode.LINKED_ELSEWHERE),
+        (h.linking().link_phone_number(inbound, idle_agent_record), LinkErrorCode.LINKED_ELSEWHERE),
         (
-            adapter(h).link_phone_number(inbound, await agent(h, inbound_holder["model_id"])),
+            h.linking().link_phone_number(outbound, idle_agent_record),
+            LinkErrorCode.LINKED_ELSEWHERE,
+        ),
+        (
+            h.linking().link_phone_number(inbound, await h.assistant(inbound_holder["model_id"])),
             LinkErrorCode.ALREADY_LINKED,
         ),
-        (adapter(h).unlink_phone_number(free), LinkErrorCode.NOT_LINKED),
+        (h.linking().unlink_phone_number(free), LinkErrorCode.NOT_LINKED),
         (
-            adapter(h).link_phone_number(free, Assistant(SF, MISSING, "Gone")),
+            h.linking().link_phone_number(free, Assistant(SF, MISSING, "Gone")),
             LinkErrorCode.ASSISTANT_NOT_FOUND,
         ),
         (
-            adapter(h).link_phone_number(replace(free, native_id="19999999999"), idle_agent_record),
+            h.linking().link_phone_number(
+                replace(free, native_id="19999999999"), idle_agent_record
+            ),
             LinkErrorCode.PHONE_NUMBER_NOT_FOUND,
         ),
     ]
@@ -250,7 +224,7 @@ async def test_adapter_maps_a_lost_race(make_harness: HarnessFactory) -> None:
     h = make_harness(SF, numbers=24, assistants=10)
     idle, rival = idle_agent(h), inbound_agent(h)
     new = free_e164(h)
-    free = await number(h, new)
+    free = await h.number(new, by="number")
     inner = h.app.middleware_stack or h.app.build_middleware_stack()
 
     async def race(scope: Any, receive: Any, send: Any) -> None:
@@ -261,7 +235,7 @@ async def test_adapter_maps_a_lost_race(make_harness: HarnessFactory) -> None:
 
     h.app.middleware_stack = race  # type: ignore[assignment]
     with pytest.raises(LinkError) as err:
-        await adapter(h).link_phone_number(free, await agent(h, idle["model_id"]))
+        await h.linking().link_phone_number(free, await h.assistant(idle["model_id"]))
     assert err.value.code is LinkErrorCode.LINKED_ELSEWHERE
 
 
@@ -273,7 +247,7 @@ async def test_adapter_reports_a_failed_write_once(make_harness: HarnessFactory)
     path = f"{agent_path(holder['model_id'])}/phone_numbers/{extra['slug']}"
     await h.inject(status=503, path_prefix=path, times=1)
     with pytest.raises(UpstreamHTTPError) as err:
-        await adapter(h).unlink_phone_number(await number(h, extra["number"]))
+        await h.linking().unlink_phone_number(await h.number(extra["number"], by="number"))
     assert err.value.status == 503
     assert h.app.state.write_log == [f"DELETE {path}"]
     assert extra in holder["attached_phone_numbers"]

@@ -13,15 +13,8 @@ import pytest
 from gateway.emulators import EmulatorConfig
 from gateway.emulators.teli import TeliState
 from gateway.errors import UpstreamHTTPError
-from gateway.model import Assistant, AssistantRef, NumberStatus, PhoneNumber, ProviderName
-from gateway.providers.base import (
-    LinkError,
-    LinkErrorCode,
-    LinkingAdapter,
-    NumberFilter,
-    PageRequest,
-    linking,
-)
+from gateway.model import Assistant, AssistantRef, NumberStatus, ProviderName
+from gateway.providers.base import LinkError, LinkErrorCode
 
 if TYPE_CHECKING:
     from .conftest import Harness, HarnessFactory
@@ -55,26 +48,6 @@ def voice(h: Harness, *, free: bool) -> dict[str, Any]:
         for r in state(h).voice_numbers
         if (r["inbound_agent_id"] is None and r["outbound_agent_id"] is None) is free
     )
-
-
-async def numbers(h: Harness) -> list[PhoneNumber]:
-    return (await h.adapter.list_phone_numbers(NumberFilter(), PageRequest(limit=10_000))).items
-
-
-async def number(h: Harness, e164: str) -> PhoneNumber:
-    return next(n for n in await numbers(h) if n.number == e164)
-
-
-async def agent(h: Harness, agent_id: str) -> Assistant:
-    found = await h.adapter.get_assistant(agent_id)
-    assert found is not None
-    return found
-
-
-def adapter(h: Harness) -> LinkingAdapter:
-    can = linking(h.adapter)
-    assert can is not None
-    return can
 
 
 def writes(h: Harness) -> int:
@@ -145,32 +118,34 @@ async def test_adapter_links_moves_and_unlinks(make_harness: HarnessFactory) -> 
     held = voice(h, free=False)
     previous = held["inbound_agent_id"]
     target_id = next(a["agent_id"] for a in state(h).agents if a["agent_id"] != previous)
-    target = await agent(h, target_id)
-    result = await adapter(h).link_phone_number(await number(h, held["phone_number"]), target)
+    target = await h.assistant(target_id)
+    result = await h.linking().link_phone_number(
+        await h.number(held["phone_number"], by="number"), target
+    )
     assert (result.assistant_id, result.previous_assistant_id) == (target_id, previous)
-    moved = await number(h, held["phone_number"])
+    moved = await h.number(held["phone_number"], by="number")
     assert moved.status is NumberStatus.ASSIGNED
     assert moved.assistant == AssistantRef(TELI, target_id)
     assert held["inbound_agent_id"] == target_id
 
-    result = await adapter(h).unlink_phone_number(moved)
+    result = await h.linking().unlink_phone_number(moved)
     assert result.assistant_id == target_id
     assert held["inbound_agent_id"] is None and held["outbound_agent_id"] is None
-    assert (await number(h, held["phone_number"])).status is NumberStatus.AVAILABLE
+    assert (await h.number(held["phone_number"], by="number")).status is NumberStatus.AVAILABLE
     assert writes(h) == 2
 
 
 async def test_adapter_refusals(make_harness: HarnessFactory) -> None:
     h = make_harness(TELI, numbers=20, assistants=3)
-    sms = await number(h, state(h).sms_numbers[0]["phone_number"])
-    free = await number(h, voice(h, free=True)["phone_number"])
-    held = await number(h, voice(h, free=False)["phone_number"])
-    mine = await agent(h, held.assistant.native_id)  # type: ignore[union-attr]
+    sms = await h.number(state(h).sms_numbers[0]["phone_number"], by="number")
+    free = await h.number(voice(h, free=True)["phone_number"], by="number")
+    held = await h.number(voice(h, free=False)["phone_number"], by="number")
+    mine = await h.assistant(held.assistant.native_id)  # type: ignore[union-attr]
     cases = [
-        (adapter(h).link_phone_number(sms, mine), LinkErrorCode.NOT_LINKABLE),
-        (adapter(h).unlink_phone_number(sms), LinkErrorCode.NOT_LINKABLE),
-        (adapter(h).link_phone_number(held, mine), LinkErrorCode.ALREADY_LINKED),
-        (adapter(h).unlink_phone_number(free), LinkErrorCode.NOT_LINKED),
+        (h.linking().link_phone_number(sms, mine), LinkErrorCode.NOT_LINKABLE),
+        (h.linking().unlink_phone_number(sms), LinkErrorCode.NOT_LINKABLE),
+        (h.linking().link_phone_number(held, mine), LinkErrorCode.ALREADY_LINKED),
+        (h.linking().unlink_phone_number(free), LinkErrorCode.NOT_LINKED),
     ]
     for call, code in cases:
         with pytest.raises(LinkError) as err:
@@ -181,22 +156,22 @@ async def test_adapter_refusals(make_harness: HarnessFactory) -> None:
 
 async def test_adapter_maps_teli_errors(make_harness: HarnessFactory) -> None:
     h = make_harness(TELI, numbers=20, assistants=3)
-    free = await number(h, voice(h, free=True)["phone_number"])
-    target = await agent(h, state(h).agents[0]["agent_id"])
+    free = await h.number(voice(h, free=True)["phone_number"], by="number")
+    target = await h.assistant(state(h).agents[0]["agent_id"])
     ghost = Assistant(TELI, "1700000000000x000000000000000000", "Gone")
     cases: list[tuple[Any, LinkErrorCode, str | None]] = [
         (
-            adapter(h).link_phone_number(free, ghost),
+            h.linking().link_phone_number(free, ghost),
             LinkErrorCode.ASSISTANT_NOT_FOUND,
             "assistantId",
         ),
         (
-            adapter(h).link_phone_number(replace(free, number="+19999999999"), target),
+            h.linking().link_phone_number(replace(free, number="+19999999999"), target),
             LinkErrorCode.PHONE_NUMBER_NOT_FOUND,
             "phoneNumberId",
         ),
         (
-            adapter(h).unlink_phone_number(
+            h.linking().unlink_phone_number(
                 replace(free, number="+19999999999", assistant=AssistantRef(TELI, "x"))
             ),
             LinkErrorCode.PHONE_NUMBER_NOT_FOUND,
@@ -213,12 +188,12 @@ async def test_adapter_maps_teli_errors(make_harness: HarnessFactory) -> None:
 async def test_adapter_reports_a_failed_write_once(make_harness: HarnessFactory) -> None:
     h = make_harness(TELI, numbers=20, assistants=3)
     record = voice(h, free=True)
-    free = await number(h, record["phone_number"])
-    target = await agent(h, state(h).agents[0]["agent_id"])
+    free = await h.number(record["phone_number"], by="number")
+    target = await h.assistant(state(h).agents[0]["agent_id"])
     await h.inject(
         status=500, path_prefix=f"/v1/voice/phone-numbers/{record['phone_number']}", times=1
     )
     with pytest.raises(UpstreamHTTPError) as err:
-        await adapter(h).link_phone_number(free, target)
+        await h.linking().link_phone_number(free, target)
     assert err.value.status == 500
     assert writes(h) == 1 and record["inbound_agent_id"] is None
