@@ -35,11 +35,12 @@ from .observability.metrics import (
     instrument_client,
 )
 from .observability.requestid import RequestIdMiddleware
-from .resilience import DeadlineMiddleware
-from .runtime import Runtime, build_runtime, tenant_cursor_key
+from .resilience import DeadlineMiddleware, PageCache
+from .resilience.redis_cache import url_password
+from .runtime import Runtime, build_runtime, open_redis, tenant_cursor_key
 from .schema import build_schema
 from .schema.context import Context, make_context
-from .security.apq import LRUQueryStore, PersistedQueries, load_safelist
+from .security.apq import LRUQueryStore, PersistedQueries, QueryStore, load_safelist
 from .security.gate import AuthMiddleware, OperationGate, Refusal
 from .security.http import RequestGuard
 from .security.limits import QueryLimits
@@ -70,6 +71,7 @@ class GraphQLView(GraphQL[Context, None]):
         runtimes: dict[str | None, Runtime],
         metrics: Metrics | None = None,
         ide: GraphiQLAssets | None = None,
+        query_store: QueryStore | None = None,
         **kwargs: Any,
     ) -> None:
         default = next(iter(runtimes.values()))
@@ -84,7 +86,7 @@ class GraphQLView(GraphQL[Context, None]):
         self.runtime = default
         self.metrics = metrics
         self.ide = ide
-        self.gate = build_gate(settings)
+        self.gate = build_gate(settings, query_store)
         self.suggestions = settings.security.field_suggestions
 
     async def render_graphql_ide(self, request: Request) -> Response:
@@ -111,7 +113,7 @@ class GraphQLView(GraphQL[Context, None]):
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
         try:
-            query = self.gate.admit(
+            query = await self.gate.admit(
                 request_data.query,
                 request_data.extensions,
                 request_data.operation_name,
@@ -142,7 +144,9 @@ _SUGGESTION = re.compile(r" Did you mean [^?]*\?")
 _REQUEST_ERRORS = {"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED"}
 
 
-def build_gate(settings: Settings) -> OperationGate:
+def build_gate(settings: Settings, store: QueryStore | None = None) -> OperationGate:
+    """The operation gate; ``store`` holds the persisted queries (Redis when shared by
+    replicas), an in-memory LRU of ``persisted_queries_capacity`` when None."""
     sec = settings.security
     limits = QueryLimits(
         max_depth=sec.max_depth,
@@ -156,19 +160,31 @@ def build_gate(settings: Settings) -> OperationGate:
     if sec.safelist_file is not None:
         persisted = PersistedQueries(LRUQueryStore(1), safelist=load_safelist(sec.safelist_file))
     elif sec.persisted_queries:
-        persisted = PersistedQueries(LRUQueryStore(sec.persisted_queries_capacity))
+        if store is None:
+            store = LRUQueryStore(sec.persisted_queries_capacity)
+        persisted = PersistedQueries(store)
     return OperationGate(limits, persisted)
 
 
 def build_runtimes(
-    settings: Settings, transports: dict[ProviderName, httpx.AsyncBaseTransport] | None
+    settings: Settings,
+    transports: dict[ProviderName, httpx.AsyncBaseTransport] | None,
+    cache: PageCache | None = None,
 ) -> dict[str | None, Runtime]:
-    """One runtime per tenant (its own clients, caches and cursor key); None: no tenants."""
+    """One runtime per tenant (its own clients, caches and cursor key); None: no tenants.
+
+    ``cache``: one page cache for all of them (Redis; keys carry the credentials' digest,
+    so tenants never share an entry); None: each runtime its own from the settings.
+    """
     if settings.demo:
         providers = {name: demo_provider_settings(name) for name in PROVIDER_ORDER}
-        return {None: build_runtime(settings, providers, transports or demo_transports())}
+        return {
+            None: build_runtime(settings, providers, transports or demo_transports(), cache=cache)
+        }
     if not settings.tenants:
-        return {None: build_runtime(settings, settings.enabled_providers(), transports)}
+        return {
+            None: build_runtime(settings, settings.enabled_providers(), transports, cache=cache)
+        }
     fallback = secrets.token_bytes(32)
     return {
         name: build_runtime(
@@ -176,6 +192,7 @@ def build_runtimes(
             tenant.enabled_providers(),
             transports,
             cursor_key=tenant_cursor_key(settings, name, fallback),
+            cache=cache,
         )
         for name, tenant in settings.tenants.items()
     }
@@ -187,12 +204,15 @@ def create_app(
     transports: dict[ProviderName, httpx.AsyncBaseTransport] | None = None,
 ) -> Starlette:
     """Build the app. ``transports`` replace the network per provider (demo mode, tests)."""
-    runtimes = build_runtimes(settings, transports)
+    # Shared by the replicas (docs/operations.md, Scale-out): one connection, opened lazily.
+    redis = open_redis(settings)
+    runtimes = build_runtimes(settings, transports, redis.page_cache() if redis else None)
     runtime = next(iter(runtimes.values()))
     # Scrub the credentials from every log line, however they would get there.
     redact.add(
         [
             settings.cursor_secret,
+            url_password(settings.redis_url) if settings.redis_url else None,
             *(p.api_key for r in runtimes.values() for p in r.providers.values()),
         ]
     )
@@ -203,7 +223,12 @@ def create_app(
     metrics.add_collector(BreakerCollector(lambda: health.breaker_states(runtime)))
     metrics.add_collector(ResilienceCollector(runtime))
     ide = GraphiQLAssets(DEMO_QUERY if settings.demo else DEFAULT_QUERY)
-    view = GraphQLView(runtimes, metrics, ide, graphql_ide="graphiql")
+    query_store = None
+    if redis is not None:
+        query_store = redis.query_store(
+            settings.security.persisted_queries_ttl_seconds, settings.security.max_body_bytes
+        )
+    view = GraphQLView(runtimes, metrics, ide, query_store, graphql_ide="graphiql")
     middleware = [
         Middleware(RequestIdMiddleware),
         Middleware(RequestGuard, max_body_bytes=settings.security.max_body_bytes),
@@ -233,6 +258,8 @@ def create_app(
         app.state.started = False  # /readyz says 503 while shutting down
         for each in runtimes.values():
             await each.aclose()
+        if redis is not None:
+            await redis.aclose()
 
     app = Starlette(
         routes=[

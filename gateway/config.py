@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -125,6 +125,9 @@ class SecuritySettings(BaseModel):
     cors_origins: list[str] = Field(default_factory=list)
     persisted_queries: bool = True
     persisted_queries_capacity: int = Field(default=1000, ge=1)
+    # With cache_backend = "redis" the store is Redis (shared by replicas), each query
+    # kept this long after it was last registered; capacity applies to the memory store.
+    persisted_queries_ttl_seconds: int = Field(default=24 * 3600, ge=60)
     # A .graphql file of the only operations allowed to run (its operations, one each).
     safelist_file: str | None = None
 
@@ -154,6 +157,18 @@ class Settings(BaseSettings):
     # The in-memory page cache shared by all providers: size bounds.
     cache_max_entries: int = Field(default=1024, ge=0)
     cache_max_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
+    # Where the page cache and the persisted-query store live: "memory" (each process its
+    # own) or "redis" (shared by every replica; docs/operations.md, Scale-out).
+    cache_backend: Literal["memory", "redis"] = "memory"
+    # redis://[[user]:password@]host:port/db (rediss:// for TLS, unix:///path.sock). A URL
+    # with a password belongs in the environment: SWITCHBOARD_REDIS_URL, or the variable
+    # named by redis_url_env. Never logged.
+    redis_url: str | None = Field(default=None, repr=False)
+    redis_url_env: str | None = None
+    # Prepended to every key, so several deployments can share one Redis database.
+    redis_prefix: str = Field(default="switchboard:", min_length=1)
+    # Connect and command timeout; past it the call is a cache miss.
+    redis_timeout_seconds: float = Field(default=0.25, gt=0)
 
     @classmethod
     def settings_customise_sources(
@@ -169,6 +184,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _resolve(self) -> Settings:
+        self._resolve_redis()
         if self.demo:
             return self
         object.__setattr__(self, "providers", _resolve_providers("providers", self.providers))
@@ -192,6 +208,23 @@ class Settings(BaseSettings):
                 "(tenants.<name>.providers)"
             )
         return self
+
+    def _resolve_redis(self) -> None:
+        """Read ``redis_url`` from ``redis_url_env`` and check it (naming no part of it)."""
+        url = self.redis_url
+        if self.redis_url_env:
+            url = os.environ.get(self.redis_url_env)
+            if not url:
+                raise ValueError(
+                    f"redis_url_env: environment variable {self.redis_url_env} is not set"
+                )
+            object.__setattr__(self, "redis_url", url)
+        if url is not None and not url.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("redis_url: must start with redis://, rediss:// or unix://")
+        if self.cache_backend == "redis" and not url:
+            raise ValueError(
+                'redis_url: cache_backend = "redis" needs redis_url (or redis_url_env)'
+            )
 
     def enabled_providers(self) -> dict[ProviderName, ProviderSettings]:
         return {n: p for n, p in sorted(self.providers.items()) if p.enabled}

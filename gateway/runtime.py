@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import inspect
 import secrets
 from dataclasses import dataclass, field
 
@@ -14,6 +15,7 @@ from .model import ProviderName
 from .providers import adapter_class
 from .providers.base import ProviderAdapter
 from .resilience import MemoryCache, PageCache
+from .resilience.redis_cache import RedisBackend
 from .upstream import UpstreamClient
 
 
@@ -28,23 +30,31 @@ class Runtime:
     cache: PageCache | None = None
     # The provider settings the clients were built from (credentials resolved).
     providers: dict[ProviderName, ProviderSettings] = field(default_factory=dict)
+    # True when this runtime opened its cache (a Redis connection) and closes it.
+    owns_cache: bool = False
 
-    def invalidate(self, provider: ProviderName) -> None:
+    async def invalidate(self, provider: ProviderName) -> None:
         """Forget what is kept across requests about ``provider``: called after every write
         to it (a link or unlink) has finished, so the next read shows the new state.
 
         The client already starts a new cache generation when it sends a write; clearing
         the page cache once the write is over also drops pages that reads running during
         the write stored. The cache is shared and keyed by digests, so it is cleared for
-        every provider: writes are rare, and the cost is a few cache misses.
+        every provider: writes are rare, and the cost is a few cache misses. A shared
+        (Redis) cache is cleared for every replica, so they all read this write too.
         """
         clear = getattr(self.cache, "clear", None)
         if callable(clear):
-            clear()
+            cleared = clear()
+            if inspect.isawaitable(cleared):
+                await cleared
 
     async def aclose(self) -> None:
         for client in self.clients.values():
             await client.aclose()
+        close = getattr(self.cache, "aclose", None)
+        if self.owns_cache and callable(close):
+            await close()
 
 
 def build_runtime(
@@ -53,15 +63,20 @@ def build_runtime(
     transports: dict[ProviderName, httpx.AsyncBaseTransport] | None = None,
     *,
     cursor_key: bytes | None = None,
+    cache: PageCache | None = None,
 ) -> Runtime:
     """Create the adapters for ``providers`` (in the documented provider order).
 
     ``cursor_key`` signs this runtime's cursors; each tenant gets its own, so a cursor
-    issued to one tenant is BAD_CURSOR for every other.
+    issued to one tenant is BAD_CURSOR for every other. ``cache`` is a page cache shared
+    with other runtimes (the app's one Redis connection); without it the runtime makes
+    its own from the settings (``cache_backend``) and closes it with itself.
     """
     adapters: dict[ProviderName, ProviderAdapter] = {}
     clients: dict[ProviderName, UpstreamClient] = {}
-    cache = MemoryCache(settings.cache_max_entries, settings.cache_max_bytes)
+    owns_cache = cache is None
+    if cache is None:
+        cache = build_page_cache(settings)
     for name in sorted(providers, key=list(ProviderName).index):
         prov = providers[name]
         cls = adapter_class(name)
@@ -77,13 +92,41 @@ def build_runtime(
         clients[name] = client
         adapters[name] = cls(prov, client)
     runtime = Runtime(
-        settings=settings, adapters=adapters, clients=clients, cache=cache, providers=providers
+        settings=settings,
+        adapters=adapters,
+        clients=clients,
+        cache=cache,
+        providers=providers,
+        owns_cache=owns_cache,
     )
     if cursor_key is not None:
         runtime.cursor_secret = cursor_key
     elif settings.cursor_secret:
         runtime.cursor_secret = settings.cursor_secret.encode()
     return runtime
+
+
+def open_redis(settings: Settings) -> RedisBackend | None:
+    """The Redis connection of ``cache_backend = "redis"`` (None for "memory").
+
+    Opening is lazy: nothing connects until the first command, and a Redis that is down
+    only makes the cache miss (gateway/resilience/redis_cache.py).
+    """
+    if settings.cache_backend != "redis" or not settings.redis_url:
+        return None
+    return RedisBackend(
+        settings.redis_url,
+        prefix=settings.redis_prefix,
+        timeout_seconds=settings.redis_timeout_seconds,
+    )
+
+
+def build_page_cache(settings: Settings) -> PageCache:
+    """The upstream page cache ``settings`` ask for: in memory, or in Redis."""
+    backend = open_redis(settings)
+    if backend is not None:
+        return backend.page_cache()
+    return MemoryCache(settings.cache_max_entries, settings.cache_max_bytes)
 
 
 def tenant_cursor_key(settings: Settings, tenant: str, fallback: bytes) -> bytes:

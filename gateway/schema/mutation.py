@@ -267,9 +267,9 @@ async def _both(
     return n, a
 
 
-def forget(info: Info, provider: model.ProviderName) -> None:
+async def forget(info: Info, provider: model.ProviderName) -> None:
     """Drop what could still show the state from before a write to ``provider``."""
-    info.context.runtime.invalidate(provider)
+    await info.context.runtime.invalidate(provider)
     loaders = info.context.loaders
     # Cleared in place (not replaced): whoever wraps the request's loaders keeps seeing them.
     for loader in vars(loaders).values():
@@ -284,7 +284,7 @@ async def _write(info: Info, provider: model.ProviderName, call: Awaitable[LinkR
     try:
         return Outcome(provider, await call)
     finally:
-        forget(info, provider)
+        await forget(info, provider)
 
 
 async def link(info: Info, phone_number_id: str, assistant_id: str) -> Outcome:
@@ -300,7 +300,7 @@ async def link(info: Info, phone_number_id: str, assistant_id: str) -> Outcome:
             "assistantId",
         )
     adapter = _adapter(info, provider)
-    forget(info, provider)  # decide on the provider's current state, not on cached pages
+    await forget(info, provider)  # decide on the provider's current state, not on cached pages
     number, assistant = await _both(
         _number(info, provider, number_id), _assistant(info, provider, assistant_native)
     )
@@ -310,7 +310,7 @@ async def link(info: Info, phone_number_id: str, assistant_id: str) -> Outcome:
 async def unlink(info: Info, phone_number_id: str) -> Outcome:
     [(provider, number_id)] = _parse_all((phone_number_id, "PhoneNumber", "phoneNumberId"))
     adapter = _adapter(info, provider)
-    forget(info, provider)
+    await forget(info, provider)
     number = await _number(info, provider, number_id)
     return await _write(info, provider, adapter.unlink_phone_number(number))
 

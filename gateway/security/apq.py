@@ -40,11 +40,12 @@ def sha256_hex(query: str) -> str:
 
 
 class QueryStore(Protocol):
-    """Where persisted queries live; a shared backend (e.g. Redis) can implement this."""
+    """Where persisted queries live. Async, so a shared backend fits: the in-memory
+    :class:`LRUQueryStore`, or ``gateway.resilience.redis_cache.RedisQueryStore``."""
 
-    def get(self, digest: str) -> str | None: ...
+    async def get(self, digest: str) -> str | None: ...
 
-    def set(self, digest: str, query: str) -> None: ...
+    async def set(self, digest: str, query: str) -> None: ...
 
 
 class LRUQueryStore:
@@ -55,13 +56,13 @@ class LRUQueryStore:
         self.capacity = capacity
         self.max_query_bytes = max_query_bytes
 
-    def get(self, digest: str) -> str | None:
+    async def get(self, digest: str) -> str | None:
         query = self._items.get(digest)
         if query is not None:
             self._items.move_to_end(digest)
         return query
 
-    def set(self, digest: str, query: str) -> None:
+    async def set(self, digest: str, query: str) -> None:
         if len(query) > self.max_query_bytes:
             return
         self._items[digest] = query
@@ -84,7 +85,7 @@ class PersistedQueries:
             else None
         )
 
-    def resolve(self, query: str | None, extensions: Mapping[str, Any] | None) -> str:
+    async def resolve(self, query: str | None, extensions: Mapping[str, Any] | None) -> str:
         persisted = (extensions or {}).get("persistedQuery")
         digest = None
         if persisted is not None:
@@ -105,7 +106,7 @@ class PersistedQueries:
         if query is None:
             if digest is None:
                 raise PersistedQueryError("BAD_REQUEST", "no GraphQL query in the request", 400)
-            stored = self.store.get(digest)
+            stored = await self.store.get(digest)
             if stored is None:
                 # 200, as Apollo clients expect, so they resend the full query.
                 raise PersistedQueryError(
@@ -117,7 +118,7 @@ class PersistedQueries:
                 raise PersistedQueryError(
                     "PERSISTED_QUERY_HASH_MISMATCH", "sha256Hash does not match the query", 400
                 )
-            self.store.set(digest, query)
+            await self.store.set(digest, query)
         return query
 
     def _from_safelist(self, query: str | None, digest: str | None) -> str:

@@ -47,7 +47,7 @@ class OperationGate:
     def _parse_uncached(self, query: str) -> DocumentNode:
         return parse_limited(query, self.limits)
 
-    def admit(
+    async def admit(
         self,
         query: str | None,
         extensions: Mapping[str, Any] | None,
@@ -57,7 +57,7 @@ class OperationGate:
     ) -> str | None:
         try:
             if self.persisted is not None:
-                query = self.persisted.resolve(query, extensions)
+                query = await self.persisted.resolve(query, extensions)
             if query is None:
                 return None  # the view answers "no query" itself
             try:

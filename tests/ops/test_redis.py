@@ -1,0 +1,363 @@
+"""Scale-out: two gateway replicas sharing a real redis-server (page cache and APQ store).
+
+The fixture starts ``redis-server`` on a free port of 127.0.0.1, with a password, no
+persistence, and stops it afterwards. ``.ci/run`` installs Debian's redis-server; these
+tests skip only where the binary is absent (``SWITCHBOARD_REDIS_SERVER`` points elsewhere).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import redis
+
+from gateway.app import create_app
+from gateway.config import ConfigError, Settings, load_settings
+from gateway.emulators import EmulatorConfig, create_emulator
+from gateway.model import PROVIDER_ORDER, ProviderName
+from gateway.resilience.redis_cache import RedisBackend, describe_url
+from gateway.security.apq import sha256_hex
+from tests.e2e.conftest import Gateway, open_gateway
+
+from .conftest import Logs
+
+REDIS_SERVER = os.environ.get("SWITCHBOARD_REDIS_SERVER") or shutil.which("redis-server")
+
+NUMBERS = """
+query Numbers { phoneNumbers(first: 20) { totalCount nodes { id number status } } }
+"""
+TELI_NUMBERS = """
+query($p: [Provider!]) {
+  phoneNumbers(first: 100, filter: {providers: $p}) {
+    nodes { id status capabilities { voice sms } assistant { id } }
+  }
+}
+"""
+TELI_ASSISTANTS = """
+query($p: [Provider!]) { assistants(first: 100, filter: {providers: $p}) { nodes { id } } }
+"""
+LINK = """
+mutation($n: ID!, $a: ID!) {
+  linkPhoneNumber(input: {phoneNumberId: $n, assistantId: $a}) {
+    userErrors { code } phoneNumber { id assistant { id } }
+  }
+}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class RedisServer:
+    """A redis-server child process; stop() and start() again keep its port and password."""
+
+    port: int
+    password: str
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        assert REDIS_SERVER is not None
+        self.proc = subprocess.Popen(
+            [
+                REDIS_SERVER,
+                "--port", str(self.port),
+                "--bind", "127.0.0.1",
+                "--requirepass", self.password,
+                "--save", "",
+                "--appendonly", "no",
+                "--dir", os.environ.get("TMPDIR", "/tmp"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self.client().ping()
+                return
+            except redis.exceptions.ConnectionError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"redis-server exited with {self.proc.returncode}") from None
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc = None
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(host="127.0.0.1", port=self.port, password=self.password)
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    if REDIS_SERVER is None:
+        pytest.skip(
+            "redis-server is not installed (`apt-get install redis-server`; .ci/run does it): "
+            "skipping the shared-cache tests"
+        )
+    server = RedisServer(free_port(), "pw-" + secrets.token_hex(12))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def replica(server: RedisServer, **overrides: Any) -> Any:
+    return open_gateway(cache_backend="redis", redis_url=server.url, **overrides)
+
+
+def total(gw: Gateway) -> int:
+    return sum(gw.upstream_requests().values())
+
+
+@contextlib.asynccontextmanager
+async def replicas_of_one_upstream(
+    server: RedisServer, **overrides: Any
+) -> AsyncIterator[tuple[Gateway, Gateway]]:
+    """Two replicas in front of the same emulators (one upstream account, shared Redis)."""
+    emulators = {name: create_emulator(name, EmulatorConfig()) for name in PROVIDER_ORDER}
+    transports: dict[ProviderName, httpx.AsyncBaseTransport] = {
+        name: httpx.ASGITransport(app=app) for name, app in emulators.items()
+    }
+    settings = Settings(demo=True, cache_backend="redis", redis_url=server.url, **overrides)
+    async with contextlib.AsyncExitStack() as stack:
+        gateways = []
+        for _ in range(2):
+            app = create_app(settings, transports=transports)
+            await stack.enter_async_context(app.router.lifespan_context(app))
+            client = await stack.enter_async_context(
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw")
+            )
+            gateways.append(Gateway(client, emulators))
+        yield gateways[0], gateways[1]
+
+
+async def test_a_page_fetched_by_one_replica_is_served_to_the_other(
+    redis_server: RedisServer,
+) -> None:
+    async with replica(redis_server) as a, replica(redis_server) as b:
+        first = await a.data(NUMBERS)
+        assert total(a) > 0  # replica A asked the providers
+        second = await b.data(NUMBERS)
+        assert second == first
+        assert total(b) == 0, b.upstream_requests()  # replica B: every page from Redis
+        metrics = (await b.client.get("/metrics")).text
+        hits = next(
+            line for line in metrics.splitlines() if line.startswith("switchboard_page_cache_hits")
+        )
+        assert float(hits.split()[-1]) > 0
+    keys = redis_server.client().keys("*")
+    assert keys and all(k.startswith(b"switchboard:page:upstream:v1:") for k in keys)
+    assert all(0 < redis_server.client().pttl(k) <= 5000 for k in keys)  # cache_ttl_seconds
+
+
+async def test_an_operation_registered_on_one_replica_is_found_on_the_other(
+    redis_server: RedisServer,
+) -> None:
+    query = "query Providers { providers { name } }"
+    ext = {"persistedQuery": {"version": 1, "sha256Hash": sha256_hex(query)}}
+    async with replica(redis_server) as a, replica(redis_server) as b:
+        r = await b.client.post("/graphql", json={"extensions": ext})
+        assert r.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+        r = await a.client.post("/graphql", json={"query": query, "extensions": ext})
+        assert len(r.json()["data"]["providers"]) == 5
+        r = await b.client.post("/graphql", json={"extensions": ext})
+        assert r.status_code == 200 and len(r.json()["data"]["providers"]) == 5
+    key = f"switchboard:apq:{sha256_hex(query)}"
+    assert redis_server.client().get(key) == query.encode()
+    ttl = redis_server.client().ttl(key)
+    assert 24 * 3600 - 60 < ttl <= 24 * 3600  # security.persisted_queries_ttl_seconds
+
+
+async def test_entries_expire(redis_server: RedisServer) -> None:
+    backend = RedisBackend(redis_server.url, prefix="t:")
+    try:
+        cache = backend.page_cache()
+        await cache.set("k", b"body", 0.15)
+        await cache.set("never", b"x", 0)  # a TTL of 0 stores nothing
+        assert await cache.get("k") == b"body"
+        store = backend.query_store(ttl_seconds=0.15)
+        await store.set("d" * 64, "{ providers { name } }")
+        assert await store.get("d" * 64) == "{ providers { name } }"
+        await asyncio.sleep(0.3)
+        assert await cache.get("k") is None and await cache.get("never") is None
+        assert await store.get("d" * 64) is None
+        assert (cache.hits, cache.misses) == (1, 2)
+    finally:
+        await backend.aclose()
+
+
+async def test_pages_expire_for_every_replica(redis_server: RedisServer) -> None:
+    ttl = {"resilience": {"cache_ttl_seconds": 0.2}}
+    async with replica(redis_server, **ttl) as a, replica(redis_server, **ttl) as b:
+        await a.data(NUMBERS)
+        await asyncio.sleep(0.4)
+        await b.data(NUMBERS)
+        assert total(b) > 0  # expired in Redis: B had to ask the providers itself
+
+
+async def test_clear_deletes_only_its_namespace(redis_server: RedisServer) -> None:
+    raw = redis_server.client()
+    raw.set("other-app:page:keep", b"1")
+    backend = RedisBackend(redis_server.url, prefix="sw*[x]:")  # glob characters are literal
+    try:
+        cache = backend.page_cache()
+        for i in range(1200):  # more than one SCAN / UNLINK batch
+            await cache.set(f"k{i}", b"v", 60)
+        await backend.query_store().set("a" * 64, "{ providers { name } }")
+        raw.set("sw-x:page:keep", b"1")
+        await cache.clear()
+        assert await cache.get("k0") is None and await cache.get("k1199") is None
+        assert sorted(raw.keys("*")) == [
+            b"other-app:page:keep",
+            b"sw*[x]:apq:" + b"a" * 64,  # persisted queries survive a page-cache clear
+            b"sw-x:page:keep",
+        ]
+    finally:
+        await backend.aclose()
+
+
+async def test_a_write_on_one_replica_is_read_by_the_other(redis_server: RedisServer) -> None:
+    teli = [ProviderName.TELI.name]
+    async with replicas_of_one_upstream(redis_server) as (a, b):
+        numbers = (await b.data(TELI_NUMBERS, p=teli))["phoneNumbers"]["nodes"]
+        assistants = (await b.data(TELI_ASSISTANTS, p=teli))["assistants"]["nodes"]
+        number = next(n for n in numbers if n["assistant"] is None and n["capabilities"]["voice"])
+        assistant = assistants[0]["id"]
+        payload = (await a.data(LINK, n=number["id"], a=assistant))["linkPhoneNumber"]
+        assert (
+            payload["userErrors"] == [] and payload["phoneNumber"]["assistant"]["id"] == assistant
+        )
+        # B's cached pages were cleared in Redis by A's write: B reads the new state.
+        again = (await b.data(TELI_NUMBERS, p=teli))["phoneNumbers"]["nodes"]
+        assert next(n for n in again if n["id"] == number["id"])["assistant"] == {"id": assistant}
+
+
+async def test_requests_succeed_while_redis_is_down(
+    redis_server: RedisServer, json_logs: Logs, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="gateway.redis")
+    query = "query Providers { providers { name } }"
+    ext = {"persistedQuery": {"version": 1, "sha256Hash": sha256_hex(query)}}
+    async with replica(redis_server) as gw:
+        expected = await gw.data(NUMBERS)
+        redis_server.stop()
+        gw.reset_counts()
+        started = time.monotonic()
+        for _ in range(3):
+            assert await gw.data(NUMBERS) == expected  # a cache miss, not an error
+        assert time.monotonic() - started < 5
+        assert total(gw) > 0  # served by the providers
+        r = await gw.client.post("/graphql", json={"query": query, "extensions": ext})
+        assert len(r.json()["data"]["providers"]) == 5  # APQ registration: dropped, no error
+        r = await gw.client.post("/graphql", json={"extensions": ext})
+        assert r.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    warnings = [r for r in caplog.records if r.name == "gateway.redis"]
+    assert len(warnings) == 1, [r.getMessage() for r in warnings]  # one line per outage
+    line = warnings[0].getMessage()
+    assert f"redis://127.0.0.1:{redis_server.port}/0" in line and "ConnectionError" in line
+    for text in (caplog.text, json_logs.text):
+        assert redis_server.password not in text
+        assert redis_server.url not in text
+
+
+async def test_a_wrong_password_is_a_miss_and_is_not_logged(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    wrong = "wrong-" + secrets.token_hex(8)
+    url = f"redis://:{wrong}@127.0.0.1:{redis_server.port}/0"
+    async with open_gateway(cache_backend="redis", redis_url=url) as gw:
+        await gw.data(NUMBERS)
+        gw.reset_counts()
+        await gw.data(NUMBERS)
+        assert total(gw) > 0
+    assert "AuthenticationError" in caplog.text or "ResponseError" in caplog.text
+    assert wrong not in caplog.text
+
+
+async def test_redis_comes_back_after_an_outage(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="gateway.redis")
+    now = [0.0]
+    backend = RedisBackend(redis_server.url, retry_after_seconds=30, clock=lambda: now[0])
+    cache = backend.page_cache()
+    try:
+        redis_server.stop()
+        assert await cache.get("k") is None and not backend.available
+        redis_server.start()
+        await cache.set("k", b"v", 60)  # still resting: not even tried
+        assert redis_server.client().dbsize() == 0
+        now[0] += 31
+        await cache.set("k", b"v", 60)
+        assert await cache.get("k") == b"v" and backend.errors == 1
+    finally:
+        await backend.aclose()
+    assert "reachable again" in caplog.text
+
+
+async def test_a_redis_that_does_not_answer_is_a_miss_within_the_timeout() -> None:
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # accepts, never answers
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    backend = RedisBackend(f"redis://127.0.0.1:{port}/0", timeout_seconds=0.2)
+    try:
+        started = time.monotonic()
+        assert await backend.page_cache().get("k") is None
+        assert await backend.query_store().get("d" * 64) is None  # resting: immediate
+        assert time.monotonic() - started < 2 and backend.errors == 1
+    finally:
+        await backend.aclose()
+        server.close()
+
+
+def test_redis_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ConfigError, match="redis_url"):
+        load_settings(demo=True, cache_backend="redis")
+    with pytest.raises(ConfigError, match="redis_url: must start with"):
+        load_settings(demo=True, cache_backend="redis", redis_url="http://:hunter2@h:1")
+    with pytest.raises(ConfigError, match="SB_TEST_REDIS is not set") as err:
+        load_settings(demo=True, cache_backend="redis", redis_url_env="SB_TEST_REDIS")
+    assert "hunter2" not in str(err.value)
+    monkeypatch.setenv("SB_TEST_REDIS", "redis://:hunter2@cache:6380/2")
+    settings = load_settings(demo=True, cache_backend="redis", redis_url_env="SB_TEST_REDIS")
+    assert settings.redis_url == "redis://:hunter2@cache:6380/2"
+    assert "hunter2" not in repr(settings)
+    assert describe_url(settings.redis_url) == "redis://cache:6380/2"
+    monkeypatch.setenv("SWITCHBOARD_CACHE_BACKEND", "redis")
+    monkeypatch.setenv("SWITCHBOARD_REDIS_URL", "redis://127.0.0.1:1/0")
+    assert load_settings(demo=True).cache_backend == "redis"
