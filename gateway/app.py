@@ -26,7 +26,7 @@ from strawberry.types import ExecutionResult
 from .config import Settings
 from .demo import demo_provider_settings, demo_transports
 from .model import PROVIDER_ORDER, ProviderName
-from .observability import health
+from .observability import health, tracing
 from .observability.logging import redact
 from .observability.metrics import (
     BreakerCollector,
@@ -72,6 +72,7 @@ class GraphQLView(GraphQL[Context, None]):
         metrics: Metrics | None = None,
         ide: GraphiQLAssets | None = None,
         query_store: QueryStore | None = None,
+        tracer_provider: Any = None,
         **kwargs: Any,
     ) -> None:
         default = next(iter(runtimes.values()))
@@ -79,6 +80,8 @@ class GraphQLView(GraphQL[Context, None]):
         schema = build_schema(federation=settings.federation)
         if not settings.security.introspection:
             schema.extensions = (*schema.extensions, DisableIntrospection)
+        if settings.tracing:
+            schema.extensions = (*schema.extensions, tracing.schema_extension(tracer_provider))
         if metrics is not None:  # first, so it exits last and sees the final error codes
             schema.extensions = (metrics.extension(), *schema.extensions)
         super().__init__(schema, **kwargs)
@@ -202,8 +205,10 @@ def create_app(
     settings: Settings,
     *,
     transports: dict[ProviderName, httpx.AsyncBaseTransport] | None = None,
+    tracer_provider: Any = None,
 ) -> Starlette:
-    """Build the app. ``transports`` replace the network per provider (demo mode, tests)."""
+    """Build the app. ``transports`` replace the network per provider (demo mode, tests);
+    ``tracer_provider`` replaces OpenTelemetry's global one when ``settings.tracing``."""
     # Shared by the replicas (docs/operations.md, Scale-out): one connection, opened lazily.
     redis = open_redis(settings)
     runtimes = build_runtimes(settings, transports, redis.page_cache() if redis else None)
@@ -220,6 +225,10 @@ def create_app(
     for each in runtimes.values():
         for name, client in each.clients.items():
             instrument_client(client, name, metrics)
+    if settings.tracing:
+        for each in runtimes.values():
+            for name, client in each.clients.items():
+                tracing.instrument_client(client, name.value, tracer_provider)
     metrics.add_collector(BreakerCollector(lambda: health.breaker_states(runtime)))
     metrics.add_collector(ResilienceCollector(runtime))
     ide = GraphiQLAssets(DEMO_QUERY if settings.demo else DEFAULT_QUERY)
@@ -228,9 +237,14 @@ def create_app(
         query_store = redis.query_store(
             settings.security.persisted_queries_ttl_seconds, settings.security.max_body_bytes
         )
-    view = GraphQLView(runtimes, metrics, ide, query_store, graphql_ide="graphiql")
+    view = GraphQLView(runtimes, metrics, ide, query_store, tracer_provider, graphql_ide="graphiql")
     middleware = [
         Middleware(RequestIdMiddleware),
+        *(
+            [Middleware(tracing.TracingMiddleware, provider=tracer_provider)]
+            if settings.tracing
+            else []
+        ),
         Middleware(RequestGuard, max_body_bytes=settings.security.max_body_bytes),
     ]
     if settings.security.cors_origins:

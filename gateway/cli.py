@@ -70,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"switchboard: {exc}", file=sys.stderr)
         return 2
+    if settings.tracing:
+        from .observability.tracing import configure_exporter
+
+        configure_exporter()
     app: Any
     if args.config:  # SIGHUP re-reads the file; a bad file is refused, the old config stays
         from .reload import Reloadable

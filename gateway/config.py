@@ -146,6 +146,9 @@ class Settings(BaseSettings):
     cursor_ttl_seconds: int = Field(default=24 * 3600, ge=60)
     # Serve an Apollo Federation v2 subgraph (_entities, _service); false: the plain schema.
     federation: bool = True
+    # OpenTelemetry spans for requests, GraphQL phases and upstream calls; needs the
+    # `tracing` extra and exports through the globally configured tracer provider.
+    tracing: bool = False
     providers: dict[ProviderName, ProviderSettings] = Field(default_factory=dict)
     # Gateway API keys -> tenants, each with its own providers (README, Security).
     tenants: dict[str, TenantSettings] = Field(default_factory=dict)
