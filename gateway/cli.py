@@ -1,4 +1,4 @@
-"""``switchboard serve | schema | check-config | hash-key``."""
+"""``switchboard serve | schema | check-config | hash-key | emulate``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from .config import ConfigError, load_settings
+from .model import ProviderName
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,6 +24,14 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument(
         "--subgraph", action="store_true", help="the federation subgraph SDL a router composes"
     )
+    emulate = sub.add_parser("emulate", help="serve one provider's emulator (tests, demos)")
+    emulate.add_argument("provider", choices=[p.value for p in ProviderName])
+    emulate.add_argument("--host", default="127.0.0.1")
+    emulate.add_argument("--port", type=int, default=9000)
+    emulate.add_argument("--numbers", type=int, default=25, help="phone numbers to serve")
+    emulate.add_argument("--assistants", type=int, default=5)
+    emulate.add_argument("--seed", type=int, default=42)
+    emulate.add_argument("--api-key", default="demo-key", help="the key the emulator accepts")
     hash_key = sub.add_parser("hash-key", help="print the SHA-256 to put in tenants.*.keys")
     hash_key.add_argument("key", nargs="?", help="the gateway API key (read from stdin if absent)")
     check = sub.add_parser("check-config", help="validate a settings file and exit")
@@ -36,6 +45,17 @@ def main(argv: list[str] | None = None) -> int:
         from .schema import print_sdl, print_subgraph_sdl
 
         sys.stdout.write(print_subgraph_sdl() if args.subgraph else print_sdl())
+        return 0
+    if args.command == "emulate":
+        import uvicorn
+
+        from .emulators import EmulatorConfig, create_emulator
+
+        config = EmulatorConfig(
+            api_key=args.api_key, seed=args.seed, numbers=args.numbers, assistants=args.assistants
+        )
+        emulator = create_emulator(ProviderName(args.provider), config)
+        uvicorn.run(emulator, host=args.host, port=args.port, log_level="warning")
         return 0
     if args.command == "hash-key":
         from .security.tenants import hash_key
