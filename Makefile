@@ -65,6 +65,19 @@ clean:
 
 # Benchmarks (bench/, BENCHMARKS.md): the emulators and the gateway as uvicorn processes on
 # loopback. BENCH_ARGS="--big" for longer runs; `$(BIN)/python bench/run.py --help` lists flags.
+# The peer gateway (Hive Gateway + Mesh Compose) comes from npm, pinned by its lock file; without
+# npm (or offline) the bench skips that comparison and says so.
+BENCH_PEER_DIR := bench/peer
+BENCH_PEER_STAMP := $(BENCH_PEER_DIR)/node_modules/.installed
+
+$(BENCH_PEER_STAMP): $(BENCH_PEER_DIR)/package.json $(BENCH_PEER_DIR)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		(cd $(BENCH_PEER_DIR) && npm ci --no-audit --no-fund && touch node_modules/.installed) \
+			|| echo "npm ci failed in $(BENCH_PEER_DIR): the peer comparison will be skipped"; \
+	else \
+		echo "npm not found: the peer comparison will be skipped"; \
+	fi
+
 .PHONY: bench
-bench: $(STAMP)
+bench: $(STAMP) $(BENCH_PEER_STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

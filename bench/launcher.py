@@ -79,10 +79,10 @@ def _spawn(name: str, args: list[str], env: dict[str, str] | None = None) -> Ser
     return Server(name, port, proc)
 
 
-def _wait_ready(server: Server, path: str, timeout: float = 30.0) -> None:
+def _wait_ready(server: Server, path: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if server.proc.poll() is not None:
+        if server.proc.poll() is not None:  # (a --workers supervisor respawns failed workers)
             raise RuntimeError(f"{server.name} exited with {server.proc.returncode}")
         try:
             httpx.get(server.url + path, timeout=1.0)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 BUCKETS: tuple[tuple[str, str], ...] = (
     ("/gateway/observability/", "gateway: observability (metrics, logs, request ids)"),
     ("/gateway/resilience/", "gateway: resilience (cache, coalescing, breaker, deadline)"),
+    ("/gateway/security/", "gateway: security (query limits, tenants, APQ)"),
     ("/gateway/upstream.py", "gateway: upstream client"),
     ("/gateway/providers/", "gateway: provider adapters (parse upstream JSON)"),
     ("/gateway/schema/", "gateway: resolvers"),
@@ -39,6 +40,7 @@ BUCKETS: tuple[tuple[str, str], ...] = (
     ("/anyio/", "asyncio + anyio (event loop)"),
     ("/asyncio/", "asyncio + anyio (event loop)"),
     ("/pydantic", "pydantic"),
+    ("/prometheus_client/", "prometheus_client (metrics)"),
     ("/json/", "json"),
 )
 

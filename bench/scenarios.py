@@ -597,11 +597,18 @@ async def _profile(cluster: Cluster, opts: Options, report: Report) -> None:
     await profile(cluster, opts, report)
 
 
+async def _peer(cluster: Cluster, opts: Options, report: Report) -> None:
+    from .peercompare import peer
+
+    await peer(cluster, opts, report)
+
+
 SCENARIOS = {
     "overhead": overhead,
     "efficiency": efficiency,
     "fanout": fanout,
     "throughput": throughput,
+    "peer": _peer,
     "memory": memory,
     "profile": _profile,
 }

@@ -56,8 +56,15 @@ def gateway_settings(
         )
         for name, url in upstreams.items()
     }
+    # No gateway API keys: the bench measures the gateway, not its tenant lookup.
+    security: dict[str, Any] = (
+        {"security": {"allow_unauthenticated": True}} if "security" in Settings.model_fields else {}
+    )
     return Settings(
-        providers=providers, cursor_secret="switchboard-bench-secret", **cache_overrides(cache_ttl)
+        providers=providers,
+        cursor_secret="switchboard-bench-secret",
+        **cache_overrides(cache_ttl),
+        **security,
     )
 
 
