@@ -36,7 +36,7 @@ class ByCredentialTransport(httpx.AsyncBaseTransport):
         return httpx.Response(401, json={"error": "unknown account"})
 
 
-def tenant_providers(tenant: str) -> dict[str, Any]:
+def tenant_providers(tenant: str, only: list[str] | None = None) -> dict[str, Any]:
     config = EmulatorConfig(api_key=UPSTREAM_KEYS[tenant], seed=SEEDS[tenant])
     return {
         name.value: {
@@ -47,11 +47,13 @@ def tenant_providers(tenant: str) -> dict[str, Any]:
             "user_id": config.user_id,
         }
         for name in PROVIDER_ORDER
+        if only is None or name.value in only
     }
 
 
 @contextlib.asynccontextmanager
 async def tenant_gateway(
+    only: dict[str, list[str]] | None = None,
     **security: Any,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, dict[ProviderName, Starlette]]]]:
     emulators = {
@@ -75,7 +77,7 @@ async def tenant_gateway(
             + (
                 [{"sha256": hash_key(READ_ONLY_KEY), "read_only": True}] if tenant == "acme" else []
             ),
-            "providers": tenant_providers(tenant),
+            "providers": tenant_providers(tenant, (only or {}).get(tenant)),
         }
         for tenant in GATEWAY_KEYS
     }

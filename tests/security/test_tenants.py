@@ -149,3 +149,23 @@ async def test_no_secret_in_responses_or_logs(caplog: pytest.LogCaptureFixture) 
     everything = "\n".join(bodies) + "\n" + caplog.text
     for secret in [*UPSTREAM_KEYS.values(), *GATEWAY_KEYS.values(), READ_ONLY_KEY]:
         assert secret not in everything, secret
+
+
+async def test_a_tenant_can_mutate_only_its_own_providers() -> None:
+    async with tenant_gateway(only={"globex": ["flireo"]}) as (client, emulators):
+        r = await post(
+            client,
+            GATEWAY_KEYS["acme"],
+            "{ phoneNumbers(first: 1, filter: {providers: [BURKI]}) { nodes { id } } }",
+        )
+        burki_number = r.json()["data"]["phoneNumbers"]["nodes"][0]["id"]
+        r = await post(client, GATEWAY_KEYS["globex"], "{ providers { name } }")
+        assert [p["name"] for p in r.json()["data"]["providers"]] == ["FLIREO"]
+        mutation = "mutation($id: ID!) { unlinkPhoneNumber(input: {phoneNumberId: $id}) { userErrors { code } } }"
+        r = await post(client, GATEWAY_KEYS["globex"], mutation, id=burki_number)
+        assert r.json()["data"]["unlinkPhoneNumber"]["userErrors"] == [
+            {"code": "PHONE_NUMBER_NOT_FOUND"}
+        ]
+        for app in (*emulators["acme"].values(), *emulators["globex"].values()):
+            paths = [t.partition("?")[0] for t in app.state.control.targets]
+            assert not any("assign" in p for p in paths)  # no write anywhere
