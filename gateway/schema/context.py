@@ -26,6 +26,8 @@ class Context:
     def report(self, error: GatewayError, info: StrawberryInfo[Any, Any]) -> None:
         """Keep the field's data and add ``error`` to the response's ``errors``."""
         path = info.path.as_list()
+        if any(e.message == error.message and e.path == path for e in self.partial_errors):
+            return  # one failure seen by several parts of a field (edges, totalCount) is one error
         self.partial_errors.append(
             GraphQLError(
                 error.message, path=path, original_error=error, extensions=error.extensions()

@@ -116,3 +116,13 @@ async def test_syntax_and_validation_errors_have_codes(gateway: Gateway) -> None
     assert codes(await gateway.query("{ phoneNumbers(", _status=400)) == ["GRAPHQL_PARSE_FAILED"]
     body = await gateway.query("{ phoneNumbers { nope } }", _status=400)
     assert codes(body) == ["GRAPHQL_VALIDATION_FAILED"]
+
+
+async def test_one_failing_provider_is_one_error_per_field(make_gateway: GatewayFactory) -> None:
+    gw = await make_gateway(numbers=4)
+    gw.fault(ProviderName.BUTTER, status=500)
+    body = await gw.query("{ phoneNumbers(first: 100) { totalCount edges { node { id } } } }")
+    assert [(e["extensions"]["provider"], e["path"]) for e in body["errors"]] == [
+        ("butter", ["phoneNumbers"])
+    ]
+    assert body["data"]["phoneNumbers"]["totalCount"] == 16
