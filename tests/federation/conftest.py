@@ -6,31 +6,20 @@ The npm packages come from tests/federation/package-lock.json (``make test`` run
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.processes import served
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 NODE_MODULES = HERE / "node_modules"
-SERVE = [sys.executable, "-m", "gateway.cli", "serve", "--demo"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def node_env() -> dict[str, str]:
@@ -73,43 +62,13 @@ def run_node(
     )
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], deadline: float) -> None:
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"switchboard exited with {proc.returncode}")
-        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=1) as response:
-            if response.status == 200:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"switchboard did not answer {url} in time")
-
-
 @pytest.fixture(scope="session")
 def switchboard(node: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real ``switchboard serve --demo`` (uvicorn) on a free loopback port."""
-    port = free_port()
     log_path = tmp_path_factory.mktemp("switchboard") / "serve.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [*SERVE, "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env={**os.environ, "SWITCHBOARD_FEDERATION": "true"},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        try:
-            _wait_healthy(f"http://127.0.0.1:{port}/healthz", proc, time.monotonic() + 30)
-        except RuntimeError as exc:
-            pytest.fail(f"{exc}\n{log_path.read_text(errors='replace')[-2000:]}")
-        yield f"http://127.0.0.1:{port}/graphql"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    env = {"SWITCHBOARD_FEDERATION": "true"}
+    with served("serve", "--demo", env=env, timeout=30, log_path=log_path) as server:
+        yield f"{server.url}/graphql"
 
 
 def last_json_line(stdout: str) -> dict[str, object]:

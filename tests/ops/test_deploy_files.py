@@ -3,10 +3,6 @@ serves a provider over a real socket as the compose services do."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -14,6 +10,8 @@ import pytest
 import yaml
 
 from gateway.cli import main
+from gateway.emulators.common import CONTROL_PREFIX
+from tests.processes import served
 
 DOCKER = Path(__file__).resolve().parents[2] / "docker"
 
@@ -42,25 +40,9 @@ def test_compose_config_is_valid(
 
 
 def test_switchboard_emulate_serves_a_provider() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cli = Path(sys.executable).with_name("switchboard")
-    proc = subprocess.Popen(
-        [str(cli), "emulate", "teli", "--port", str(port), "--numbers", "7", "--api-key", "k1"]
-    )
-    try:
-        url = f"http://127.0.0.1:{port}/v1/sms/phone-numbers"
-        for _ in range(100):
-            try:
-                r = httpx.get(
-                    url, params={"organization_id": "org_demo"}, headers={"X-API-Key": "k1"}
-                )
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    args = ("emulate", "teli", "--numbers", "7", "--api-key", "k1")
+    with served(*args, ready=f"{CONTROL_PREFIX}/stats") as emulator:
+        url = f"{emulator.url}/v1/sms/phone-numbers"
+        r = httpx.get(url, params={"organization_id": "org_demo"}, headers={"X-API-Key": "k1"})
         assert r.status_code == 200 and r.json()["success"] is True
         assert httpx.get(url, params={"organization_id": "org_demo"}).status_code == 401
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)

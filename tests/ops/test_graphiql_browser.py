@@ -7,19 +7,14 @@ Skips only where Chromium is absent (``.ci/run`` installs Debian's ``chromium``)
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from gateway.static.ide import load_assets
+from tests.processes import served as serve
 
 from .cdp import CHROMIUM, Browser
 
@@ -42,41 +37,13 @@ QUERY_TEXT = """(() => {
 })()"""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert load_assets(), "GraphiQL assets are not installed: run `make graphiql`"
-    port = free_port()
-    cli = Path(sys.executable).with_name("switchboard")
     log_path = tmp_path_factory.mktemp("graphiql") / "server.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "SWITCHBOARD_LOG_LEVEL": "WARNING"}
-    with log_path.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(cli), "serve", "--demo", "--host", "127.0.0.1", "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("switchboard serve --demo did not come up:\n" + log_path.read_text())
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    env = {"SWITCHBOARD_LOG_LEVEL": "WARNING"}
+    with serve("serve", "--demo", env=env, ready="/readyz", log_path=log_path) as server:
+        yield server.url
 
 
 @pytest.fixture

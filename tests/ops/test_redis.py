@@ -13,7 +13,6 @@ import logging
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -31,6 +30,7 @@ from gateway.model import PROVIDER_ORDER, ProviderName
 from gateway.resilience.redis_cache import RedisBackend, describe_url
 from gateway.security.apq import sha256_hex
 from tests.e2e.conftest import Gateway, open_gateway
+from tests.processes import free_port
 
 from .conftest import Logs
 
@@ -56,13 +56,6 @@ mutation($n: ID!, $a: ID!) {
   }
 }
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -4,11 +4,7 @@ requests in flight finish on the config they started with."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,6 +17,7 @@ from gateway.emulators import EmulatorConfig, create_emulator
 from gateway.emulators.common import Fault
 from gateway.model import PROVIDER_ORDER, ProviderName
 from gateway.reload import Reloadable
+from tests.processes import served
 
 PAGE = "query($n: Int) { phoneNumbers(first: $n) { nodes { id } } }"
 
@@ -93,29 +90,8 @@ async def test_in_flight_requests_finish_on_their_config(tmp_path: Path, emulato
     await app.current.close()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_sighup_reloads_a_served_process(tmp_path: Path) -> None:
     path = config(tmp_path / "switchboard.toml", 50)
-    port = free_port()
-    cli = Path(sys.executable).with_name("switchboard")
-    log = tmp_path / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(cli), "serve", "--config", str(path), "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=os.environ.copy(),
-        )
-    url = f"http://127.0.0.1:{port}/graphql"
-
-    def ok(n: int) -> bool:
-        body = httpx.post(url, json={"query": PAGE, "variables": {"n": n}}, timeout=10).json()
-        return "errors" not in body
 
     def wait_for(check, seconds: float = 10) -> bool:
         deadline = time.monotonic() + seconds
@@ -128,16 +104,19 @@ def test_sighup_reloads_a_served_process(tmp_path: Path) -> None:
             time.sleep(0.1)
         return False
 
-    try:
+    with served("serve", "--config", str(path), log_path=tmp_path / "server.log") as srv:
+        url = f"{srv.url}/graphql"
+
+        def ok(n: int) -> bool:
+            body = httpx.post(url, json={"query": PAGE, "variables": {"n": n}}, timeout=10).json()
+            return "errors" not in body
+
         assert wait_for(lambda: ok(40))
         config(path, 30)
-        proc.send_signal(signal.SIGHUP)
+        srv.proc.send_signal(signal.SIGHUP)
         assert wait_for(lambda: not ok(40))
         path.write_text("max_page_size = oops")
-        proc.send_signal(signal.SIGHUP)
-        assert wait_for(lambda: "reload refused" in log.read_text())
+        srv.proc.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: "reload refused" in srv.log())
         assert ok(30) and not ok(40)
-        assert proc.poll() is None
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        assert srv.proc.poll() is None
