@@ -83,14 +83,14 @@ class Source(Generic[T]):
             return
         if end is None:
             head = await self.fetch(PageRequest(limit=self.page_size, offset=0))
-            end = head.total if head.total is not None else await self._scan_length(head)
+            end = head.total if head.total is not None else await self._scan_length()
         offset = (end - 1) - (end - 1) % self.page_size if end > 0 else -1
         while offset >= 0:
             page = await self.fetch(PageRequest(limit=self.page_size, offset=offset))
             yield [e for e in self._entries(page, offset, None) if e[0].index < end]
             offset -= self.page_size
 
-    async def _scan_length(self, head: Page[T]) -> int:
+    async def _scan_length(self) -> int:
         length = 0
         async for chunk in self.forward(None):
             length = chunk[-1][0].index + 1 if chunk else length
@@ -98,11 +98,7 @@ class Source(Generic[T]):
 
     async def count(self) -> int:
         """Items in the list; reads only the first page where the upstream reports a total."""
-        if self.keep is None and self.pagination is not Pagination.CURSOR:
-            page = await self.fetch(PageRequest(limit=self.page_size, offset=0))
-            if page.total is not None:
-                return page.total
-        if self.keep is None and self.pagination is Pagination.CURSOR:
+        if self.keep is None:  # the first page, whatever the pagination, is offset 0 / no cursor
             page = await self.fetch(PageRequest(limit=self.page_size))
             if page.total is not None:
                 return page.total
