@@ -33,6 +33,19 @@ class GatewayError(Exception):
         return {"code": self.code.value}
 
 
+class Refusal(GatewayError):
+    """A request refused before it executes, with its own code and the HTTP status to
+    answer with (query limits, persisted queries, authentication, read-only keys)."""
+
+    def __init__(self, code: str, message: str, http_status: int = 400) -> None:
+        super().__init__(message)
+        self.refusal_code = code
+        self.http_status = http_status
+
+    def extensions(self) -> dict[str, object]:
+        return {"code": self.refusal_code}
+
+
 class UserInputError(GatewayError):
     code = ErrorCode.BAD_USER_INPUT
 

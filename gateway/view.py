@@ -18,13 +18,14 @@ from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from .config import Settings
+from .errors import Refusal
 from .observability import tracing
 from .observability.metrics import Metrics
 from .runtime import Runtime
 from .schema import build_schema
 from .schema.context import Context, make_context
 from .security.apq import LRUQueryStore, PersistedQueries, QueryStore, load_safelist
-from .security.gate import OperationGate, Refusal
+from .security.gate import OperationGate
 from .security.limits import QueryLimits
 from .security.tenants import Caller
 from .static.ide import GraphiQLAssets

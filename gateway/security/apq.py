@@ -22,17 +22,11 @@ from graphql import (
     print_ast,
 )
 
-from ..errors import GatewayError
+from ..errors import Refusal
 
 
-class PersistedQueryError(GatewayError):
-    def __init__(self, code: str, message: str, http_status: int) -> None:
-        super().__init__(message)
-        self.error_code = code
-        self.http_status = http_status
-
-    def extensions(self) -> dict[str, object]:
-        return {"code": self.error_code}
+class PersistedQueryError(Refusal):
+    """PERSISTED_QUERY_* and OPERATION_NOT_IN_SAFELIST refusals."""
 
 
 def sha256_hex(query: str) -> str:

@@ -1,7 +1,8 @@
 """What a GraphQL request must pass before it executes: gateway authentication, persisted
 queries or the safelist, the static limits, and read-only keys.
 
-Each refusal is a :class:`Refusal` with a stable code and the HTTP status to answer with.
+Each refusal is a :class:`~gateway.errors.Refusal`: a stable code and the HTTP status
+to answer with.
 """
 
 from __future__ import annotations
@@ -14,20 +15,10 @@ from typing import Any
 from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, OperationType
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..errors import GatewayError
-from .apq import PersistedQueries, PersistedQueryError
-from .limits import LimitExceeded, QueryLimits, check, parse_limited
+from ..errors import Refusal
+from .apq import PersistedQueries
+from .limits import QueryLimits, check, parse_limited
 from .tenants import Authenticator, AuthError, Caller
-
-
-class Refusal(GatewayError):
-    def __init__(self, code: str, message: str, http_status: int) -> None:
-        super().__init__(message)
-        self.refusal_code = code
-        self.http_status = http_status
-
-    def extensions(self) -> dict[str, object]:
-        return {"code": self.refusal_code}
 
 
 def _operation_type(document: DocumentNode, name: str | None) -> OperationType | None:
@@ -55,20 +46,15 @@ class OperationGate:
         variables: Mapping[str, Any] | None,
         caller: Caller | None,
     ) -> str | None:
+        if self.persisted is not None:
+            query = await self.persisted.resolve(query, extensions)
+        if query is None:
+            return None  # the view answers "no query" itself
         try:
-            if self.persisted is not None:
-                query = await self.persisted.resolve(query, extensions)
-            if query is None:
-                return None  # the view answers "no query" itself
-            try:
-                document = self._parse(query)
-            except GraphQLError:
-                return query  # a syntax error: the executor reports it as GRAPHQL_PARSE_FAILED
-            check(document, operation_name, variables, self.limits)
-        except PersistedQueryError as exc:
-            raise Refusal(exc.error_code, exc.message, exc.http_status) from None
-        except LimitExceeded as exc:
-            raise Refusal(exc.limit_code, exc.message, 400) from None
+            document = self._parse(query)
+        except GraphQLError:
+            return query  # a syntax error: the executor reports it as GRAPHQL_PARSE_FAILED
+        check(document, operation_name, variables, self.limits)
         read_only = caller is not None and caller.read_only
         if read_only and _operation_type(document, operation_name) is OperationType.MUTATION:
             raise Refusal("FORBIDDEN", "this API key is read-only", 403)

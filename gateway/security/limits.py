@@ -27,7 +27,7 @@ from graphql import (
     parse,
 )
 
-from ..errors import ErrorCode, GatewayError
+from ..errors import ErrorCode, Refusal
 
 # List fields whose size is bounded by an argument, and the size assumed without one.
 _SIZE_ARGS = ("first", "last")
@@ -45,15 +45,8 @@ class QueryLimits:
     max_cost: int = 25_000
 
 
-class LimitExceeded(GatewayError):
-    """A request the gateway refuses before execution (HTTP 400)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.limit_code = code
-
-    def extensions(self) -> dict[str, object]:
-        return {"code": self.limit_code}
+class LimitExceeded(Refusal):
+    """A query over one of the limits (HTTP 400)."""
 
 
 @dataclass

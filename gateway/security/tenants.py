@@ -13,14 +13,14 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..errors import GatewayError
+from ..errors import Refusal
 
 
-class AuthError(GatewayError):
+class AuthError(Refusal):
     """401: no or unknown gateway credentials. The message never echoes the key."""
 
-    def extensions(self) -> dict[str, object]:
-        return {"code": "UNAUTHENTICATED"}
+    def __init__(self, message: str) -> None:
+        super().__init__("UNAUTHENTICATED", message, 401)
 
 
 class TenantKey(BaseModel):

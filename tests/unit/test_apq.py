@@ -22,7 +22,7 @@ def ext(digest: str, version: int = 1) -> dict:
 async def code(fn, *args) -> tuple[str, int]:
     with pytest.raises(PersistedQueryError) as err:
         await fn(*args)
-    return err.value.error_code, err.value.http_status
+    return err.value.refusal_code, err.value.http_status
 
 
 async def test_register_then_hash_only() -> None:

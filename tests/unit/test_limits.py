@@ -17,7 +17,7 @@ def code_of(query: str, variables: dict | None = None, operation: str | None = N
     try:
         check(parse_limited(query, LIMITS), operation, variables, LIMITS)
     except LimitExceeded as exc:
-        return exc.limit_code
+        return exc.refusal_code
     return None
 
 
@@ -107,7 +107,7 @@ def test_exponential_fragment_expansion_is_refused_fast() -> None:
     started = time.perf_counter()
     with pytest.raises(LimitExceeded) as err:
         check(parse_limited(query, limits), None, None, limits)
-    assert err.value.limit_code == "QUERY_TOO_COMPLEX"
+    assert err.value.refusal_code == "QUERY_TOO_COMPLEX"
     assert time.perf_counter() - started < 1.0
 
 
