@@ -7,7 +7,6 @@ to answer with.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -17,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..errors import Refusal
 from .apq import PersistedQueries
+from .http import is_ide_page, send_refusal
 from .limits import QueryLimits, check, parse_limited
 from .tenants import Authenticator, AuthError, Caller
 
@@ -61,6 +61,9 @@ class OperationGate:
         return query
 
 
+_CHALLENGE = ((b"www-authenticate", b'Bearer realm="switchboard"'),)
+
+
 class AuthMiddleware:
     """Authenticates GraphQL operations; puts the :class:`Caller` in ``scope["state"]``.
 
@@ -77,24 +80,12 @@ class AuthMiddleware:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        is_page = scope["method"] == "GET" and "text/html" in headers.get("accept", "")
-        if not is_page:
+        if not is_ide_page(scope["method"], headers.get("accept", "")):
             try:
                 scope.setdefault("state", {})["caller"] = self.authenticator.authenticate(headers)
             except AuthError as exc:
-                body = json.dumps(
-                    {"errors": [{"message": exc.message, "extensions": exc.extensions()}]}
+                await send_refusal(
+                    send, exc, ((b"www-authenticate", b'Bearer realm="switchboard"'),)
                 )
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 401,
-                        "headers": [
-                            (b"content-type", b"application/json"),
-                            (b"www-authenticate", b'Bearer realm="switchboard"'),
-                        ],
-                    }
-                )
-                await send({"type": "http.response.body", "body": body.encode()})
                 return
         await self.app(scope, receive, send)

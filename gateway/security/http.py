@@ -13,13 +13,36 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..errors import Refusal
+
 SIMPLE_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
 PREFLIGHT_HEADERS = (b"x-apollo-operation-name", b"apollo-require-preflight")
 
 
-def _error(status: int, code: str, message: str) -> tuple[int, bytes]:
-    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
-    return status, json.dumps(body).encode()
+def is_ide_page(method: str, accept: str) -> bool:
+    """A browser loading GraphiQL: no operation runs, so no guard applies."""
+    return method == "GET" and "text/html" in accept
+
+
+async def send_refusal(
+    send: Send, refusal: Refusal, headers: tuple[tuple[bytes, bytes], ...] = ()
+) -> None:
+    """Answer from ASGI middleware, before the view, with the GraphQL error shape."""
+    body = json.dumps(
+        {"errors": [{"message": refusal.message, "extensions": refusal.extensions()}]}
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": refusal.http_status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 class RequestGuard:
@@ -39,11 +62,11 @@ class RequestGuard:
         headers = dict(scope["headers"])
         refusal = self._refuse(scope["method"], headers)
         if refusal is not None:
-            await self._reply(send, *refusal)
+            await send_refusal(send, refusal)
             return
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await self._reply(send, *self._too_large())
+            await send_refusal(send, self._too_large())
             return
         received = 0
         refused = False
@@ -55,7 +78,7 @@ class RequestGuard:
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes and not refused:
                     refused = True
-                    await self._reply(send, *self._too_large())
+                    await send_refusal(send, self._too_large())
                     return {"type": "http.disconnect"}  # the app stops reading here
             return message
 
@@ -69,40 +92,26 @@ class RequestGuard:
             if not refused:
                 raise
 
-    def _too_large(self) -> tuple[int, bytes]:
-        return _error(413, "PAYLOAD_TOO_LARGE", f"request body exceeds {self.max_body_bytes} bytes")
+    def _too_large(self) -> Refusal:
+        message = f"request body exceeds {self.max_body_bytes} bytes"
+        return Refusal("PAYLOAD_TOO_LARGE", message, 413)
 
     @staticmethod
-    def _refuse(method: str, headers: dict[bytes, bytes]) -> tuple[int, bytes] | None:
+    def _refuse(method: str, headers: dict[bytes, bytes]) -> Refusal | None:
         if any(h in headers for h in PREFLIGHT_HEADERS):
             return None
         content_type = (
             headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
         )
+        if is_ide_page(method, headers.get(b"accept", b"").decode("latin-1")):
+            return None
         if method == "GET":
-            if b"text/html" in headers.get(b"accept", b""):
-                return None  # the GraphiQL page, not an operation
-            return _error(
-                400,
+            return Refusal(
                 "CSRF_PREVENTED",
                 "GET operations need an X-Apollo-Operation-Name or Apollo-Require-Preflight header",
             )
         if method == "POST" and (not content_type or content_type in SIMPLE_TYPES):
-            return _error(
-                400, "CSRF_PREVENTED", "POST with a simple content type needs a preflight header"
+            return Refusal(
+                "CSRF_PREVENTED", "POST with a simple content type needs a preflight header"
             )
         return None
-
-    @staticmethod
-    async def _reply(send: Send, status: int, body: bytes) -> None:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
