@@ -13,39 +13,31 @@ from ..errors import ErrorCode, GatewayError
 log = logging.getLogger("switchboard.errors")
 
 
+def _reissue(error: GraphQLError, message: str, extensions: dict[str, object]) -> GraphQLError:
+    """The same error (location, path) with a safe message and our extensions, and no
+    original exception attached."""
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions=extensions,
+    )
+
+
 def _classify(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     if isinstance(original, GatewayError):
-        return GraphQLError(
-            original.message,
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            extensions=original.extensions(),
-        )
+        return _reissue(error, original.message, original.extensions())
     if original is None:
         # Parse and validation errors: graphql-core's own messages are safe to show.
         code = error.extensions.get("code") if error.extensions else None
         if not code:
             code = "GRAPHQL_VALIDATION_FAILED" if error.nodes else "GRAPHQL_PARSE_FAILED"
-        return GraphQLError(
-            error.message,
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            extensions={**(error.extensions or {}), "code": code},
-        )
+        return _reissue(error, error.message, {**(error.extensions or {}), "code": code})
     log.error("unexpected error in resolver", exc_info=original)
-    return GraphQLError(
-        "Internal server error",
-        nodes=error.nodes,
-        source=error.source,
-        positions=error.positions,
-        path=error.path,
-        extensions={"code": ErrorCode.INTERNAL_SERVER_ERROR.value},
-    )
+    return _reissue(error, "Internal server error", {"code": ErrorCode.INTERNAL_SERVER_ERROR.value})
 
 
 class ErrorCodes(SchemaExtension):

@@ -46,6 +46,11 @@ def _check_args(args: Args, maximum: int, default: int) -> tuple[int | None, int
     return args.first, args.last
 
 
+def _check_search(search: str | None) -> None:
+    if search is not None and len(search) > MAX_SEARCH:
+        raise UserInputError(f"search must be at most {MAX_SEARCH} characters")
+
+
 def _scope(kind: str, providers: Sequence[model.ProviderName], fingerprint: str) -> str:
     digest = hashlib.sha256(fingerprint.encode()).hexdigest()[:12]
     return f"{kind}:{','.join(p.value for p in providers)}:{digest}"
@@ -157,8 +162,7 @@ async def phone_numbers_connection(
     search: str | None,
     args: Args,
 ) -> Connection[PhoneNumber]:
-    if search is not None and len(search) > MAX_SEARCH:
-        raise UserInputError(f"search must be at most {MAX_SEARCH} characters")
+    _check_search(search)
     selected = _selected(info, providers)
     sources = []
     for slot, provider in enumerate(selected):
@@ -185,8 +189,7 @@ async def assistants_connection(
     search: str | None,
     args: Args,
 ) -> Connection[Assistant]:
-    if search is not None and len(search) > MAX_SEARCH:
-        raise UserInputError(f"search must be at most {MAX_SEARCH} characters")
+    _check_search(search)
     needle = (search or "").casefold()
     keep = None
     if active is not None or needle:
