@@ -86,6 +86,13 @@ class BurkiState:
         )
 
 
+def _assistant_not_found(assistant_id: int) -> Response:
+    """The backend's 404 body (meeran03/burki ``app/api/assistants.py``)."""
+    return JSONResponse(
+        {"detail": f"Assistant with ID {assistant_id} not found in your organization"}, 404
+    )
+
+
 def _assistant_info(assistant: Record) -> Record:
     """``OrganizationAssistantInfo``: the minimal assistant a number embeds."""
     return {"id": assistant["id"], "name": assistant["name"], "is_active": assistant["is_active"]}
@@ -297,10 +304,7 @@ def _routes(state: BurkiState, config: EmulatorConfig) -> list[BaseRoute]:
             return _validation_error(params.errors)
         assistant = state.assistant(assistant_id)
         if assistant is None:
-            return JSONResponse(
-                {"detail": f"Assistant with ID {assistant_id} not found in your organization"},
-                404,
-            )
+            return _assistant_not_found(assistant_id)
         return JSONResponse(assistant)
 
     def link_endpoint(assign: bool) -> Handler:
@@ -326,10 +330,7 @@ def _routes(state: BurkiState, config: EmulatorConfig) -> list[BaseRoute]:
                 return _validation_error(params.errors)
             assistant = state.assistant(assistant_id)
             if assistant is None:
-                return JSONResponse(
-                    {"detail": f"Assistant with ID {assistant_id} not found in your organization"},
-                    404,
-                )
+                return _assistant_not_found(assistant_id)
             if number_id not in state.number_pos:
                 # ASSUMPTION: the wrapped service error reads "400: Phone number not found".
                 detail = f"Failed to {verb} phone number: 400: Phone number not found"
