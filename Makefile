@@ -5,6 +5,9 @@ STAMP := $(VENV)/.installed
 # Node packages of the federation and Relay checks, exactly as package-lock.json pins them.
 NODE_DIR := tests/federation
 NODE_STAMP := $(NODE_DIR)/node_modules/.installed
+# Node packages of the client checks and the graphql-http audit, pinned the same way.
+CLIENTS_DIR := tests/clients
+CLIENTS_STAMP := $(CLIENTS_DIR)/node_modules/.installed
 
 .PHONY: install run test lint format schema clean
 
@@ -19,6 +22,13 @@ $(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
 		cd $(NODE_DIR) && npm ci --no-audit --no-fund && touch node_modules/.installed; \
 	else \
 		echo "npm not found: not installing the packages of tests/federation"; \
+	fi
+
+$(CLIENTS_STAMP): $(CLIENTS_DIR)/package.json $(CLIENTS_DIR)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd $(CLIENTS_DIR) && npm ci --no-audit --no-fund && touch node_modules/.installed; \
+	else \
+		echo "npm not found: not installing the packages of tests/clients"; \
 	fi
 
 # GraphiQL's pinned UMD bundles, served by the gateway itself (gateway/static/ide.py).
@@ -43,7 +53,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/switchboard serve --demo --host 127.0.0.1 --port 8000
 
-test: $(STAMP) $(NODE_STAMP)
+test: $(STAMP) $(NODE_STAMP) $(CLIENTS_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

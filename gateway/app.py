@@ -34,7 +34,7 @@ from .security.gate import AuthMiddleware
 from .security.http import RequestGuard
 from .security.tenants import Authenticator
 from .static.ide import DEFAULT_QUERY, GraphiQLAssets
-from .view import GraphQLView
+from .view import GraphQLEndpoint
 
 DEMO_QUERY = """# Switchboard demo: five voice-AI platforms behind one GraphQL API.
 query Demo {
@@ -49,6 +49,22 @@ query Demo {
   }
 }
 """
+
+
+# What browser clients send with their operations (Apollo Client, urql, Relay,
+# graphql-request): a preflight that allows fewer fails in the browser before any request.
+CORS_HEADERS = [
+    "content-type",
+    "accept",
+    "authorization",
+    "x-api-key",
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "x-request-id",
+]
+CORS_MAX_AGE_SECONDS = 600
 
 
 def build_runtimes(
@@ -119,7 +135,7 @@ def create_app(
         query_store = redis.query_store(
             settings.security.persisted_queries_ttl_seconds, settings.security.max_body_bytes
         )
-    view = GraphQLView(runtimes, metrics, ide, query_store, tracer_provider, graphql_ide="graphiql")
+    view = GraphQLEndpoint(runtimes, metrics, ide, query_store, tracer_provider)
     middleware = [
         Middleware(RequestIdMiddleware),
         *(
@@ -127,20 +143,25 @@ def create_app(
             if settings.tracing
             else []
         ),
-        Middleware(RequestGuard, max_body_bytes=settings.security.max_body_bytes),
     ]
     if settings.security.cors_origins:
+        # Outside the guards, so that their refusals carry CORS headers too and a browser
+        # client can read the coded error instead of an opaque network failure.
         middleware.append(
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.security.cors_origins,
                 allow_methods=["GET", "POST"],
-                allow_headers=["content-type", "authorization", "x-api-key", "x-request-id"],
+                allow_headers=CORS_HEADERS,
+                expose_headers=["x-request-id"],
+                max_age=CORS_MAX_AGE_SECONDS,
             )
         )
+    # Who is calling comes first: a request without a caller is a 401 whatever else it is.
     if settings.tenants and not settings.demo:
         keys = {name: list(t.keys) for name, t in settings.tenants.items()}
         middleware.append(Middleware(AuthMiddleware, authenticator=Authenticator(keys)))
+    middleware.append(Middleware(RequestGuard, max_body_bytes=settings.security.max_body_bytes))
     # Upstream calls of a request never outlive its deadline (docs/resilience.md).
     middleware.append(Middleware(DeadlineMiddleware, seconds=settings.request_deadline_seconds))
 
@@ -160,7 +181,7 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/", root),
-            Route("/graphql", view, methods=["GET", "POST"]),
+            Route("/graphql", view),
             Route("/healthz", health.healthz),
             Route("/readyz", health.readyz),
             Route("/metrics", metrics.endpoint),

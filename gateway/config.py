@@ -130,6 +130,13 @@ class SecuritySettings(BaseModel):
     persisted_queries_ttl_seconds: int = Field(default=24 * 3600, ge=60)
     # A .graphql file of the only operations allowed to run (its operations, one each).
     safelist_file: str | None = None
+    # A JSON array of operations in one POST (Apollo's BatchHttpLink, graphql-request's
+    # batchRequests): off by default; each operation is authorized and limited on its own.
+    batching: bool = False
+    max_batch_operations: int = Field(default=10, ge=1, le=100)
+    # `_service { sdl }` (the federation subgraph SDL) is refused while introspection is
+    # off, unless this is set (a router that composes from the live subgraph needs it).
+    federation_sdl_public: bool = False
 
 
 class Settings(BaseSettings):

@@ -1,39 +1,66 @@
-"""The GraphQL endpoint: Strawberry's ASGI view behind the operation gate, with a fresh
-context (and loaders) per request on the caller's tenant runtime."""
+"""The GraphQL endpoint: GraphQL over HTTP in front of Strawberry's schema.
+
+One path for every request: method, then the GraphiQL page (a GET for HTML naming no
+operation), then the caller (a deployment with tenants never runs anything without one:
+there is no default runtime to fall back on), then the parameters, the gate (persisted
+query, the operation that will run, read-only keys, limits) and execution of exactly that
+operation on the caller's runtime. Every refusal is a GraphQL JSON body with a code.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import logging
 import re
 from typing import Any
 
 import orjson
 from graphql import GraphQLError
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
-from strawberry.extensions import DisableIntrospection, ValidationCache
-from strawberry.http import GraphQLRequestData
-from strawberry.types import ExecutionResult
+from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
+from strawberry.extensions import AddValidationRules, DisableIntrospection, ValidationCache
+from strawberry.http.ides import get_graphql_ide_html
+from strawberry.types.graphql import OperationType
 
 from .config import Settings
 from .errors import Refusal
 from .observability import tracing
 from .observability.metrics import Metrics
+from .protocol.execution import PreparedOperation, is_request_error
+from .protocol.media import GRAPHQL_RESPONSE, JSON, negotiate
+from .protocol.request import Params, read_get, read_post
 from .runtime import Runtime
 from .schema import build_schema
 from .schema.context import Context, make_context
 from .security.apq import LRUQueryStore, PersistedQueries, QueryStore, load_safelist
-from .security.gate import OperationGate
+from .security.gate import DocumentError, OperationGate
+from .security.http import is_ide_page
 from .security.limits import QueryLimits
-from .security.tenants import Caller
+from .security.rules import NoFederationSDL
+from .security.tenants import AuthError, Caller
 from .static.ide import GraphiQLAssets
 
+log = logging.getLogger("switchboard.http")
 
-class GraphQLView(GraphQL[Context, None]):
-    """Strawberry's ASGI view with a fresh context (and loaders) per request, behind the
-    operation gate (persisted queries, limits, read-only keys)."""
+CACHED_DOCUMENTS = 512
+_SUGGESTION = re.compile(r" Did you mean [^?]*\?")
+_QUERY_ONLY = (OperationType.QUERY,)
+_QUERY_OR_MUTATION = (OperationType.QUERY, OperationType.MUTATION)
+_CHALLENGE = {"www-authenticate": 'Bearer realm="switchboard"'}
+
+
+@dataclasses.dataclass(slots=True)
+class Outcome:
+    """One operation's response body and the HTTP status it would have on its own."""
+
+    body: dict[str, Any]
+    status: int = 200
+
+
+class GraphQLEndpoint:
+    """The ``/graphql`` ASGI app (GET and POST; anything else is 405 with a code)."""
 
     def __init__(
         self,
@@ -42,90 +69,193 @@ class GraphQLView(GraphQL[Context, None]):
         ide: GraphiQLAssets | None = None,
         query_store: QueryStore | None = None,
         tracer_provider: Any = None,
-        **kwargs: Any,
     ) -> None:
-        default = next(iter(runtimes.values()))
-        settings = default.settings
-        schema = build_schema(federation=settings.federation)
-        if not settings.security.introspection:
-            schema.extensions = (*schema.extensions, DisableIntrospection)
-        if settings.tracing:
-            schema.extensions = (*schema.extensions, tracing.schema_extension(tracer_provider))
-        # The same documents come again and again: validate each once (LRU shared across
-        # requests, keyed by the document's structure; validation was about a fifth of the
-        # CPU per request). Parsing is cheap and stays per request, so syntax errors keep
-        # their normal path.
-        schema.extensions = (
-            *schema.extensions,
-            lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
-        )
+        settings = next(iter(runtimes.values())).settings
+        self.schema = build_schema(federation=settings.federation)
+        self.schema.extensions = (*self.schema.extensions, *_extensions(settings, tracer_provider))
         if metrics is not None:  # first, so it exits last and sees the final error codes
-            schema.extensions = (metrics.extension(), *schema.extensions)
-        super().__init__(schema, **kwargs)
+            self.schema.extensions = (metrics.extension(), *self.schema.extensions)
         self.runtimes = runtimes
-        self.runtime = default
         self.metrics = metrics
         self.ide = ide
         self.gate = build_gate(settings, query_store)
         self.suggestions = settings.security.field_suggestions
+        self.batching = settings.security.batching
+        self.max_batch = settings.security.max_batch_operations
 
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        response = await self.handle(request)
+        await response(scope, receive, send)
 
-    async def render_graphql_ide(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> Response:
+        media = JSON
+        try:
+            method = request.method
+            if method not in ("GET", "POST"):
+                raise Refusal("METHOD_NOT_ALLOWED", "use GET or POST", 405)
+            accept = request.headers.get("accept", "")
+            if is_ide_page(method, accept, request.scope.get("query_string", b"")):
+                return await self._ide_page()
+            negotiated = negotiate(accept)
+            if negotiated is None:
+                raise Refusal(
+                    "NOT_ACCEPTABLE",
+                    f"responses are {GRAPHQL_RESPONSE} or {JSON}; the request accepts neither",
+                    406,
+                )
+            media = negotiated
+            caller = request.scope.get("state", {}).get("caller")
+            runtime = self._runtime(caller)
+            params = (
+                read_get(request.scope.get("query_string", b""))
+                if method == "GET"
+                else await read_post(request)
+            )
+            context = make_context(runtime, request, caller)
+            if self.metrics is not None:
+                self.metrics.observe_loaders(context.loaders)
+            if isinstance(params, list):
+                return self._encode(await self._batch(params, context, method, media), 200, media)
+            outcome = await self._run(params, context, method, media)
+            return self._encode(outcome.body, outcome.status, media)
+        except Refusal as exc:
+            self._count_refusal(exc)
+            headers = _CHALLENGE if isinstance(exc, AuthError) else None
+            return self._encode(_refusal_body(exc), exc.http_status, media, headers)
+        except Exception:
+            log.exception("unexpected error in the GraphQL endpoint")
+            body = {
+                "errors": [
+                    {
+                        "message": "Internal server error",
+                        "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+                    }
+                ]
+            }
+            return self._encode(body, 500, media)
+
+    def _runtime(self, caller: Caller | None) -> Runtime:
+        """The caller's runtime; without tenants, the one runtime (key None)."""
+        runtime = self.runtimes.get(caller.tenant if caller is not None else None)
+        if runtime is None:
+            raise AuthError("missing gateway API key (X-API-Key or Authorization: Bearer)")
+        return runtime
+
+    async def _batch(
+        self, batch: list[Params], context: Context, method: str, media: str
+    ) -> list[dict[str, Any]]:
+        if not self.batching:
+            raise Refusal(
+                "BATCHING_DISABLED", "batched operations are not enabled (security.batching)"
+            )
+        if not batch:
+            raise Refusal("BAD_REQUEST", "an empty batch")
+        if len(batch) > self.max_batch:
+            raise Refusal(
+                "BATCH_TOO_LARGE", f"a batch may hold at most {self.max_batch} operations"
+            )
+        # One context per operation (its own errors), one set of loaders for all of them,
+        # run together so that their upstream reads batch and coalesce.
+        outcomes = await asyncio.gather(
+            *(
+                self._run(p, dataclasses.replace(context, partial_errors=[]), method, media)
+                for p in batch
+            )
+        )
+        return [o.body for o in outcomes]
+
+    async def _run(self, params: Params, context: Context, method: str, media: str) -> Outcome:
+        try:
+            admitted = await self.gate.admit(
+                params.query,
+                params.extensions,
+                params.operation_name,
+                params.variables,
+                context.caller,
+                method=method,
+            )
+        except DocumentError as exc:
+            self._count_refusal(exc)
+            failed = _reissue(exc.error, exc) if exc.error is not None else None
+            body = {"errors": [failed]} if failed is not None else _refusal_body(exc)
+            return Outcome(body, 400 if media == GRAPHQL_RESPONSE else 200)
+        except Refusal as exc:
+            self._count_refusal(exc)
+            return Outcome(_refusal_body(exc), exc.http_status)
+        context.admitted = admitted
+        result = await self.schema.execute(
+            admitted.query,
+            variable_values=params.variables,
+            context_value=context,
+            operation_name=admitted.operation_name,
+            allowed_operation_types=_QUERY_ONLY if method == "GET" else _QUERY_OR_MUTATION,
+        )
+        errors = result.errors or []
+        if errors and not self.suggestions:
+            for error in errors:
+                error.message = _SUGGESTION.sub("", error.message)
+        formatted: list[Any] = [e.formatted for e in errors]
+        if is_request_error(result.data, errors):
+            return Outcome({"errors": formatted}, 400 if media == GRAPHQL_RESPONSE else 200)
+        response: dict[str, Any] = {"data": result.data}
+        if formatted:
+            response["errors"] = formatted
+        if result.extensions:
+            response["extensions"] = result.extensions
+        return Outcome(response)
+
+    async def _ide_page(self) -> Response:
         # The locally served, pinned GraphiQL; Strawberry's CDN page only if not installed.
         if self.ide is not None and self.ide.available:
             return self.ide.page_response()
-        return await super().render_graphql_ide(request)
+        return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
 
-    async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
-        caller: Caller | None = request.scope.get("state", {}).get("caller")
-        runtime = self.runtimes[caller.tenant] if caller is not None else self.runtime
-        context = make_context(runtime, request, caller)
+    def _count_refusal(self, exc: Refusal) -> None:
         if self.metrics is not None:
-            self.metrics.observe_loaders(context.loaders)
-        return context
+            self.metrics.graphql_errors.labels("", exc.refusal_code).inc()
 
-    async def execute_single(  # type: ignore[override]
-        self,
-        request: Request,
-        request_adapter: Any,
-        sub_response: Response,
-        context: Context,
-        root_value: Any,
-        request_data: GraphQLRequestData,
-    ) -> ExecutionResult:
-        try:
-            query = await self.gate.admit(
-                request_data.query,
-                request_data.extensions,
-                request_data.operation_name,
-                request_data.variables,
-                context.caller,
-            )
-        except Refusal as exc:
-            sub_response.status_code = exc.http_status
-            return ExecutionResult(
-                data=None, errors=[GraphQLError(exc.message, extensions=exc.extensions())]
-            )
-        request_data = dataclasses.replace(request_data, query=query)
-        result = await super().execute_single(
-            request, request_adapter, sub_response, context, root_value, request_data
+    @staticmethod
+    def _encode(
+        body: object, status: int, media: str, headers: dict[str, str] | None = None
+    ) -> Response:
+        if status == 405:
+            headers = {**(headers or {}), "allow": "GET, POST"}
+        return Response(
+            orjson.dumps(body),
+            status_code=status,
+            headers=headers,
+            media_type=f"{media}; charset=utf-8",
         )
-        if result.errors:
-            if not self.suggestions:
-                for error in result.errors:
-                    error.message = _SUGGESTION.sub("", error.message)
-            if result.data is None and all(
-                (e.extensions or {}).get("code") in _REQUEST_ERRORS for e in result.errors
-            ):
-                sub_response.status_code = 400  # GraphQL-over-HTTP: the request itself failed
-        return result
 
 
-CACHED_DOCUMENTS = 512
-_SUGGESTION = re.compile(r" Did you mean [^?]*\?")
-_REQUEST_ERRORS = {"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED"}
+def _refusal_body(exc: Refusal) -> dict[str, Any]:
+    return {"errors": [{"message": exc.message, "extensions": exc.extensions()}]}
+
+
+def _reissue(error: GraphQLError, exc: Refusal) -> dict[str, Any]:
+    """A parse error as GraphQL reports it (with its location), under the refusal's code."""
+    formatted = dict(error.formatted)
+    formatted["extensions"] = exc.extensions()
+    return formatted
+
+
+def _extensions(settings: Settings, tracer_provider: Any) -> list[Any]:
+    """The schema extensions the settings ask for, after Strawberry's own."""
+    sec = settings.security
+    extensions: list[Any] = []
+    if not sec.introspection:
+        extensions.append(DisableIntrospection)
+        if settings.federation and not sec.federation_sdl_public:
+            extensions.append(AddValidationRules([NoFederationSDL]))
+    if settings.tracing:
+        extensions.append(tracing.schema_extension(tracer_provider))
+    # The same documents come again and again: validate each once (LRU shared across
+    # requests, keyed by the document's structure; validation was about a fifth of the
+    # CPU per request). The gate has parsed already; PreparedOperation hands that over.
+    extensions.append(lambda: ValidationCache(maxsize=CACHED_DOCUMENTS))
+    extensions.append(PreparedOperation)
+    return extensions
 
 
 def build_gate(settings: Settings, store: QueryStore | None = None) -> OperationGate:

@@ -102,3 +102,8 @@ def _wait_ready(server: Served, path: str, args: tuple[str, ...], timeout: float
     else:
         problem = f"did not answer 200 on {path} within {timeout:g} s"
     pytest.fail(f"switchboard {' '.join(args)} {problem}:\n{server.log()[-3000:]}")
+
+
+# What Apollo Client and urql send: the GraphQL-over-HTTP media type first. Test clients
+# use it so request errors answer 4xx; tests of the legacy application/json rules say so.
+CLIENT_HEADERS = {"accept": "application/graphql-response+json, application/json;q=0.9"}

@@ -22,6 +22,9 @@ class Context:
     request: Any = None
     # The authenticated gateway caller (tenant, read-only), None without authentication.
     caller: Any = None
+    # The operation the gate admitted (gateway.security.gate.Admitted): execution runs
+    # exactly this parsed document and operation.
+    admitted: Any = None
 
     def report(self, error: GatewayError, info: StrawberryInfo[Any, Any]) -> None:
         """Keep the field's data and add ``error`` to the response's ``errors``."""

@@ -79,7 +79,14 @@ class PersistedQueries:
             else None
         )
 
-    async def resolve(self, query: str | None, extensions: Mapping[str, Any] | None) -> str:
+    async def resolve(
+        self,
+        query: str | None,
+        extensions: Mapping[str, Any] | None,
+        scope: str | None = None,
+    ) -> str:
+        """The query to run. ``scope`` (the caller's tenant) keys the store, so a tenant
+        can neither read nor probe another tenant's registered queries."""
         persisted = (extensions or {}).get("persistedQuery")
         digest = None
         if persisted is not None:
@@ -100,7 +107,7 @@ class PersistedQueries:
         if query is None:
             if digest is None:
                 raise PersistedQueryError("BAD_REQUEST", "no GraphQL query in the request", 400)
-            stored = await self.store.get(digest)
+            stored = await self.store.get(_scoped(scope, digest))
             if stored is None:
                 # 200, as Apollo clients expect, so they resend the full query.
                 raise PersistedQueryError(
@@ -112,7 +119,7 @@ class PersistedQueries:
                 raise PersistedQueryError(
                     "PERSISTED_QUERY_HASH_MISMATCH", "sha256Hash does not match the query", 400
                 )
-            await self.store.set(digest, query)
+            await self.store.set(_scoped(scope, digest), query)
         return query
 
     def _from_safelist(self, query: str | None, digest: str | None) -> str:
@@ -128,6 +135,10 @@ class PersistedQueries:
                 "OPERATION_NOT_IN_SAFELIST", "only safelisted operations may run", 400
             )
         return allowed
+
+
+def _scoped(scope: str | None, digest: str) -> str:
+    return digest if scope is None else f"{scope}:{digest}"
 
 
 def normalize(query: str) -> str:

@@ -1,27 +1,40 @@
 """HTTP-level guards in front of the GraphQL view: body size and CSRF prevention.
 
 CSRF: a browser sends a cross-site GET, or a POST with a "simple" content type, without
-a CORS preflight. Such a request may only run an operation if it carries a header a
-simple request cannot have (``X-Apollo-Operation-Name`` or ``Apollo-Require-Preflight``,
-as Apollo clients send); JSON POSTs always preflight, so they pass. Loading GraphiQL
-(``Accept: text/html``) is not an operation and passes too.
+a CORS preflight, carrying whatever ambient authority the browser has (its network
+position in front of an unauthenticated gateway, cookies of a proxy). Such a request may
+only run an operation if it carries a header a simple request cannot have: the gateway key
+(``X-API-Key`` or ``Authorization``; a request that holds the key needs no ambient
+authority, and a browser cannot add it cross-site without a preflight), or
+``X-Apollo-Operation-Name`` / ``Apollo-Require-Preflight`` as Apollo clients send. JSON
+POSTs always preflight, so they pass. Loading the GraphiQL page is not an operation.
 """
 
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import Refusal
 
 SIMPLE_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
-PREFLIGHT_HEADERS = (b"x-apollo-operation-name", b"apollo-require-preflight")
+PREFLIGHT_HEADERS = (
+    b"x-apollo-operation-name",
+    b"apollo-require-preflight",
+    b"x-api-key",
+    b"authorization",
+)
 
 
-def is_ide_page(method: str, accept: str) -> bool:
-    """A browser loading GraphiQL: no operation runs, so no guard applies."""
-    return method == "GET" and "text/html" in accept
+def is_ide_page(method: str, accept: str, query_string: bytes = b"") -> bool:
+    """A browser loading GraphiQL: a GET for HTML that names no operation. Anything with
+    a ``query`` or ``extensions`` parameter is an operation, whatever it accepts."""
+    if method != "GET" or "text/html" not in accept:
+        return False
+    names = {k for k, _ in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)}
+    return not names & {"query", "extensions"}
 
 
 async def send_refusal(
@@ -60,7 +73,7 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        refusal = self._refuse(scope["method"], headers)
+        refusal = self._refuse(scope["method"], headers, scope.get("query_string", b""))
         if refusal is not None:
             await send_refusal(send, refusal)
             return
@@ -97,18 +110,19 @@ class RequestGuard:
         return Refusal("PAYLOAD_TOO_LARGE", message, 413)
 
     @staticmethod
-    def _refuse(method: str, headers: dict[bytes, bytes]) -> Refusal | None:
+    def _refuse(method: str, headers: dict[bytes, bytes], query_string: bytes) -> Refusal | None:
         if any(h in headers for h in PREFLIGHT_HEADERS):
             return None
         content_type = (
             headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
         )
-        if is_ide_page(method, headers.get(b"accept", b"").decode("latin-1")):
+        if is_ide_page(method, headers.get(b"accept", b"").decode("latin-1"), query_string):
             return None
         if method == "GET":
             return Refusal(
                 "CSRF_PREVENTED",
-                "GET operations need an X-Apollo-Operation-Name or Apollo-Require-Preflight header",
+                "GET operations need the gateway key in a header, or an X-Apollo-Operation-Name "
+                "or Apollo-Require-Preflight header",
             )
         if method == "POST" and (not content_type or content_type in SIMPLE_TYPES):
             return Refusal(

@@ -15,6 +15,7 @@ from gateway.app import create_app
 from gateway.config import Settings
 from gateway.emulators import EmulatorConfig, create_emulator
 from gateway.model import PROVIDER_ORDER, ProviderName
+from tests.processes import CLIENT_HEADERS
 
 
 @dataclass
@@ -66,7 +67,9 @@ async def open_gateway(
     gateway_transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=gateway_transport, base_url="http://gateway") as client,
+        httpx.AsyncClient(
+            transport=gateway_transport, base_url="http://gateway", headers=CLIENT_HEADERS
+        ) as client,
     ):
         yield Gateway(client, emulators)
 

@@ -19,6 +19,7 @@ from gateway.config import Settings
 from gateway.emulators import EmulatorConfig, create_emulator
 from gateway.model import PROVIDER_ORDER, ProviderName
 from gateway.observability.logging import JsonFormatter
+from tests.processes import CLIENT_HEADERS
 
 DEMO_KEY = EmulatorConfig().api_key  # "demo-key": must never reach a log line
 
@@ -60,7 +61,9 @@ async def open_ops_gateway(**settings: Any) -> AsyncIterator[OpsGateway]:
     app = create_app(Settings(demo=True, **settings), transports=transports)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://gw", headers=CLIENT_HEADERS
+        ) as client,
     ):
         yield OpsGateway(app, client, emulators, seen)
 

@@ -15,6 +15,7 @@ from gateway.config import Settings
 from gateway.emulators import EmulatorConfig, create_emulator
 from gateway.model import PROVIDER_ORDER, ProviderName
 from gateway.security.tenants import hash_key
+from tests.processes import CLIENT_HEADERS
 
 GATEWAY_KEYS = {"acme": "gw-key-acme-0001", "globex": "gw-key-globex-0002"}
 READ_ONLY_KEY = "gw-key-acme-readonly"
@@ -86,7 +87,9 @@ async def tenant_gateway(
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://gateway"
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://gateway",
+            headers=CLIENT_HEADERS,
         ) as client,
     ):
         yield client, emulators
