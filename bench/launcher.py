@@ -79,6 +79,21 @@ def _spawn(name: str, args: list[str], env: dict[str, str] | None = None) -> Ser
     return Server(name, port, proc)
 
 
+def spawn_switchboard(
+    name: str, args: list[str], log: Path, env: dict[str, str] | None = None
+) -> Server:
+    """``python -m gateway.cli <args> --port N`` (the real ``switchboard`` entry point),
+    its output in ``log``; ready once ``/healthz`` answers."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "gateway.cli", *args, "--port", str(port)]
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", **(env or {})}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
+    server = Server(name, port, proc)
+    _wait_ready(server, "/healthz")
+    return server
+
+
 def _wait_ready(server: Server, path: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

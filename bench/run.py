@@ -50,6 +50,7 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=2.0, help="seconds per load run")
     parser.add_argument("--concurrency", default="1,8,32")
     parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--reloads", type=int, default=100, help="SIGHUPs in the reload scenario")
     parser.add_argument("--numbers", type=int, default=40, help="numbers per provider")
     parser.add_argument("--assistants", type=int, default=10, help="assistants per provider")
     parser.add_argument("--big", action="store_true", help="more repeats and longer runs")
@@ -62,6 +63,7 @@ def main() -> int:
         duration=args.duration,
         concurrency=tuple(int(c) for c in args.concurrency.split(",")),
         workers=tuple(int(w) for w in args.workers.split(",")),
+        reloads=args.reloads,
     )
     if args.big:
         opts.repeats, opts.iterations, opts.duration = 10, 50, 10.0

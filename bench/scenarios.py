@@ -5,18 +5,21 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from . import queries
 from .capture import DirectClient, capture
-from .launcher import Cluster, cpu_seconds, machine_busy
+from .launcher import Cluster, Server, cpu_seconds, machine_busy, spawn_switchboard
 from .loadgen import LoadResult, run_load
 from .report import Report, ms, ratio
-from .servers import has_cache
+from .servers import API_KEY_ENV, has_cache
 from .stats import Summary, median, spread
 
 
@@ -28,6 +31,7 @@ class Options:
     concurrency: tuple[int, ...] = (1, 8, 32)
     workers: tuple[int, ...] = (1, 2)
     memory_phases: int = 5
+    reloads: int = 100
     latency_ms: float = 50.0
 
 
@@ -587,8 +591,114 @@ async def memory(cluster: Cluster, opts: Options, report: Report) -> None:
             f"Growth from the first to the last load phase: {growth:+.1f} MiB."
         )
         report.data["memory_mib"] = {"warm": base / 1024, "phases": [p / 1024 for p in phases]}
+        report.data.setdefault("memory", {})["phase_growth_mib"] = growth
     finally:
         cluster.stop_gateway()
+
+
+# 7. Memory across config reloads -----------------------------------------------------------
+
+# Distinct documents sent after every reload: each is one validation per generation.
+RELOAD_QUERIES = (
+    queries.FRONTEND,
+    queries.numbers_page(50),
+    queries.assistants_with_numbers(10),
+    "{ providers { name pagination } }",
+)
+
+
+def serve_config(cluster: Cluster, path: Path) -> Path:
+    """A ``switchboard serve --config`` file whose providers are the cluster's emulators."""
+    world = cluster.config
+    lines = [
+        'cursor_secret = "switchboard-bench-secret"',
+        "[security]",
+        "allow_unauthenticated = true",
+    ]
+    for name, url in cluster.upstreams().items():
+        lines += [
+            f"[providers.{name}]",
+            f'base_url = "{url}"',
+            f'api_key_env = "{API_KEY_ENV}"',
+            f'organization_id = "{world.organization_id}"',
+            f'workspace = "{world.workspace}"',
+            f'user_id = "{world.user_id}"',
+        ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _wait_for_generation(server: Server, log: Path, number: int, timeout: float = 60) -> None:
+    """Until the server logs that ``number`` serves (a reload is asynchronous to SIGHUP)."""
+    needle = f"generation {number} serving"
+    deadline = time.monotonic() + timeout
+    while needle not in log.read_text(errors="replace"):
+        if server.proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(
+                f"reload to generation {number} did not happen:\n{log.read_text()[-2000:]}"
+            )
+        time.sleep(0.01)
+
+
+async def reload(cluster: Cluster, opts: Options, report: Report) -> None:
+    n = opts.reloads
+    report.section(f"7. Memory: gateway RSS across {n} config reloads (SIGHUP)")
+    with tempfile.TemporaryDirectory(prefix="switchboard-bench-") as tmp:
+        config = serve_config(cluster, Path(tmp) / "switchboard.toml")
+        log = Path(tmp) / "server.log"
+        server = spawn_switchboard(
+            "gateway (serve --config)",
+            ["serve", "--config", str(config)],
+            log,
+            {API_KEY_ENV: cluster.config.api_key, "SWITCHBOARD_LOG_LEVEL": "INFO"},
+        )
+        gw = GatewayClient(server.url)
+        try:
+            body = json.dumps(queries.body(queries.FRONTEND)).encode()
+            await run_load(server.url + "/graphql", body, concurrency=8, duration=opts.duration)
+            for query in RELOAD_QUERIES:
+                await gw.query(query)
+            base = server.rss_kib()
+            rows: list[list[Any]] = [["before the first reload", f"{base / 1024:.1f}", ""]]
+            marks = sorted({1, 10, 25, n // 2, n} - {0})
+            rss: dict[int, int] = {}
+            for number in range(1, n + 1):
+                server.proc.send_signal(signal.SIGHUP)
+                _wait_for_generation(server, log, number + 1)
+                for query in RELOAD_QUERIES:  # fails loudly on GraphQL errors
+                    await gw.query(query)
+                if number in marks:
+                    report.progress(f"reload {number}/{n}")
+                    rss[number] = server.rss_kib()
+                    rows.append(
+                        [
+                            f"after reload {number}",
+                            f"{rss[number] / 1024:.1f}",
+                            f"{(rss[number] - base) / 1024:+.1f}",
+                        ]
+                    )
+        finally:
+            await gw.aclose()
+            server.stop()
+    report.table(["point", "RSS MiB", "change since the first reload MiB"], rows)
+    growth = (rss[n] - base) / 1024
+    half = n // 2
+    tail = (rss[n] - rss[half]) / 1024 / (n - half) if n > half else 0.0
+    report.note(
+        f"`switchboard serve --config` over the five emulators, a {opts.duration:.0f} s "
+        f"warm-up (frontend query, c=8), then {n} SIGHUPs, each waited for (the log line "
+        f"`generation N serving`) and followed by {len(RELOAD_QUERIES)} distinct queries. "
+        f"RSS (VmRSS) from /proc/<pid>/status. Growth over the {n} reloads: {growth:+.1f} MiB; "
+        f"from reload {half} to {n}: {tail * 1024:+.0f} KiB per reload."
+    )
+    report.data.setdefault("memory", {}).update(
+        {
+            "reload_growth_mib": growth,
+            "reload_kib_per_reload_second_half": tail * 1024,
+            "reload_rss_mib": {str(k): v / 1024 for k, v in rss.items()},
+            "reload_base_mib": base / 1024,
+        }
+    )
 
 
 async def _profile(cluster: Cluster, opts: Options, report: Report) -> None:
@@ -610,5 +720,6 @@ SCENARIOS = {
     "throughput": throughput,
     "peer": _peer,
     "memory": memory,
+    "reload": reload,
     "profile": _profile,
 }
