@@ -33,7 +33,8 @@ DEFAULT_BASE_URLS: dict[ProviderName, str | None] = {
 REQUIRED_IDS: dict[ProviderName, tuple[str, ...]] = {
     ProviderName.BUTTER: ("organization_id",),
     ProviderName.SYNTHFLOW: ("workspace",),
-    ProviderName.TELI: ("organization_id", "user_id"),
+    # Teli's user_id is optional: without it only SMS numbers are listed (README).
+    ProviderName.TELI: ("organization_id",),
 }
 
 
@@ -53,6 +54,10 @@ class ProviderSettings(BaseModel):
     user_id: str | None = None
     timeout: float = Field(default=10.0, gt=0)
     connect_timeout: float = Field(default=3.0, gt=0)
+    # Butter: the query parameters its lists page by, which its docs do not name (README,
+    # Providers). None: the defaults "page_size" and "cursor"; "" sends no page size.
+    page_size_param: str | None = None
+    cursor_param: str | None = Field(default=None, min_length=1)
     # Resolved from ``api_key_env`` by Settings; excluded from dumps and reprs.
     api_key: str | None = Field(default=None, exclude=True, repr=False)
     # Overrides single fields of Settings.resilience for this provider (docs/resilience.md).

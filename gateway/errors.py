@@ -91,6 +91,11 @@ class UpstreamBadResponse(UpstreamError):
     code = ErrorCode.UPSTREAM_BAD_RESPONSE
 
 
+class DanglingLink(UpstreamBadResponse):
+    """A number says it is linked to an assistant its provider's assistant list lacks:
+    reported, never shown as "no assistant"."""
+
+
 class RateLimited(UpstreamError):
     code = ErrorCode.RATE_LIMITED
 

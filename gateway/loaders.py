@@ -3,6 +3,12 @@
 Created fresh for each request, so nothing leaks between requests or tenants. The page
 loader deduplicates identical upstream page requests; the entity loaders turn N lookups
 into one scan of each provider's list (a handful of pages), never N calls.
+
+A lookup answers as the provider's documented list would, whatever the batch size: a
+single assistant may be read from the get-one endpoint, but where that endpoint says
+"no such assistant" the list decides (``lookup_assistant``). An assistant a number embeds
+(Burki, Flireo) is taken from the number itself. What a provider cannot answer is an
+error naming it, never a silent ``None``.
 """
 
 from __future__ import annotations
@@ -15,9 +21,17 @@ from typing import Any, Literal, TypeVar
 
 from aiodataloader import DataLoader
 
-from .errors import UpstreamError
+from .errors import DanglingLink, UpstreamError
 from .model import Assistant, PhoneNumber, ProviderName
-from .providers.base import NumberFilter, Page, PageRequest, Pagination, collect_all
+from .providers.base import (
+    Collected,
+    NumberFilter,
+    Page,
+    PageRequest,
+    Pagination,
+    collect,
+    lookup_assistant,
+)
 from .runtime import Runtime
 
 K = TypeVar("K")
@@ -56,6 +70,10 @@ class Loaders:
         self.assistant: DataLoader[tuple[ProviderName, str], Assistant | None] = DataLoader(
             self._load_assistants
         )
+        # The assistant a number says it is linked to: never None (DanglingLink instead).
+        self.linked_assistant: DataLoader[tuple[ProviderName, str], Assistant] = DataLoader(
+            self._load_linked_assistants
+        )
         self.assistant_by_number: DataLoader[tuple[ProviderName, str], Assistant | None] = (
             DataLoader(self._load_assistants_by_number)
         )
@@ -65,7 +83,7 @@ class Loaders:
         self.numbers_of_assistant: DataLoader[tuple[ProviderName, str], list[PhoneNumber]] = (
             DataLoader(self._load_numbers_of_assistants)
         )
-        self._all: dict[tuple[ProviderName, Kind], asyncio.Future[list[Any]]] = {}
+        self._all: dict[tuple[ProviderName, Kind], asyncio.Future[Collected[Any]]] = {}
 
     # -- pages -------------------------------------------------------------------------
 
@@ -75,12 +93,28 @@ class Loaders:
         return min(cap, self.runtime.settings.upstream_page_size)
 
     def fetcher(
-        self, provider: ProviderName, kind: Kind, native: NumberFilter = NO_FILTER
+        self,
+        provider: ProviderName,
+        kind: Kind,
+        native: NumberFilter = NO_FILTER,
+        report: Callable[[UpstreamError], None] | None = None,
     ) -> Callable[[PageRequest], Awaitable[Page[Any]]]:
-        def fetch(request: PageRequest) -> Awaitable[Page[Any]]:
-            return self.pages.load(PageKey(provider, kind, native, request))
+        """Pages of one list; ``report`` receives the errors of the parts of a page that
+        failed while the rest answered (the page still holds the rest)."""
+        if report is None:
 
-        return fetch
+            def fetch(request: PageRequest) -> Awaitable[Page[Any]]:
+                return self.pages.load(PageKey(provider, kind, native, request))
+
+            return fetch
+
+        async def fetch_and_report(request: PageRequest) -> Page[Any]:
+            page = await self.pages.load(PageKey(provider, kind, native, request))
+            for error in page.partial:
+                report(error)
+            return page
+
+        return fetch_and_report
 
     async def _load_pages(self, keys: list[PageKey]) -> list[Any]:
         def call(key: PageKey) -> Awaitable[Page[Any]]:
@@ -89,18 +123,32 @@ class Loaders:
                 return adapter.list_phone_numbers(key.native, key.request)
             return adapter.list_assistants(key.request)
 
-        return await _settle([call(k) for k in keys])
+        pages = await _settle([call(k) for k in keys])
+        for key, page in zip(keys, pages, strict=True):
+            if key.kind == "numbers" and isinstance(page, Page):
+                self._prime_embedded(page.items)
+        return pages
+
+    def _prime_embedded(self, numbers: list[PhoneNumber]) -> None:
+        """Assistants the numbers embed (id and name): no lookup needed to resolve them."""
+        for n in numbers:
+            ref = n.assistant
+            if ref is not None and ref.name is not None:
+                found = Assistant(ref.provider, ref.native_id, ref.name, active=ref.active)
+                for loader in (self.assistant, self.linked_assistant):
+                    loader.prime((ref.provider, ref.native_id), found)
 
     def pagination(self, provider: ProviderName, kind: Kind) -> Pagination:
         info = self.runtime.adapters[provider].info
         return info.pagination if kind == "numbers" else info.assistant_pagination
 
-    async def all_items(self, provider: ProviderName, kind: Kind) -> list[Any]:
-        """The whole unfiltered list of one provider, read once per request."""
+    async def collected(self, provider: ProviderName, kind: Kind) -> Collected[Any]:
+        """The whole unfiltered list of one provider, read once per request, with the
+        errors of the parts that failed."""
         key = (provider, kind)
         if key not in self._all:
             self._all[key] = asyncio.ensure_future(
-                collect_all(
+                collect(
                     self.fetcher(provider, kind),
                     self.pagination(provider, kind),
                     self.page_size(provider, kind),
@@ -108,14 +156,25 @@ class Loaders:
             )
         return await self._all[key]
 
+    async def all_items(self, provider: ProviderName, kind: Kind) -> list[Any]:
+        """The whole unfiltered list of one provider, read once per request."""
+        return (await self.collected(provider, kind)).items
+
     # -- entities ----------------------------------------------------------------------
 
     async def _per_provider(
         self,
         keys: list[tuple[ProviderName, str]],
         index: Callable[[ProviderName, set[str]], Awaitable[dict[str, V]]],
-        missing: Callable[[], V],
+        missing: Callable[[ProviderName, str], V | BaseException],
+        kinds: tuple[Kind, ...] = (),
     ) -> list[V | BaseException]:
+        """``index`` once per provider, then each key's entry.
+
+        A key the index lacks is ``missing``, unless a part of one of the lists in
+        ``kinds`` failed: then it may be in the part that could not be read, so it gets
+        that part's error rather than a confident "not there".
+        """
         grouped = _by_provider(keys)
         providers = list(grouped)
         results = await _settle([index(p, grouped[p]) for p in providers])
@@ -123,20 +182,46 @@ class Loaders:
         out: list[V | BaseException] = []
         for provider, native_id in keys:
             table = found[provider]
-            out.append(
-                table if isinstance(table, BaseException) else table.get(native_id, missing())
-            )
+            if isinstance(table, BaseException):
+                out.append(table)
+            elif native_id in table:
+                out.append(table[native_id])
+            else:
+                out.append(self._unreadable(provider, kinds) or missing(provider, native_id))
         return out
+
+    def _unreadable(self, provider: ProviderName, kinds: tuple[Kind, ...]) -> UpstreamError | None:
+        """The first error of a part of ``provider``'s lists that failed in this request."""
+        for kind in kinds:
+            done = self._all.get((provider, kind))
+            ok = done is not None and done.done() and not done.cancelled() and not done.exception()
+            if ok and done is not None and done.result().partial:
+                return done.result().partial[0]
+        return None
 
     async def _assistant_index(self, provider: ProviderName, ids: set[str]) -> dict[str, Assistant]:
         if len(ids) == 1:  # one lookup: the get-one endpoint is cheaper than a scan
             (native_id,) = ids
-            one = await self.runtime.adapters[provider].get_assistant(native_id)
+            one = await lookup_assistant(
+                self.runtime.adapters[provider],
+                native_id,
+                lambda: self.all_items(provider, "assistants"),
+            )
             return {native_id: one} if one else {}
         return {a.native_id: a for a in await self.all_items(provider, "assistants")}
 
     async def _load_assistants(self, keys: list[tuple[ProviderName, str]]) -> list[Any]:
-        return await self._per_provider(keys, self._assistant_index, lambda: None)
+        return await self._per_provider(keys, self._assistant_index, _none, ("assistants",))
+
+    async def _load_linked_assistants(self, keys: list[tuple[ProviderName, str]]) -> list[Any]:
+        def dangling(provider: ProviderName, native_id: str) -> BaseException:
+            return DanglingLink(
+                provider,
+                f"a number is linked to assistant {native_id!r}, which {provider.value} "
+                "does not list",
+            )
+
+        return await self._per_provider(keys, self._assistant_index, dangling, ("assistants",))
 
     async def _assistants_by_number(
         self, provider: ProviderName, _: set[str]
@@ -148,18 +233,28 @@ class Loaders:
         return table
 
     async def _load_assistants_by_number(self, keys: list[tuple[ProviderName, str]]) -> list[Any]:
-        return await self._per_provider(keys, self._assistants_by_number, lambda: None)
+        """Asked only for ASSIGNED numbers: one no assistant holds is a DanglingLink."""
+
+        def dangling(provider: ProviderName, e164: str) -> BaseException:
+            return DanglingLink(
+                provider, f"{e164} is assigned, but no assistant {provider.value} lists holds it"
+            )
+
+        return await self._per_provider(keys, self._assistants_by_number, dangling, ("assistants",))
 
     async def _number_index(self, provider: ProviderName, _: set[str]) -> dict[str, PhoneNumber]:
         return {n.native_id: n for n in await self.all_items(provider, "numbers")}
 
     async def _load_numbers(self, keys: list[tuple[ProviderName, str]]) -> list[Any]:
-        return await self._per_provider(keys, self._number_index, lambda: None)
+        return await self._per_provider(keys, self._number_index, _none, ("numbers",))
 
     async def _numbers_by_assistant(
         self, provider: ProviderName, _: set[str]
     ) -> dict[str, list[PhoneNumber]]:
-        numbers = await self.all_items(provider, "numbers")
+        listed = await self.collected(provider, "numbers")
+        if listed.partial:
+            raise listed.partial[0]  # the part that failed may hold this assistant's numbers
+        numbers = listed.items
         table: dict[str, list[PhoneNumber]] = defaultdict(list)
         if self.runtime.adapters[provider].info.links_by_number:
             owner = await self._assistants_by_number(provider, set())
@@ -173,7 +268,15 @@ class Loaders:
         return table
 
     async def _load_numbers_of_assistants(self, keys: list[tuple[ProviderName, str]]) -> list[Any]:
-        return await self._per_provider(keys, self._numbers_by_assistant, list)
+        return await self._per_provider(keys, self._numbers_by_assistant, _empty)
+
+
+def _none(provider: ProviderName, native_id: str) -> None:
+    return None
+
+
+def _empty(provider: ProviderName, native_id: str) -> list[PhoneNumber]:
+    return []
 
 
 __all__ = ["Kind", "Loaders", "PageKey", "UpstreamError"]

@@ -54,7 +54,9 @@ class AssistantRef:
 
     provider: ProviderName
     native_id: str
+    # Set where the number embeds its assistant (Burki, Flireo): then no lookup is needed.
     name: str | None = None
+    active: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

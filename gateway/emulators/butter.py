@@ -11,6 +11,14 @@ and ``POST /api/agents/{agent_id}/unassign-phone-number/{phone_number_id}``, wit
 documented errors: 404 agent or number not found, 403 a number of another organization,
 409 already assigned (to another agent or to this one), 400 a Twilio number without an
 integration, and on unassign 400 a number not assigned to this agent.
+
+Docs-only mode (``EmulatorConfig.docs_only``): the page size query parameter is ignored
+(every page holds ``DEFAULT_PAGE_SIZE`` items, whatever was asked), ``GET
+/api/agents/{agent_id}`` answers 405 (only ``PUT`` is documented on that path), agent list
+items are the introduction's ``{id, agent_name}`` (no ``agent_id``, no
+``assigned_phone_number_ids``) and error bodies are an empty object ("object" is all the
+docs say). The cursor is read under ``EmulatorConfig.cursor_param`` in both modes: the
+documented ``next_cursor`` implies a way to send it back.
 """
 
 from __future__ import annotations
@@ -136,9 +144,9 @@ def render(world: World) -> ButterState:
     )
 
 
-def error(status: int, message: str) -> JSONResponse:
+def error(status: int, message: str, docs_only: bool = False) -> JSONResponse:
     # ASSUMPTION: error bodies are {"success": false, "message": ...}; docs say only "object".
-    return JSONResponse({"success": False, "message": message}, status)
+    return JSONResponse({} if docs_only else {"success": False, "message": message}, status)
 
 
 class BadRequest(Exception):
@@ -162,7 +170,12 @@ def decode_cursor(kind: str, cursor: str, size: int) -> int:
 
 
 def paginate(
-    request: Request, kind: str, records: list[Record], positions: Sequence[int]
+    request: Request,
+    config: EmulatorConfig,
+    kind: str,
+    records: list[Record],
+    positions: Sequence[int],
+    shape: Callable[[Record], Record] = lambda r: r,
 ) -> Response:
     """One page of ``records`` at ``positions`` (sorted), in the documented envelope.
 
@@ -170,17 +183,19 @@ def paginate(
     numbers change status between pages.
     """
     # ASSUMPTION: query params `cursor` and `page_size` (default 20, max 100); docs name neither.
-    page_size = int_param(request, "page_size", DEFAULT_PAGE_SIZE)
+    page_size: int | None = DEFAULT_PAGE_SIZE
+    if not config.docs_only:
+        page_size = int_param(request, config.page_size_param, DEFAULT_PAGE_SIZE)
     if page_size is None or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise BadRequest(f"page_size must be an integer between 1 and {MAX_PAGE_SIZE}")
-    cursor = request.query_params.get("cursor")
+    cursor = request.query_params.get(config.cursor_param)
     start = 0 if not cursor else bisect_left(positions, decode_cursor(kind, cursor, len(records)))
     chunk = positions[start : start + page_size]
     has_more = start + page_size < len(positions)
     return JSONResponse(
         {
             "success": True,
-            "data": [records[p] for p in chunk],
+            "data": [shape(records[p]) for p in chunk],
             "pagination": {
                 "next_cursor": encode_cursor(kind, positions[start + page_size])
                 if has_more
@@ -197,22 +212,25 @@ def create_app(config: EmulatorConfig) -> Starlette:
     world = make_world(config.seed, config.numbers, config.assistants)
     state = render(world)
 
+    def fail(status: int, message: str) -> JSONResponse:
+        return error(status, message, config.docs_only)
+
     def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         """Auth first (401 key, 400/403 organization), then the handler; BadRequest -> 400."""
 
         @wraps(handler)
         async def run(request: Request) -> Response:
             if request.headers.get("x-api-key") != config.api_key:
-                return error(401, "Invalid or missing API key")
+                return fail(401, "Invalid or missing API key")
             org = request.headers.get("x-organization-id")
             if not org:
-                return error(400, "Missing X-Organization-Id header")
+                return fail(400, "Missing X-Organization-Id header")
             if org != config.organization_id:
-                return error(403, "Access denied to this organization")
+                return fail(403, "Access denied to this organization")
             try:
                 return await handler(request, state)
             except BadRequest as exc:
-                return error(400, str(exc))
+                return fail(400, str(exc))
 
         return run
 
@@ -221,16 +239,24 @@ def create_app(config: EmulatorConfig) -> Starlette:
         if status is not None and status not in STATUSES:
             raise BadRequest("status must be one of: free, assigned")
         positions = range(len(data.numbers)) if status is None else data.by_status[status]
-        return paginate(request, "phon", data.numbers, positions)
+        return paginate(request, config, "phon", data.numbers, positions)
 
     # ASSUMPTION: GET /api/agents (cursor-paged) and GET /api/agents/{agent_id} -> {success, data}.
     async def list_agents(request: Request, data: ButterState) -> Response:
-        return paginate(request, "agent", data.agents, range(len(data.agents)))
+        return paginate(request, config, "agent", data.agents, range(len(data.agents)), list_item)
+
+    def list_item(agent: Record) -> Record:
+        """Docs-only: the introduction's list item ``{id, agent_name}``, nothing more."""
+        if config.docs_only:
+            return {"id": agent["agent_id"], "agent_name": agent["agent_name"]}
+        return agent
 
     async def get_agent(request: Request, data: ButterState) -> Response:
+        if config.docs_only:
+            return fail(405, "Method Not Allowed")  # only PUT is documented on this path
         agent = data.agent(request.path_params["agent_id"])
         if agent is None:
-            return error(404, "Agent not found")
+            return fail(404, "Agent not found")
         return JSONResponse({"success": True, "data": agent})
 
     async def assign(request: Request, data: ButterState) -> Response:
@@ -244,17 +270,17 @@ def create_app(config: EmulatorConfig) -> Starlette:
             raise BadRequest("phone_number_id must match phon_[a-f0-9]{12,}")
         agent = data.agent(request.path_params["agent_id"])
         if agent is None:
-            return error(404, "Agent not found")
+            return fail(404, "Agent not found")
         if number_id in data.foreign:
-            return error(403, "Phone number belongs to another organization")
+            return fail(403, "Phone number belongs to another organization")
         pos = data.number_pos.get(number_id)
         if pos is None:
-            return error(404, "Phone number not found")
+            return fail(404, "Phone number not found")
         holder = data.numbers[pos]["assigned_agent_id"]
         if holder == agent["agent_id"]:
-            return error(409, "Phone number is already assigned to this agent")
+            return fail(409, "Phone number is already assigned to this agent")
         if holder is not None:
-            return error(409, "Phone number is already assigned to another agent")
+            return fail(409, "Phone number is already assigned to another agent")
         if number_id in data.no_integration:
             raise BadRequest("Twilio number has no integration; connect a Twilio integration")
         data.set_agent(number_id, agent["agent_id"])
@@ -263,10 +289,10 @@ def create_app(config: EmulatorConfig) -> Starlette:
     async def unassign(request: Request, data: ButterState) -> Response:
         agent = data.agent(request.path_params["agent_id"])
         if agent is None:
-            return error(404, "Agent not found")
+            return fail(404, "Agent not found")
         number_id = request.path_params["phone_number_id"]
         if number_id in data.foreign:
-            return error(403, "Phone number belongs to another organization")
+            return fail(403, "Phone number belongs to another organization")
         if number_id not in agent["assigned_phone_number_ids"]:
             raise BadRequest("Phone number is not assigned to this agent")
         data.set_agent(number_id, None)

@@ -70,6 +70,15 @@ class EmulatorConfig:
     organization_id: str = "org_demo"
     workspace: str = "1710107690998x536152705164378100"
     user_id: str = "1762896364768x389173798861431550"
+    # Serve only what the public docs show: undocumented get-one endpoints answer 404 or
+    # 405, undocumented query parameters are ignored, and where an emulator marks a
+    # behaviour ``# ASSUMPTION:`` it takes the most hostile alternative the docs allow
+    # (each emulator's docstring lists what changes). Real upstreams may do either.
+    docs_only: bool = False
+    # Butter: the query parameters it pages by. The docs name none; ``page_size`` is
+    # ignored in docs-only mode (the server keeps its own page size).
+    page_size_param: str = "page_size"
+    cursor_param: str = "cursor"
 
 
 def make_world(seed: int, n_numbers: int, n_assistants: int, *, country: str = "1") -> World:

@@ -11,6 +11,10 @@ links ``{phone_number_id}``, releasing the number from any other assistant
 ``DELETE`` unlinks the number the sub-resource shows. Errors use the documented codes:
 ``invalid_parameters``, ``not_found``, ``already_linked``, ``already_in_use``,
 ``no_phone_number``.
+
+Docs-only mode (``EmulatorConfig.docs_only``): ``GET /v1/assistants/{id}`` is not served
+(a plain 404: its path is not in the stored docs), and ``shared_numbers`` come with every
+number list, asked for or not.
 """
 
 from __future__ import annotations
@@ -145,7 +149,8 @@ def list_numbers(request: Request, data: FlireoData) -> Record:
     items, meta = _page(request, data.numbers)
     body: Record = {"data": items}
     # ASSUMPTION: only the exact string "true" adds shared_numbers, in full and outside meta.
-    if request.query_params.get("include_default") == "true":
+    docs_only = request.app.state.config.docs_only
+    if docs_only or request.query_params.get("include_default") == "true":
         body["shared_numbers"] = data.shared_numbers
     body["meta"] = meta
     return body
@@ -290,14 +295,15 @@ def _write_endpoint(
 def create_app(config: EmulatorConfig) -> Starlette:
     world = make_world(config.seed, config.numbers, config.assistants)
     data = render(world)
+    reads: list[tuple[str, Handler]] = [
+        ("/v1/phone-numbers", list_numbers),
+        ("/v1/assistants", list_assistants),
+        ("/v1/assistants/{id}/phone-number", get_linked_number),
+    ]
+    if not config.docs_only:
+        reads.append(("/v1/assistants/{id}", get_assistant))
     routes: list[BaseRoute] = [
-        Route(path, _endpoint(handler, data, config.api_key))
-        for path, handler in (
-            ("/v1/phone-numbers", list_numbers),
-            ("/v1/assistants", list_assistants),
-            ("/v1/assistants/{id}", get_assistant),
-            ("/v1/assistants/{id}/phone-number", get_linked_number),
-        )
+        Route(path, _endpoint(handler, data, config.api_key)) for path, handler in reads
     ]
     routes += [
         Route(

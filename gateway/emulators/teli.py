@@ -10,6 +10,10 @@ Linking: ``POST /v1/voice/phone-numbers/{phone_number}/update-agent`` (the E.164
 path) sets ``inbound_agent_id``, ``outbound_agent_id`` and ``nickname``; at least one is
 required, and ``""`` or ``null`` clears an agent. It overwrites whatever was set: a
 number moves between agents. SMS numbers are not voice numbers and cannot take an agent.
+
+Docs-only mode (``EmulatorConfig.docs_only``): ``GET /v1/agents/{agent_id}`` answers in a
+shape of its own (``{success, data}``: the docs show that it exists, not what it returns),
+and voice numbers' ``created_at`` is ``{}``, as the schema types it.
 """
 
 from __future__ import annotations
@@ -130,7 +134,7 @@ def _voice_number(
         "stripe_subscription_id": f"sub_{stable_hex('teli-sub', n.index, 24)}",
         "zapier": n.index % 5 == 0,
         # ASSUMPTION: created_at (typed {} in the schema) is an ISO timestamp like on SMS numbers.
-        "created_at": iso(n.created_at),
+        "created_at": {} if config.docs_only else iso(n.created_at),
     }
 
 
@@ -238,7 +242,8 @@ def create_app(config: EmulatorConfig) -> Starlette:
         if agent is None:
             return JSONResponse({"error": "Agent not found", "success": False}, 404)
         # ASSUMPTION: the get-one response wraps the list item as {success, agent, powered_by}.
-        return JSONResponse({"success": True, "agent": agent, "powered_by": POWERED_BY})
+        key = "data" if config.docs_only else "agent"
+        return JSONResponse({"success": True, key: agent, "powered_by": POWERED_BY})
 
     async def update_agent(request: Request) -> Response:
         # ASSUMPTION: like get-agent, organization_id is optional here but checked if sent.

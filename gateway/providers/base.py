@@ -8,6 +8,7 @@ return normalized records. Everything above ``providers/`` sees only ``gateway.m
 from __future__ import annotations
 
 import enum
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
@@ -15,7 +16,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..config import ProviderSettings
-from ..errors import UpstreamBadResponse, UpstreamHTTPError
+from ..errors import UpstreamBadResponse, UpstreamError, UpstreamHTTPError
 from ..model import Assistant, NumberStatus, PhoneNumber, ProviderName
 from ..upstream import UpstreamClient
 
@@ -51,6 +52,9 @@ class Page(Generic[T]):
     total: int | None = None
     # CURSOR upstreams: the token of the next page, ``None`` at the end.
     next_cursor: str | None = None
+    # Parts of the list that failed while the rest answered (Teli's two number endpoints):
+    # ``items`` hold what could be had, these say what is missing.
+    partial: tuple[UpstreamError, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +143,18 @@ def next_page(pagination: Pagination, request: PageRequest, page: Page[Any]) -> 
     return PageRequest(limit=request.limit, offset=offset)
 
 
+def naming(error: UpstreamError, what: str) -> UpstreamError:
+    """``error`` (same class, code and status) with a message that names ``what`` failed,
+    e.g. the one endpoint of several a list is made of."""
+    cls = type(error)
+    named = cls.__new__(cls)
+    named.__dict__.update(error.__dict__)
+    detail = error.message.removeprefix(f"{error.provider.value}: ")
+    named.message = f"{error.provider.value}: {what}: {detail}"
+    named.args = (named.message,)
+    return named
+
+
 async def get_json_or_none(
     client: UpstreamClient,
     path: str,
@@ -159,17 +175,81 @@ async def get_json_or_none(
     return read(payload)
 
 
-async def collect_all(
+@dataclass(frozen=True, slots=True)
+class Collected(Generic[T]):
+    """A whole upstream list, and the errors of the parts of it that could not be read."""
+
+    items: list[T]
+    partial: tuple[UpstreamError, ...] = ()
+
+
+async def collect(
     fetch: Callable[[PageRequest], Awaitable[Page[T]]], pagination: Pagination, limit: int
-) -> list[T]:
-    """Every item of an upstream list, page by page."""
+) -> Collected[T]:
+    """Every item of an upstream list, page by page, with the pages' partial errors."""
     items: list[T] = []
+    partial: list[UpstreamError] = []
     request: PageRequest | None = PageRequest(limit=limit)
     while request is not None:
         page = await fetch(request)
         items.extend(page.items)
+        partial.extend(e for e in page.partial if e not in partial)
         request = next_page(pagination, request, page)
-    return items
+    return Collected(items, tuple(partial))
+
+
+async def collect_all(
+    fetch: Callable[[PageRequest], Awaitable[Page[T]]], pagination: Pagination, limit: int
+) -> list[T]:
+    """Every item of an upstream list, page by page."""
+    return (await collect(fetch, pagination, limit)).items
+
+
+# -- one assistant ------------------------------------------------------------------------
+
+# Get-one answers that may only mean "this endpoint does not exist here": the public docs
+# of Butter, Flireo and Teli do not show their get-one assistant endpoints.
+LOOKUP_ABSENT = frozenset({404, 405})
+
+# Adapters whose get-one endpoint denied an assistant their list holds: asked no more.
+_GET_ONE_UNUSABLE: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+async def lookup_assistant(
+    adapter: ProviderAdapter,
+    native_id: str,
+    scan: Callable[[], Awaitable[list[Assistant]]] | None = None,
+) -> Assistant | None:
+    """One assistant, answered as the documented list would answer it.
+
+    The get-one endpoint is tried first (one call instead of a scan); where it says "no
+    such assistant" (404, 405) or answers in a shape we cannot read, the list decides,
+    so the answer never depends on which endpoint was asked. ``scan`` reads the whole
+    list (the request's loaders pass their shared one); by default the adapter pages it.
+    An adapter whose get-one denied an assistant the list has is not asked again.
+    """
+    if adapter not in _GET_ONE_UNUSABLE:
+        try:
+            found = await adapter.get_assistant(native_id)
+        except UpstreamHTTPError as exc:
+            if exc.status not in LOOKUP_ABSENT:
+                raise
+            found = None
+        except UpstreamBadResponse:
+            found = None
+        if found is not None:
+            return found
+    if scan is None:
+        info = adapter.info
+        listed = await collect_all(
+            adapter.list_assistants, info.assistant_pagination, info.assistant_max_page_size
+        )
+    else:
+        listed = await scan()
+    hit = next((a for a in listed if a.native_id == native_id), None)
+    if hit is not None:
+        _GET_ONE_UNUSABLE.add(adapter)
+    return hit
 
 
 # -- linking (optional) -------------------------------------------------------------------
@@ -296,7 +376,7 @@ async def which_missing(
     Only a read follows the failed write; the write itself is never sent again.
     ``linking``: the assistant is an input (``assistantId``), not the number's holder.
     """
-    if await adapter.get_assistant(assistant_id) is None:
+    if await lookup_assistant(adapter, assistant_id) is None:
         return LinkError(
             LinkErrorCode.ASSISTANT_NOT_FOUND,
             f"{adapter.name.value} has no assistant {assistant_id}",

@@ -206,7 +206,9 @@ class Adapter:
             carrier=n.provider,
             assistant=None
             if n.assistant is None
-            else AssistantRef(self.name, str(n.assistant.id), n.assistant.name),
+            else AssistantRef(
+                self.name, str(n.assistant.id), n.assistant.name, n.assistant.is_active
+            ),
             created_at=n.created_at,
             updated_at=n.updated_at,
         )

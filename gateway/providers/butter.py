@@ -4,6 +4,13 @@ Butter filters by status itself and its cursor and ``total_count`` refer to the 
 list, so ``status`` is a native filter. Links go both ways: ``assigned_agent_id`` on the
 number, ``assigned_phone_number_ids`` on the agent.
 
+The docs show the list's ``pagination`` block but no query parameter to send the cursor
+or the page size: their names are settings (``page_size_param``, ``cursor_param``,
+defaults ``page_size`` and ``cursor``). Pages are followed by ``next_cursor`` and counted
+by what arrived, so an upstream that ignores the page size pages correctly; one that
+ignores the cursor (sends back the cursor it was given) is an error, never a loop.
+Agent list items may carry ``id`` (the introduction's example) instead of ``agent_id``.
+
 Linking is ``POST /api/agents/{agent_id}/assign-phone-number`` and
 ``…/unassign-phone-number/{phone_number_id}``. Butter refuses a number that is assigned
 already (409, to another agent or this one), so a number never moves between agents.
@@ -15,8 +22,10 @@ from datetime import datetime
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 from urllib.parse import quote
 
+from pydantic import AliasChoices, Field
+
 from ..config import ProviderSettings
-from ..errors import UpstreamError
+from ..errors import UpstreamBadResponse, UpstreamError
 from ..model import (
     Assistant,
     AssistantRef,
@@ -45,6 +54,8 @@ from .base import (
 )
 
 MAX_PAGE_SIZE = 100  # the emulator's assumed cap (see gateway/emulators/butter.py)
+PAGE_SIZE_PARAM = "page_size"  # defaults of ProviderSettings.page_size_param / cursor_param
+CURSOR_PARAM = "cursor"
 _STATUS = {NumberStatus.AVAILABLE: "free", NumberStatus.ASSIGNED: "assigned"}
 
 ItemT = TypeVar("ItemT")
@@ -62,9 +73,10 @@ class ButterNumber(UpstreamModel):
 
 
 class ButterAgent(UpstreamModel):
-    agent_id: str
+    agent_id: str = Field(validation_alias=AliasChoices("agent_id", "id"))
     agent_name: str
-    assigned_phone_number_ids: list[str]
+    # On AgentData (assign, update); list items may leave it out.
+    assigned_phone_number_ids: list[str] | None = None
 
 
 class ButterPagination(UpstreamModel):
@@ -104,6 +116,9 @@ class Adapter:
 
     def __init__(self, settings: ProviderSettings, client: UpstreamClient) -> None:
         self._client = client
+        size = settings.page_size_param
+        self._size_param = PAGE_SIZE_PARAM if size is None else size
+        self._cursor_param = settings.cursor_param or CURSOR_PARAM
 
     @staticmethod
     def auth_headers(settings: ProviderSettings) -> dict[str, str]:
@@ -113,21 +128,31 @@ class Adapter:
             headers["X-Organization-Id"] = settings.organization_id
         return headers
 
-    async def _page(self, path: str, page: PageRequest, **params: Any) -> Any:
-        """One raw page; the limit is clamped to what Butter accepts."""
-        limit = max(1, min(page.limit, MAX_PAGE_SIZE))
-        return await self._client.get_json(
-            path, {"page_size": limit, "cursor": page.cursor, **params}
-        )
+    async def _page(
+        self, path: str, page: PageRequest, item: type[ItemT], **params: Any
+    ) -> ButterList[ItemT]:
+        """One page under the configured parameter names; the limit is clamped to what
+        Butter accepts. A page that hands back the cursor it was sent is refused."""
+        query: dict[str, Any] = {self._cursor_param: page.cursor, **params}
+        if self._size_param:
+            query[self._size_param] = max(1, min(page.limit, MAX_PAGE_SIZE))
+        listing = parse(self.name, ButterList[item], await self._client.get_json(path, query))  # type: ignore[valid-type]
+        nxt = listing.pagination.next_cursor
+        if page.cursor is not None and listing.pagination.has_more and nxt == page.cursor:
+            raise UpstreamBadResponse(
+                self.name,
+                f"GET {path} answered the cursor it was sent as its next_cursor: it does not "
+                f"read the cursor as {self._cursor_param!r} (see providers.butter.cursor_param)",
+            )
+        return listing
 
     async def list_phone_numbers(self, flt: NumberFilter, page: PageRequest) -> Page[PhoneNumber]:
         status = _STATUS[flt.status] if flt.status is not None else None
-        body = await self._page("/api/phone-numbers", page, status=status)
-        listing = parse(self.name, ButterList[ButterNumber], body)
+        listing = await self._page("/api/phone-numbers", page, ButterNumber, status=status)
         return _page_of([self._number(n) for n in listing.data], listing.pagination)
 
     async def list_assistants(self, page: PageRequest) -> Page[Assistant]:
-        listing = parse(self.name, ButterList[ButterAgent], await self._page("/api/agents", page))
+        listing = await self._page("/api/agents", page, ButterAgent)
         return _page_of([self._assistant(a) for a in listing.data], listing.pagination)
 
     async def get_assistant(self, native_id: str) -> Assistant | None:
@@ -212,7 +237,9 @@ class Adapter:
             provider=self.name,
             native_id=a.agent_id,
             name=a.agent_name,
-            phone_number_ids=tuple(a.assigned_phone_number_ids),
+            phone_number_ids=None
+            if a.assigned_phone_number_ids is None
+            else tuple(a.assigned_phone_number_ids),
         )
 
 

@@ -5,6 +5,11 @@ numbers (linked to agents by ``inbound_agent_id``/``outbound_agent_id``) on two 
 neither paged. Holding both whole lists, the adapter filters status itself, exactly, and
 so declares it native.
 
+Each endpoint's numbers stand on their own: when one of the two fails, the other's
+numbers are returned with the failure as a partial error naming the endpoint. The voice
+list needs a ``user_id`` by the docs; without one configured only SMS numbers are listed
+(the voice endpoint is not called at all).
+
 Linking sets a voice number's ``inbound_agent_id`` through
 ``POST /v1/voice/phone-numbers/{phone_number}/update-agent``; Teli overwrites the field, so
 a number held by another agent moves (reported as the previous assistant). Unlinking
@@ -17,7 +22,7 @@ they are ambiguous, see providers.md E).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any, ClassVar
 from urllib.parse import quote
@@ -42,6 +47,7 @@ from .base import (
     check_unlink,
     forbidden,
     get_json_or_none,
+    naming,
     parse,
     which_missing,
 )
@@ -173,21 +179,53 @@ class Adapter:
         return {"X-API-Key": settings.api_key} if settings.api_key else {}
 
     async def list_phone_numbers(self, flt: NumberFilter, page: PageRequest) -> Page[PhoneNumber]:
-        """SMS numbers, then voice numbers; every one of the org's (``is_admin=true``)."""
+        """SMS numbers, then voice numbers; every one of the org's (``is_admin=true``).
+
+        A failed endpoint is a partial error naming it; only when every endpoint asked
+        failed is the whole list an error.
+        """
         only_free = flt.status is NumberStatus.AVAILABLE
-        sms, voice = await _both(
-            self._client.get_json(
+        parts: list[tuple[str, Awaitable[Any], Callable[[Any], list[PhoneNumber]]]] = [
+            (
                 SMS_NUMBERS,
-                {"organization_id": self._org, "include_assigned": False if only_free else None},
-            ),
-            self._client.get_json(VOICE_NUMBERS, {**self._admin_scope(), "phone_type": "voice"}),
-        )
-        numbers = [_sms_number(r) for r in parse(TELI, _SmsList, sms).phone_numbers]
-        numbers += [_voice_number(r) for r in parse(TELI, _VoiceList, voice).phone_numbers]
+                self._client.get_json(
+                    SMS_NUMBERS,
+                    {
+                        "organization_id": self._org,
+                        "include_assigned": False if only_free else None,
+                    },
+                ),
+                lambda body: [_sms_number(r) for r in parse(TELI, _SmsList, body).phone_numbers],
+            )
+        ]
+        if self._settings.user_id:
+            parts.append(
+                (
+                    VOICE_NUMBERS,
+                    self._client.get_json(
+                        VOICE_NUMBERS, {**self._admin_scope(), "phone_type": "voice"}
+                    ),
+                    lambda body: [
+                        _voice_number(r) for r in parse(TELI, _VoiceList, body).phone_numbers
+                    ],
+                )
+            )
+        bodies = await asyncio.gather(*(call for _, call, _ in parts), return_exceptions=True)
+        numbers: list[PhoneNumber] = []
+        partial: list[UpstreamError] = []
+        for (endpoint, _, read), body in zip(parts, bodies, strict=True):
+            try:
+                if isinstance(body, BaseException):
+                    raise body
+                numbers += read(body)
+            except UpstreamError as exc:
+                partial.append(naming(exc, f"GET {endpoint}"))
+        if len(partial) == len(parts):
+            raise partial[0]
         if flt.status is not None:
             # Voice numbers have no upstream status filter; recheck SMS too, to stay exact.
             numbers = [n for n in numbers if n.status is flt.status]
-        return Page(numbers, total=len(numbers))
+        return Page(numbers, total=len(numbers), partial=tuple(partial))
 
     async def list_assistants(self, page: PageRequest) -> Page[Assistant]:
         payload = await self._client.get_json(AGENTS, self._admin_scope())
@@ -253,14 +291,8 @@ class Adapter:
         return self._settings.organization_id
 
     def _admin_scope(self) -> dict[str, Any]:
-        """Voice numbers and agents are per user unless ``is_admin``; we want the whole org."""
+        """Voice numbers and agents are per user unless ``is_admin``; we want the whole org.
+
+        ``user_id`` is left out when none is configured (agents need it only for
+        non-admins; voice numbers are then not asked for at all)."""
         return {"organization_id": self._org, "user_id": self._settings.user_id, "is_admin": True}
-
-
-async def _both(first: Awaitable[Any], second: Awaitable[Any]) -> tuple[Any, Any]:
-    """Await two upstream calls concurrently; the first failure (in call order) wins."""
-    results = await asyncio.gather(first, second, return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return results[0], results[1]

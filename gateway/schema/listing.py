@@ -120,7 +120,7 @@ def _source(
         slot=slot,
         pagination=loaders.pagination(provider, kind),
         page_size=loaders.page_size(provider, kind),
-        fetch=loaders.fetcher(provider, kind, native),
+        fetch=loaders.fetcher(provider, kind, native, lambda e: info.context.report(e, info)),
         keep=keep,
     )
 

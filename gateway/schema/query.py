@@ -116,11 +116,21 @@ class Query:
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         return await _resolve(info, id)
 
-    @strawberry.field(description="Fetches objects given their IDs, batched per provider.")
+    @strawberry.field(
+        description=(
+            "Fetches objects given their IDs, batched per provider. An id that is malformed "
+            "or whose provider failed is null, with an error whose path is its index."
+        )
+    )
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
         if len(ids) > MAX_NODES:
             raise UserInputError(f"at most {MAX_NODES} ids per call")
-        return list(await asyncio.gather(*(_resolve(info, i) for i in ids)))
+        found = await asyncio.gather(*(_resolve(info, i) for i in ids), return_exceptions=True)
+        for item in found:
+            if isinstance(item, BaseException) and not isinstance(item, Exception):
+                raise item  # cancellation and exits are not one id's failure
+        # graphql-core completes an Exception item as null plus an error at ["nodes", i].
+        return found  # type: ignore[return-value]
 
     @strawberry.field(description="The configured providers and what each supports natively.")
     def providers(self, info: Info) -> list[ProviderInfo]:

@@ -89,7 +89,7 @@ class PhoneNumber(relay.Node):
         n = self.record
         found: model.Assistant | None
         if n.assistant is not None:
-            found = await loaders.assistant.load((n.provider, n.assistant.native_id))
+            found = await loaders.linked_assistant.load((n.provider, n.assistant.native_id))
         elif (
             n.status is model.NumberStatus.ASSIGNED
             and info.context.runtime.adapters[n.provider].info.links_by_number

@@ -21,6 +21,7 @@ from gateway.providers.base import (
     NumberFilter,
     PageRequest,
     ProviderAdapter,
+    collect,
     collect_all,
     linking,
 )
@@ -48,6 +49,21 @@ class Harness:
             info.pagination,
             limit or info.max_page_size,
         )
+
+    async def numbers_failure(self) -> Exception:
+        """The error reading every number gives: raised, or (a provider whose list is made
+        of several endpoints) the partial error of the part that failed."""
+        info = self.adapter.info
+        try:
+            listed = await collect(
+                lambda req: self.adapter.list_phone_numbers(NumberFilter(), req),
+                info.pagination,
+                info.max_page_size,
+            )
+        except Exception as exc:
+            return exc
+        assert listed.partial, "no error: every number was read"
+        return listed.partial[0]
 
     async def all_assistants(self, limit: int | None = None) -> list[Assistant]:
         """Every assistant through the adapter, page by page (``limit``: page size)."""

@@ -117,7 +117,7 @@ async def test_adapter_links_and_unlinks(make_harness: HarnessFactory) -> None:
     assert result.previous_assistant_id is None and result.released_phone_number_ids == ()
     linked = await h.number(free.native_id)
     assert linked.status is NumberStatus.ASSIGNED
-    assert linked.assistant == AssistantRef(BURKI, target.native_id, target.name)
+    assert linked.assistant == AssistantRef(BURKI, target.native_id, target.name, target.active)
 
     result = await adapter.unlink_phone_number(linked)
     assert result.assistant_id == target.native_id

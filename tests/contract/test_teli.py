@@ -165,9 +165,17 @@ async def test_voice_numbers_require_user_id(make_harness: HarnessFactory) -> No
         response = await get(h, "/v1/voice/phone-numbers", params)
         assert response.status_code == 400
         assert response.json() == error("user_id required")
-    with pytest.raises(UpstreamHTTPError) as err:
-        await adapter_with(h, user_id=None).list_phone_numbers(NumberFilter(), PageRequest(10))
-    assert err.value.status == 400
+
+
+async def test_without_user_id_only_sms_numbers_are_listed(make_harness: HarnessFactory) -> None:
+    """No user_id configured: the SMS list alone, and the voice list is never called."""
+    h = make_harness(TELI, numbers=14)
+    page = await adapter_with(h, user_id=None).list_phone_numbers(NumberFilter(), PageRequest(10))
+    assert [n.number for n in page.items] == [
+        r["phone_number"] for r in h.app.state.data.sms_numbers
+    ]
+    assert page.total == 7 and page.partial == ()
+    assert h.app.state.control.requests["/v1/voice/phone-numbers"] == 0
 
 
 async def test_agents_require_user_id_unless_admin(make_harness: HarnessFactory) -> None:
@@ -453,18 +461,46 @@ async def test_edge_worlds(
     assert (await h.adapter.list_assistants(PageRequest(10))).items == []
 
 
-@pytest.mark.parametrize("prefix", ["/v1/sms", "/v1/voice", "/v1/agents"])
-async def test_wrong_shape_on_any_endpoint_is_bad_response(
-    make_harness: HarnessFactory, prefix: str
-) -> None:
+async def test_wrong_shape_of_the_agents_is_bad_response(make_harness: HarnessFactory) -> None:
     h = make_harness(TELI)
-    await h.inject(wrong_shape=True, path_prefix=prefix)
+    await h.inject(wrong_shape=True, path_prefix="/v1/agents")
     with pytest.raises(UpstreamBadResponse) as err:
-        if prefix == "/v1/agents":
-            await h.adapter.list_assistants(PageRequest(10))
-        else:
-            await numbers(h.adapter)
+        await h.adapter.list_assistants(PageRequest(10))
     assert err.value.provider is TELI and "teli" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("failing", "fault"),
+    [
+        ("/v1/sms/phone-numbers", {"wrong_shape": True}),
+        ("/v1/voice/phone-numbers", {"wrong_shape": True}),
+        ("/v1/voice/phone-numbers", {"status": 404}),
+        ("/v1/sms/phone-numbers", {"status": 500}),
+    ],
+)
+async def test_one_failed_number_endpoint_keeps_the_other(
+    make_harness: HarnessFactory, failing: str, fault: dict[str, Any]
+) -> None:
+    """Each endpoint's numbers stand on their own; the failed one is a partial error."""
+    h = make_harness(TELI, numbers=14)
+    await h.inject(path_prefix=failing, **fault)
+    page = await h.adapter.list_phone_numbers(NumberFilter(), PageRequest(10))
+    kept = "sms" if "voice" in failing else "voice"
+    assert [n.number for n in page.items] == [
+        r["phone_number"] for r in getattr(h.app.state.data, f"{kept}_numbers")
+    ]
+    assert page.total == 7
+    [error] = page.partial
+    assert error.provider is TELI and f"GET {failing}" in error.message
+    assert isinstance(error, UpstreamBadResponse if "wrong_shape" in fault else UpstreamHTTPError)
+
+
+async def test_both_number_endpoints_failing_is_an_error(make_harness: HarnessFactory) -> None:
+    h = make_harness(TELI)
+    await h.inject(status=500)
+    with pytest.raises(UpstreamHTTPError) as err:
+        await h.adapter.list_phone_numbers(NumberFilter(), PageRequest(10))
+    assert err.value.provider is TELI and "GET /v1/sms/phone-numbers" in err.value.message
 
 
 async def test_get_agent_wrong_shape_is_bad_response(make_harness: HarnessFactory) -> None:

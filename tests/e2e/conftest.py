@@ -1,9 +1,16 @@
-"""End-to-end harness: the real gateway app over ASGI, each provider an emulator app."""
+"""End-to-end harness: the real gateway app over ASGI, each provider an emulator app.
+
+The ``gateway`` and ``make_gateway`` fixtures run every test twice: against the emulators
+as they are, and in their docs-only mode (``EmulatorConfig.docs_only``), where they serve
+only what the providers' public docs show.
+"""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+import dataclasses
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,9 +20,12 @@ from starlette.applications import Starlette
 
 from gateway.app import create_app
 from gateway.config import Settings
+from gateway.demo import demo_provider_settings
 from gateway.emulators import EmulatorConfig, create_emulator
 from gateway.model import PROVIDER_ORDER, ProviderName
 from tests.processes import CLIENT_HEADERS
+
+UPSTREAM_KEY_ENV = "SWITCHBOARD_E2E_UPSTREAM_KEY"
 
 
 @dataclass
@@ -52,18 +62,70 @@ class Gateway:
 GatewayFactory = Callable[..., Any]
 
 
+@contextlib.contextmanager
+def _upstream_key(key: str) -> Iterator[None]:
+    """The emulators' key in the variable the providers' ``api_key_env`` names."""
+    saved = os.environ.get(UPSTREAM_KEY_ENV)
+    os.environ[UPSTREAM_KEY_ENV] = key
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ[UPSTREAM_KEY_ENV]
+        else:
+            os.environ[UPSTREAM_KEY_ENV] = saved
+
+
+def _settings(
+    configs: dict[ProviderName, EmulatorConfig],
+    providers: dict[ProviderName, dict[str, Any]] | None,
+    overrides: dict[str, Any],
+) -> Settings:
+    """Demo mode; with ``providers`` (setting overrides per provider), the configured path
+    instead: every provider set up as for its emulator, then overridden."""
+    if providers is None:
+        return Settings(demo=True, **overrides)
+    configured = {
+        name.value: {
+            **demo_provider_settings(name, configs[name]).model_dump(exclude={"api_key"}),
+            "api_key_env": UPSTREAM_KEY_ENV,
+            **providers.get(name, {}),
+        }
+        for name in PROVIDER_ORDER
+    }
+    security = {"allow_unauthenticated": True, **overrides.pop("security", {})}
+    with _upstream_key(configs[PROVIDER_ORDER[0]].api_key):
+        return Settings(**{"providers": configured, "security": security, **overrides})
+
+
 @contextlib.asynccontextmanager
 async def open_gateway(
-    worlds: dict[ProviderName, EmulatorConfig] | None = None, **overrides: Any
+    worlds: dict[ProviderName, EmulatorConfig] | None = None,
+    *,
+    docs_only: bool = False,
+    providers: dict[ProviderName, dict[str, Any]] | None = None,
+    emulators: dict[ProviderName, dict[str, Any]] | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[Gateway]:
-    """A gateway in demo mode whose emulators serve ``worlds`` (or the given sizes)."""
+    """A gateway whose emulators serve ``worlds`` (or the given sizes), in demo mode.
+
+    ``docs_only``: the emulators serve only what the docs show. ``emulators``: further
+    EmulatorConfig fields per provider. ``providers``: provider settings to override,
+    which runs the gateway with configured providers rather than in demo mode.
+    """
     world = {k: overrides.pop(k) for k in ("numbers", "assistants", "seed") if k in overrides}
     configs = worlds or {name: EmulatorConfig(**world) for name in PROVIDER_ORDER}
-    emulators = {name: create_emulator(name, configs[name]) for name in PROVIDER_ORDER}
-    transports: dict[ProviderName, httpx.AsyncBaseTransport] = {
-        name: httpx.ASGITransport(app=app) for name, app in emulators.items()
+    configs = {
+        name: dataclasses.replace(
+            config, docs_only=docs_only or config.docs_only, **(emulators or {}).get(name, {})
+        )
+        for name, config in configs.items()
     }
-    app = create_app(Settings(demo=True, **overrides), transports=transports)
+    apps = {name: create_emulator(name, configs[name]) for name in PROVIDER_ORDER}
+    transports: dict[ProviderName, httpx.AsyncBaseTransport] = {
+        name: httpx.ASGITransport(app=app) for name, app in apps.items()
+    }
+    app = create_app(_settings(configs, providers, overrides), transports=transports)
     gateway_transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
@@ -71,14 +133,22 @@ async def open_gateway(
             transport=gateway_transport, base_url="http://gateway", headers=CLIENT_HEADERS
         ) as client,
     ):
-        yield Gateway(client, emulators)
+        yield Gateway(client, apps)
+
+
+@pytest.fixture(params=[False, True], ids=["emulated", "docs-only"])
+def docs_only(request: pytest.FixtureRequest) -> bool:
+    """Whether this run's emulators serve only what the providers' docs show."""
+    value: bool = request.param
+    return value
 
 
 @pytest.fixture
-async def make_gateway() -> AsyncIterator[GatewayFactory]:
+async def make_gateway(docs_only: bool) -> AsyncIterator[GatewayFactory]:
     async with contextlib.AsyncExitStack() as stack:
 
         async def make(**overrides: Any) -> Gateway:
+            overrides.setdefault("docs_only", docs_only)
             return await stack.enter_async_context(open_gateway(**overrides))
 
         yield make

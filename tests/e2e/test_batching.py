@@ -46,7 +46,9 @@ async def test_assistants_with_numbers_is_not_n_plus_one(make_gateway: GatewayFa
     total = sum(e["node"]["phoneNumbers"]["totalCount"] for e in edges)
     assert total > 0
     counts = gw.upstream_requests()
-    assert all(c <= 4 for c in counts.values()), counts
+    # The assistant pages plus the number pages: four of 20 where Butter keeps its own
+    # page size (docs-only), one or two elsewhere. N+1 would be 15 or more.
+    assert all(c <= 5 for c in counts.values()), counts
 
 
 async def test_nodes_of_many_ids_is_batched(make_gateway: GatewayFactory) -> None:
