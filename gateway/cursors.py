@@ -4,6 +4,12 @@ A cursor is ``base64url(json) + "." + base64url(hmac)``. The JSON carries only w
 gateway needs to resume each provider (its position and upstream cursor token), the
 list it belongs to (kind + filter fingerprint) and when it was issued. Anything that
 does not verify, has expired or belongs to another list is a :class:`BadCursorError`.
+
+A cursor issued while a provider was failing also carries the traversal's *trail*: the
+providers it still owes the client (each with where to resume it) and, for an item of
+such a provider, the frontier the traversal had reached. That is how a traversal that
+started during an outage still sees every item once after it (README, partial outage).
+Cursors without a trail are the same bytes as before, so old cursors stay valid.
 """
 
 from __future__ import annotations
@@ -32,6 +38,47 @@ class Position:
     page_start: int = 0  # CURSOR upstreams: index of that page's first item
 
 
+@dataclass(frozen=True, slots=True)
+class Owed:
+    """A provider a traversal skipped because it failed, and where to resume it."""
+
+    slot: int
+    resume: Position | None = None  # None: from its start (forwards) or end (backwards)
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """An item's place in the list plus the traversal's state right after it.
+
+    ``position`` is the item's own place in the canonical order (what ``before`` and
+    ``after`` mean for a client that changes direction). ``frontier`` and ``owed`` only
+    apply when the cursor continues the traversal in its own direction (``backward``).
+    """
+
+    position: Position
+    frontier: Position | None = None  # None: the position itself
+    owed: tuple[Owed, ...] = ()
+    backward: bool = False
+
+    @property
+    def reached(self) -> Position:
+        """Where the traversal stands in the canonical order."""
+        return self.frontier or self.position
+
+    def slots(self) -> list[int]:
+        """Every provider index the cursor names (validated against the list)."""
+        return [self.reached.provider, self.position.provider, *(o.slot for o in self.owed)]
+
+
+def _pos_out(pos: Position) -> list[Any]:
+    return [pos.provider, pos.index] + ([pos.token, pos.page_start] if pos.token else [])
+
+
+def _pos_in(raw: list[Any]) -> Position:
+    token = str(raw[2]) if len(raw) > 2 and raw[2] is not None else None
+    return Position(int(raw[0]), int(raw[1]), token, int(raw[3]) if len(raw) > 3 else 0)
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -51,7 +98,10 @@ class CursorCodec:
     def _sign(self, payload: bytes) -> bytes:
         return hmac.new(self._secret, payload, hashlib.sha256).digest()[:16]
 
-    def encode(self, pos: Position) -> str:
+    def encode(self, cursor: Cursor | Position) -> str:
+        if isinstance(cursor, Position):
+            cursor = Cursor(cursor)
+        pos = cursor.position
         body: dict[str, Any] = {
             "v": VERSION,
             "s": self._scope,
@@ -62,10 +112,16 @@ class CursorCodec:
         if pos.token is not None:
             body["c"] = pos.token
             body["o"] = pos.page_start
+        if cursor.frontier is not None and cursor.frontier != pos:
+            body["f"] = _pos_out(cursor.frontier)
+        if cursor.owed:
+            body["k"] = [_pos_out(o.resume) if o.resume else [o.slot] for o in cursor.owed]
+        if cursor.backward and (cursor.owed or "f" in body):
+            body["d"] = 1
         payload = json.dumps(body, separators=(",", ":")).encode()
         return f"{_b64(payload)}.{_b64(self._sign(payload))}"
 
-    def decode(self, cursor: str) -> Position:
+    def decode(self, cursor: str) -> Cursor:
         try:
             head, _, sig = cursor.partition(".")
             payload = _unb64(head)
@@ -81,9 +137,17 @@ class CursorCodec:
             raise BadCursorError("cursor belongs to a different list or filter")
         if time.time() - body.get("t", 0) > self._ttl:
             raise BadCursorError("cursor has expired; restart paging")
-        return Position(
-            provider=int(body["p"]),
-            index=int(body["i"]),
-            token=body.get("c"),
-            page_start=int(body.get("o", 0)),
-        )
+        try:
+            position = Position(
+                provider=int(body["p"]),
+                index=int(body["i"]),
+                token=body.get("c"),
+                page_start=int(body.get("o", 0)),
+            )
+            frontier = _pos_in(body["f"]) if "f" in body else None
+            owed = tuple(
+                Owed(int(o[0]), _pos_in(o) if len(o) > 1 else None) for o in body.get("k", ())
+            )
+        except (KeyError, TypeError, ValueError, IndexError):
+            raise BadCursorError("cursor is malformed or was not issued by this gateway") from None
+        return Cursor(position, frontier, owed, backward=bool(body.get("d")))

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from .cursors import Position
+from .cursors import Cursor, Owed, Position
 from .errors import UpstreamError
 from .providers.base import Page, PageRequest, Pagination
 
@@ -110,102 +110,175 @@ class Source(Generic[T]):
 
 @dataclass
 class Window(Generic[T]):
-    entries: list[Entry[T]]
+    entries: list[tuple[Cursor, T]]
     has_previous: bool
     has_next: bool
+    # Empty because a provider failed before any item: continue from the same cursor.
+    stalled: bool = False
 
 
 OnError = Callable[[UpstreamError], None]
 
 
-async def _collect(
-    streams: list[AsyncIterator[list[Entry[T]]]],
-    needed: int,
-    on_error: OnError,
-    within: Callable[[Position], bool],
-) -> list[Entry[T]]:
-    """Entries from ``streams``, in order, until the first ``needed`` of them are certain."""
-    buffers: list[list[Entry[T]]] = [[] for _ in streams]
-    done = [False] * len(streams)
+@dataclass
+class _Lane(Generic[T]):
+    """One provider's part of a page: where it resumes and whether the cursor owed it."""
 
-    async def pull(k: int) -> None:
+    slot: int
+    resume: Position | None
+    owed: bool
+    stream: AsyncIterator[list[Entry[T]]]
+    entries: list[Entry[T]] = field(default_factory=list)
+    done: bool = False
+    error: UpstreamError | None = None
+
+
+async def _collect(lanes: list[_Lane[T]], needed: int, within: Callable[[Position], bool]) -> None:
+    """Fill the lanes' entries, in order, until the first ``needed`` of them are certain.
+
+    A lane whose upstream fails keeps the entries it got before the failure and its
+    error; the page goes on with the next lanes (the cursor remembers what it owes).
+    """
+
+    async def pull(lane: _Lane[T]) -> None:
         try:
-            chunk = await anext(streams[k])
+            chunk = await anext(lane.stream)
         except StopAsyncIteration:
-            done[k] = True
+            lane.done = True
             return
-        except UpstreamError as exc:  # partial data: this provider contributes nothing more
-            on_error(exc)
-            done[k] = True
+        except UpstreamError as exc:
+            lane.error, lane.done = exc, True
             return
         kept = [e for e in chunk if within(e[0])]
-        buffers[k].extend(kept)
+        lane.entries.extend(kept)
         if len(kept) < len(chunk):
-            done[k] = True  # reached the other bound of the window
+            lane.done = True  # reached the other bound of the window
 
     while True:
         prefix, wanted = 0, []
-        for k in range(len(streams)):
+        for lane in lanes:
             if prefix >= needed:
                 break
-            if not done[k]:
-                wanted.append(k)
-            prefix += len(buffers[k])
-        # Complete when the providers before the first unfinished one already fill the page.
-        first_open = next((k for k in range(len(streams)) if not done[k]), None)
-        ready = sum(len(b) for b in buffers[: (first_open + 1) if first_open is not None else None])
-        if first_open is None or ready >= needed or not wanted:
+            if not lane.done:
+                wanted.append(lane)
+            prefix += len(lane.entries)
+        # Complete when the lanes before the first unfinished one already fill the page.
+        first_open = next((k for k, lane in enumerate(lanes) if not lane.done), None)
+        upto = lanes[: first_open + 1] if first_open is not None else lanes
+        if first_open is None or sum(len(x.entries) for x in upto) >= needed or not wanted:
             break
-        await asyncio.gather(*(pull(k) for k in wanted))
-    for stream in streams:
-        await stream.aclose()  # type: ignore[attr-defined]
-    return [e for b in buffers for e in b][:needed]
+        await asyncio.gather(*(pull(lane) for lane in wanted))
+    for lane in lanes:
+        await lane.stream.aclose()  # type: ignore[attr-defined]
+
+
+def _cursors(
+    lanes: list[_Lane[T]], reached: Position | None, backward: bool
+) -> list[tuple[Cursor, T]]:
+    """Every entry with the traversal's state after it: the lanes that failed before it
+    (and the owed lanes after it) are still owed, with where each resumes."""
+    out: list[tuple[Cursor, T]] = []
+    passed: list[Owed] = []  # failed lanes before the current one
+    for k, lane in enumerate(lanes):
+        later = [Owed(x.slot, x.resume) for x in lanes[k + 1 :] if x.owed]
+        for pos, item in lane.entries:
+            owed = [*passed, *([Owed(lane.slot, pos)] if lane.owed else []), *later]
+            frontier = reached if lane.owed else None
+            owed.sort(key=lambda o: o.slot)
+            out.append((Cursor(pos, frontier, tuple(owed), backward), item))
+        if lane.error is not None:
+            passed.append(Owed(lane.slot, lane.entries[-1][0] if lane.entries else lane.resume))
+    return out
+
+
+def _cut(lanes: list[_Lane[T]], needed: int) -> list[UpstreamError]:
+    """The failures that cost the page items: a lane that failed before the page (one item
+    beyond it included) was full. Failures past a full page changed nothing."""
+    errors, before = [], 0
+    for lane in lanes:
+        before += len(lane.entries)
+        if lane.error is not None and before < needed:
+            errors.append(lane.error)
+        if before >= needed:
+            break
+    return errors
 
 
 async def paginate(
     sources: list[Source[T]],
     *,
     first: int | None,
-    after: Position | None,
+    after: Cursor | None,
     last: int | None,
-    before: Position | None,
+    before: Cursor | None,
     on_error: OnError,
 ) -> Window[T]:
-    """The Relay window of the concatenated sources."""
+    """The Relay window of the concatenated sources.
+
+    A provider that fails is skipped, and every cursor after it owes it: the next page
+    (in the same direction) asks it again first, from where it stopped, before going on
+    from the frontier. So a traversal sees each item once however an outage falls, and
+    in the canonical order whenever nothing failed.
+    """
 
     def key(p: Position) -> tuple[int, int]:
         return (p.provider, p.index)
 
+    def state(c: Cursor | None, backward: bool) -> tuple[Position | None, tuple[Owed, ...]]:
+        if c is None:
+            return None, ()
+        if c.backward is not backward:  # used the other way: only its own place counts
+            return c.position, ()
+        return c.reached, c.owed
+
     if last is None:
         count = first if first is not None else 0
-        start = after.provider if after else 0
-        streams = [
-            s.forward(after if after and s.slot == after.provider else None)
-            for s in sources
-            if s.slot >= start
-        ]
+        reached, owed = state(after, False)
+        lanes = [_Lane(o.slot, o.resume, True, sources[o.slot].forward(o.resume)) for o in owed]
+        start = reached.provider if reached else 0
+        for s in sources[start:]:
+            resume = reached if reached and s.slot == reached.provider else None
+            lanes.append(_Lane(s.slot, resume, False, s.forward(resume)))
 
         def within_fwd(p: Position) -> bool:
-            return before is None or key(p) < key(before)
+            return before is None or key(p) < key(before.position)
 
-        entries = await _collect(streams, count + 1, on_error, within_fwd)
+        await _collect(lanes, count + 1, within_fwd)
+        cut = _cut(lanes, count + 1)
+        for error in cut:
+            on_error(error)
+        entries = _cursors(lanes, reached, backward=False)[: count + 1]
         return Window(
-            entries[:count], has_previous=after is not None, has_next=len(entries) > count
+            entries[:count],
+            has_previous=after is not None,
+            has_next=len(entries) > count or bool(cut),
+            stalled=bool(cut) and not entries,
         )
 
-    stop = before.provider if before else len(sources)
-    streams = [
-        _reversed(s.backward(before if before and s.slot == before.provider else None))
-        for s in reversed(sources)
-        if s.slot <= stop
+    reached, owed = state(before, True)
+    lanes = [
+        _Lane(o.slot, o.resume, True, _reversed(sources[o.slot].backward(o.resume)))
+        for o in sorted(owed, key=lambda o: -o.slot)
     ]
+    stop = reached.provider if reached else len(sources) - 1
+    for s in reversed(sources[: stop + 1]):
+        resume = reached if reached and s.slot == reached.provider else None
+        lanes.append(_Lane(s.slot, resume, False, _reversed(s.backward(resume))))
 
     def within_back(p: Position) -> bool:
-        return after is None or key(p) > key(after)
+        return after is None or key(p) > key(after.position)
 
-    entries = await _collect(streams, last + 1, on_error, within_back)
-    window = list(reversed(entries[:last]))
-    return Window(window, has_previous=len(entries) > last, has_next=before is not None)
+    await _collect(lanes, last + 1, within_back)
+    cut = _cut(lanes, last + 1)
+    for error in cut:
+        on_error(error)
+    entries = _cursors(lanes, reached, backward=True)[: last + 1]
+    return Window(
+        list(reversed(entries[:last])),
+        has_previous=len(entries) > last or bool(cut),
+        has_next=before is not None,
+        stalled=bool(cut) and not entries,
+    )
 
 
 async def _reversed(chunks: AsyncIterator[list[Entry[T]]]) -> AsyncIterator[list[Entry[T]]]:

@@ -5,8 +5,9 @@ adapters never see an httpx exception and clients never see an upstream body. Ar
 each call it applies the provider's :class:`~gateway.resilience.ResilienceSettings`, in
 this order::
 
-    page cache (GET)  ->  coalescing (idempotent)  ->  retries (idempotent)
-        ->  request deadline  ->  circuit breaker  ->  concurrency cap  ->  attempt timeout
+    page cache (GET)  ->  failure memory (GET)  ->  coalescing (idempotent)
+        ->  retries (idempotent)  ->  request deadline  ->  circuit breaker
+        ->  concurrency cap  ->  attempt timeout
 
 Behaviour is configured per provider, never coded per call: adapters only say what to
 fetch. ``docs/resilience.md`` lists the settings, their defaults and the error codes.
@@ -18,8 +19,9 @@ import asyncio
 import json
 import logging
 import random
+import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +44,7 @@ from .resilience import (
     CircuitBreaker,
     CircuitOpen,
     Coalescer,
+    FailureMemory,
     PageCache,
     ResilienceSettings,
     RetryBudget,
@@ -70,6 +73,7 @@ class ClientStats:
     coalesced: int = 0  # calls that joined an identical call already in flight
     short_circuited: int = 0  # failed fast by the open breaker
     retries_denied: int = 0  # retries the budget or the deadline did not allow
+    remembered: int = 0  # failed again from the failure memory, without a request
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +146,8 @@ class UpstreamClient:
         self.policy = policy = policy or ResilienceSettings.passthrough()
         self.requests: Counter[str] = Counter()  # requests sent, by path
         self.stats = ClientStats()
+        # What the breaker and the failure memory read as "now"; tests set their own.
+        self.clock: Callable[[], float] = time.monotonic
         self._base_url = settings.base_url or ""
         self._client = httpx.AsyncClient(
             base_url=self._base_url,
@@ -169,13 +175,19 @@ class UpstreamClient:
                 failure_rate=policy.breaker_failure_rate,
                 cooldown_seconds=policy.breaker_cooldown_seconds,
                 half_open_probes=policy.breaker_half_open_probes,
+                consecutive_failures=policy.breaker_consecutive_failures,
+                clock=self._now,
                 on_change=self._breaker_changed,
             )
         self._cache = cache if policy.cache_ttl_seconds > 0 else None
+        self._memory = FailureMemory(policy.failure_memory_seconds, clock=self._now)
         self._inflight: Coalescer[_Fetched] = Coalescer()
         # Bumped by every write, so reads after it miss the cache and in-flight reads.
         self._generation = 0
         self._rng = rng or random.Random()
+
+    def _now(self) -> float:
+        return self.clock()
 
     async def aclose(self) -> None:
         self._inflight.cancel_all()
@@ -223,12 +235,17 @@ class UpstreamClient:
             if cached is not None:
                 self.stats.cache_hits += 1
                 return json.loads(cached)
+        remembered = self._memory.recall(key) if method == "GET" else None
+        if remembered is not None:
+            self.stats.remembered += 1
+            raise remembered.with_traceback(None)
         cache_key = key if cacheable else None
+        memory_key = key if method == "GET" else None
         if not self.policy.coalesce:
-            return (await self._fetch(call, CallDeadline(deadline), cache_key)).take()
+            return (await self._fetch(call, CallDeadline(deadline), cache_key, memory_key)).take()
         try:
             fetched, joined = await self._inflight.run(
-                key, lambda shared: self._fetch(call, shared, cache_key), deadline
+                key, lambda shared: self._fetch(call, shared, cache_key, memory_key), deadline
             )
         except TimeoutError:
             raise UpstreamTimeout(self.provider, "request deadline exceeded") from None
@@ -242,7 +259,13 @@ class UpstreamClient:
 
     # -- one logical call: attempts and retries --------------------------------------------
 
-    async def _fetch(self, call: _Call, deadline: CallDeadline, cache_key: str | None) -> _Fetched:
+    async def _fetch(
+        self,
+        call: _Call,
+        deadline: CallDeadline,
+        cache_key: str | None,
+        memory_key: str | None = None,
+    ) -> _Fetched:
         self._budget.record_call()
         attempt = 0
         while True:
@@ -252,6 +275,8 @@ class UpstreamClient:
             except _AttemptFailed as failed:
                 delay = self._retry_delay(call, deadline, failed, attempt)
                 if delay is None:
+                    if memory_key is not None and _memorable(failed):
+                        self._memory.remember(memory_key, failed.error)
                     raise failed.error from None
                 self.stats.retries += 1
                 log.info(
@@ -306,8 +331,10 @@ class UpstreamClient:
 
     async def _attempt(self, call: _Call, deadline: CallDeadline) -> _Fetched:
         if deadline.remaining() <= 0:
-            raise _AttemptFailed(
-                UpstreamTimeout(self.provider, "request deadline exceeded"), transient=False
+            raise _AttemptFailed(  # the request's own time ran out: no verdict on the provider
+                UpstreamTimeout(self.provider, "request deadline exceeded"),
+                transient=False,
+                judged=False,
             )
         ticket = None
         if self.breaker is not None:
@@ -412,6 +439,13 @@ class UpstreamClient:
             new.value,
             extra={"provider": self.provider.value, "breaker": new.value},
         )
+
+
+def _memorable(failed: _AttemptFailed) -> bool:
+    """Whether a failure says something about the endpoint worth remembering: it
+    answered with an error or a bad body, timed out, or could not be reached. Not a rate
+    limit (it says when to come back), an open breaker, or a request out of time."""
+    return failed.healthy is not None and not isinstance(failed.error, CircuitOpen)
 
 
 def _verdict(error: UpstreamError) -> bool | None:

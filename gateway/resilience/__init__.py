@@ -2,8 +2,9 @@
 
 Each module does one thing: :mod:`.deadline` (the per-request deadline), :mod:`.retry`
 (backoff, ``Retry-After``, retry budget), :mod:`.breaker` (circuit breaker),
-:mod:`.coalesce` (shared in-flight calls), :mod:`.cache` (TTL page cache) and
-:mod:`.settings` (their configuration). ``docs/resilience.md`` describes the behaviour.
+:mod:`.coalesce` (shared in-flight calls), :mod:`.cache` (TTL page cache),
+:mod:`.memory` (failed reads remembered briefly) and :mod:`.settings` (their
+configuration). ``docs/resilience.md`` describes the behaviour.
 """
 
 from .breaker import BreakerState, CircuitBreaker, CircuitOpen, Ticket
@@ -16,6 +17,7 @@ from .deadline import (
     current_deadline,
     deadline_scope,
 )
+from .memory import FailureMemory
 from .retry import RetryBudget, full_jitter, parse_retry_after
 from .settings import ResilienceSettings
 from .window import SlidingCounter
@@ -28,6 +30,7 @@ __all__ = [
     "Coalescer",
     "Deadline",
     "DeadlineMiddleware",
+    "FailureMemory",
     "MemoryCache",
     "PageCache",
     "ResilienceSettings",

@@ -1,10 +1,13 @@
 """A circuit breaker per provider: stop calling an upstream that keeps failing.
 
 CLOSED: calls pass, and each attempt's outcome goes into a sliding window. When at least
-``min_calls`` attempts in the window failed at ``failure_rate`` or more, the breaker
-OPENs: calls fail fast, without touching the upstream, for ``cooldown_seconds``. Then it
-is HALF_OPEN: up to ``half_open_probes`` calls go through as probes; a probe that
-succeeds CLOSEs it (with a fresh window), one that fails OPENs it again.
+``min_calls`` attempts in the window failed at ``failure_rate`` or more, or the last
+``consecutive_failures`` attempts all failed (within the window, timeouts included: an
+upstream that hangs produces one attempt per attempt timeout and would never reach
+``min_calls``), the breaker OPENs: calls fail fast, without touching the upstream, for
+``cooldown_seconds``. Then it is HALF_OPEN: up to ``half_open_probes`` calls go through
+as probes; a probe that succeeds CLOSEs it (with a fresh window), one that fails OPENs
+it again.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class CircuitBreaker:
         failure_rate: float = 0.5,
         cooldown_seconds: float = 10.0,
         half_open_probes: int = 1,
+        consecutive_failures: int = 0,
         clock: Clock = time.monotonic,
         on_change: Callable[[BreakerState, BreakerState], None] | None = None,
     ) -> None:
@@ -52,6 +56,8 @@ class CircuitBreaker:
         self.failure_rate = failure_rate
         self.cooldown_seconds = cooldown_seconds
         self.half_open_probes = half_open_probes
+        self.consecutive_failures = consecutive_failures
+        self._window = window_seconds
         self._clock = clock
         self._on_change = on_change
         self._calls = SlidingCounter(window_seconds, clock=clock)
@@ -59,6 +65,8 @@ class CircuitBreaker:
         self._state = BreakerState.CLOSED
         self._opened_at = 0.0
         self._probes = 0
+        self._streak = 0  # failed attempts in a row, the latest at ``_streak_at``
+        self._streak_at = 0.0
         # Bumped on every transition: outcomes of attempts let in under an older state
         # are ignored, so a slow call from before the breaker opened cannot close it.
         self._generation = 0
@@ -101,17 +109,25 @@ class CircuitBreaker:
         if ok is None or self._state is not BreakerState.CLOSED:
             return
         self._calls.add()
-        if not ok:
-            self._failures.add()
-            failures, calls = self.failure_counts()
-            if calls >= self.min_calls and failures >= self.failure_rate * calls:
-                self._move(BreakerState.OPEN)
+        if ok:
+            self._streak = 0
+            return
+        self._failures.add()
+        now = self._clock()
+        self._streak = 1 if now - self._streak_at > self._window else self._streak + 1
+        self._streak_at = now
+        failures, calls = self.failure_counts()
+        if (calls >= self.min_calls and failures >= self.failure_rate * calls) or (
+            0 < self.consecutive_failures <= self._streak
+        ):
+            self._move(BreakerState.OPEN)
 
     def _move(self, new: BreakerState) -> None:
         old = self._state
         self._state = new
         self._generation += 1
         self._probes = 0
+        self._streak = 0
         if new is BreakerState.OPEN:
             self._opened_at = self._clock()
         if new is BreakerState.CLOSED:

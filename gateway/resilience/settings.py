@@ -36,6 +36,15 @@ class ResilienceSettings(BaseModel):
     breaker_failure_rate: float = Field(default=0.5, gt=0, le=1)
     breaker_cooldown_seconds: float = Field(default=10.0, gt=0)
     breaker_half_open_probes: int = Field(default=1, ge=1)
+    # Also open after this many failed attempts in a row (timeouts included), however
+    # few calls the window holds: a hanging upstream yields one attempt per attempt
+    # timeout, never ``breaker_min_calls`` of them in a window. 0: only the rate counts.
+    breaker_consecutive_failures: int = Field(default=3, ge=0)
+
+    # A GET that failed (after its retries) fails again, without a request, for this
+    # long: the pages of one traversal do not each ask a provider that just answered
+    # 404 or timed out. 0: every call asks.
+    failure_memory_seconds: float = Field(default=2.0, ge=0)
 
     # At most this many calls in flight to the provider (and pooled connections).
     max_concurrency: int = Field(default=10, ge=1)

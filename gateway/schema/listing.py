@@ -74,8 +74,8 @@ async def build_connection(
     )
     after = codec.decode(args.after) if args.after is not None else None
     before = codec.decode(args.before) if args.before is not None else None
-    for pos in (after, before):
-        if pos is not None and not 0 <= pos.provider < len(sources):
+    for cursor in (after, before):
+        if cursor is not None and not all(0 <= k < len(sources) for k in cursor.slots()):
             raise BadCursorError("cursor belongs to a different list or filter")
 
     def report(error: UpstreamError) -> None:
@@ -84,12 +84,21 @@ async def build_connection(
     window = await paginate(
         sources, first=first, after=after, last=last, before=before, on_error=report
     )
-    edges = [Edge(cursor=codec.encode(pos), node=to_node(item)) for pos, item in window.entries]
+    edges = [Edge(cursor=codec.encode(c), node=to_node(item)) for c, item in window.entries]
+    start_cursor = edges[0].cursor if edges else None
+    end_cursor = edges[-1].cursor if edges else None
+    if window.stalled:
+        # Nothing could be read: "continue from the cursor" repeats this page, where a
+        # null cursor would send a client back to the start of the list.
+        if last is None:
+            end_cursor = args.after
+        else:
+            start_cursor = args.before
     page_info = PageInfo(
         has_next_page=window.has_next,
         has_previous_page=window.has_previous,
-        start_cursor=edges[0].cursor if edges else None,
-        end_cursor=edges[-1].cursor if edges else None,
+        start_cursor=start_cursor,
+        end_cursor=end_cursor,
     )
 
     async def count_all() -> int:
@@ -223,12 +232,15 @@ async def assistant_numbers_connection(
     before: str | None,
 ) -> Connection[PhoneNumber]:
     key = (assistant.provider, assistant.native_id)
-    numbers = await info.context.loaders.numbers_of_assistant.load(key)
 
     async def fetch(_: PageRequest) -> Page[model.PhoneNumber]:
+        # Read inside the source, so a failure is this connection's partial error (the
+        # field stays non-null: an empty page with hasNextPage), not a null that wipes
+        # the assistant, its list and the whole response above it.
+        numbers = await info.context.loaders.numbers_of_assistant.load(key)
         return Page(items=numbers, total=len(numbers))
 
-    source: Source[model.PhoneNumber] = Source(0, Pagination.NONE, max(1, len(numbers)), fetch)
+    source: Source[model.PhoneNumber] = Source(0, Pagination.NONE, 1, fetch)
     return await build_connection(
         info,
         kind="AssistantPhoneNumbers",

@@ -24,7 +24,12 @@ def fast(**resilience: Any) -> dict[str, Any]:
     """Gateway settings with quick backoffs, no page cache, and ``resilience`` on top."""
     return {
         "numbers": 4,
-        "resilience": {"backoff_base_seconds": 0.01, "cache_ttl_seconds": 0, **resilience},
+        "resilience": {
+            "backoff_base_seconds": 0.01,
+            "cache_ttl_seconds": 0,
+            "failure_memory_seconds": 0,
+            **resilience,
+        },
     }
 
 

@@ -22,7 +22,14 @@ from .helpers import FLIREO
 
 PATH = "/v1/phone-numbers"
 WRITE = "/v1/assistants/nope/phone-number"
-POLICY = ResilienceSettings(backoff_base_seconds=0.001, cache_ttl_seconds=30)
+# These tests count attempts: no streak-opened breaker and no failure memory in the way
+# (tests/resilience/test_hanging_upstream.py covers both).
+POLICY = ResilienceSettings(
+    backoff_base_seconds=0.001,
+    cache_ttl_seconds=30,
+    breaker_consecutive_failures=0,
+    failure_memory_seconds=0,
+)
 
 Factory = Callable[..., UpstreamClient]
 

@@ -10,11 +10,13 @@ from email.utils import format_datetime
 import pytest
 
 from gateway.config import ConfigError, ProviderSettings, Settings, load_settings
+from gateway.errors import UpstreamHTTPError
 from gateway.model import ProviderName
 from gateway.resilience import (
     BreakerState,
     CircuitBreaker,
     Coalescer,
+    FailureMemory,
     MemoryCache,
     ResilienceSettings,
     RetryBudget,
@@ -96,6 +98,41 @@ def test_breaker_window_slides() -> None:
     attempt(b, False)
     assert b.state is BreakerState.CLOSED
     assert b.failure_counts() == (1, 1)
+
+
+def test_breaker_opens_on_a_streak_of_failures_below_min_calls() -> None:
+    clock = FakeClock()
+    b = breaker(clock, min_calls=10, consecutive_failures=3)
+    attempt(b, False)
+    attempt(b, False)
+    attempt(b, True)  # a success ends the streak
+    attempt(b, False)
+    attempt(b, False)
+    assert b.state is BreakerState.CLOSED
+    clock.advance(11)  # a streak older than the window is no streak
+    attempt(b, False)
+    attempt(b, False)
+    assert b.state is BreakerState.CLOSED
+    attempt(b, False)
+    assert b.state is BreakerState.OPEN
+    off = breaker(clock, min_calls=10, consecutive_failures=0)
+    for _ in range(9):
+        attempt(off, False)
+    assert off.state is BreakerState.CLOSED  # 0: only the rate rule
+
+
+def test_failure_memory_forgets_after_its_ttl() -> None:
+    clock = FakeClock()
+    memory = FailureMemory(2, clock=clock, max_entries=2)
+    error = UpstreamHTTPError(ProviderName.FLIREO, "upstream returned HTTP 404", status=404)
+    memory.remember("a", error)
+    assert memory.recall("a") is error
+    clock.advance(2)
+    assert memory.recall("a") is None and len(memory) == 0
+    for key in ("a", "b", "c"):
+        memory.remember(key, error)
+    assert memory.recall("a") is None and len(memory) == 2  # bounded: the oldest goes
+    FailureMemory(0, clock=clock).remember("a", error)  # 0: remembers nothing
 
 
 def test_open_breaker_fails_fast_then_probes() -> None:
