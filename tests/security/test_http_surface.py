@@ -110,6 +110,24 @@ async def test_cors_denied_by_default_and_configurable() -> None:
         assert r.headers["access-control-allow-origin"] == "https://app.example"
         r = await gw.client.options("/graphql", headers=headers)
         assert r.headers.get("access-control-allow-origin") != "https://evil.example"
+        # What Apollo Client, urql, Relay and graphql-request send, with keys in headers.
+        sent = (
+            "content-type, accept, authorization, x-api-key, apollo-require-preflight, "
+            "x-apollo-operation-name, x-request-id"
+        )
+        r = await gw.client.options(
+            "/graphql", headers={**ok, "Access-Control-Request-Headers": sent}
+        )
+        assert r.status_code == 200, r.text
+        allowed = {h.strip() for h in r.headers["access-control-allow-headers"].split(",")}
+        assert {h.strip() for h in sent.split(",")} <= {h.lower() for h in allowed}
+        assert r.headers["access-control-max-age"] == "600"
+        # A refusal still carries the CORS headers, so browser code can read its code.
+        r = await gw.client.get(
+            "/graphql", params={"query": "{ providers { name } }"}, headers={"Origin": ok["Origin"]}
+        )
+        assert r.status_code == 400 and code(r) == "CSRF_PREVENTED"
+        assert r.headers["access-control-allow-origin"] == "https://app.example"
 
 
 async def test_introspection_and_suggestions_can_be_switched_off() -> None:
