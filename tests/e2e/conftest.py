@@ -144,14 +144,26 @@ def docs_only(request: pytest.FixtureRequest) -> bool:
 
 
 @pytest.fixture
-async def make_gateway(docs_only: bool) -> AsyncIterator[GatewayFactory]:
+async def gateway_factory() -> AsyncIterator[GatewayFactory]:
+    """Opens gateways (closed after the test) in the mode each call asks for: for tests
+    that need one mode only."""
     async with contextlib.AsyncExitStack() as stack:
 
         async def make(**overrides: Any) -> Gateway:
-            overrides.setdefault("docs_only", docs_only)
             return await stack.enter_async_context(open_gateway(**overrides))
 
         yield make
+
+
+@pytest.fixture
+def make_gateway(docs_only: bool, gateway_factory: GatewayFactory) -> GatewayFactory:
+    """Opens gateways in this run's mode (emulated, then docs-only)."""
+
+    async def make(**overrides: Any) -> Gateway:
+        gw: Gateway = await gateway_factory(**{"docs_only": docs_only, **overrides})
+        return gw
+
+    return make
 
 
 @pytest.fixture

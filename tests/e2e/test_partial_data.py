@@ -113,15 +113,18 @@ async def test_assigned_numbers_name_their_assistant_at_any_page_size(
 
 
 async def test_assistant_nobody_can_answer_is_an_error_not_null(
-    make_gateway: GatewayFactory,
+    gateway_factory: GatewayFactory,
 ) -> None:
-    gw = await make_gateway(docs_only=True, **quick(8))
+    """Docs-only Butter has no get-one agent endpoint: with the list failing too, the
+    number's assistant is an error naming butter (the list's 500), not null alone."""
+    gw = await gateway_factory(docs_only=True, **quick(8))
     gw.fault(BUTTER, status=500, path_prefix="/api/agents")
     body = await gw.query(LINKED, first=1, providers=["BUTTER"])
     assert body["data"]["phoneNumbers"]["nodes"][0]["assistant"] is None
     [(code, provider, path)] = provider_errors(body)
     assert (provider, path) == ("butter", ["phoneNumbers", "nodes", 0, "assistant"])
     assert code == "UPSTREAM_HTTP_ERROR"
+    assert body["errors"][0]["extensions"]["upstreamStatus"] == 500
 
 
 async def test_node_finds_every_assistant_that_nodes_finds(gateway: Gateway) -> None:
@@ -171,10 +174,10 @@ async def test_nodes_does_not_wait_past_a_hanging_providers_deadline(
 
 @pytest.mark.parametrize("upstream_page_size", [7, 100])
 async def test_butter_pages_exactly_when_it_ignores_the_page_size(
-    make_gateway: GatewayFactory, upstream_page_size: int
+    gateway_factory: GatewayFactory, upstream_page_size: int
 ) -> None:
     """Docs-only Butter serves 20 a page whatever is asked: more or fewer than asked."""
-    gw = await make_gateway(numbers=47, docs_only=True, upstream_page_size=upstream_page_size)
+    gw = await gateway_factory(numbers=47, docs_only=True, upstream_page_size=upstream_page_size)
     listed = [n["number"] for n in await walk(gw, NUMBERS, 9)]
     world = gw.emulators[BUTTER].state.data.numbers
     assert listed == [r["phone_number"] for r in world]
