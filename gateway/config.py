@@ -184,6 +184,12 @@ class Settings(BaseSettings):
     redis_prefix: str = Field(default="switchboard:", min_length=1)
     # Connect and command timeout; past it the call is a cache miss.
     redis_timeout_seconds: float = Field(default=0.25, gt=0)
+    # Connections per process (a blocking pool) and how long a command waits for a free
+    # one; past it the command is a miss, not an outage (docs/operations.md, Scale-out).
+    redis_max_connections: int = Field(default=50, ge=1, le=10_000)
+    redis_pool_timeout_seconds: float = Field(default=0.1, gt=0)
+    # /readyz is unauthenticated: it names tenants (per-tenant states) only if this is set.
+    readyz_tenant_names: bool = False
 
     @classmethod
     def settings_customise_sources(
