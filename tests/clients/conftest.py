@@ -6,10 +6,6 @@ nothing is downloaded here. Only a missing ``node`` skips these tests.
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,9 +15,12 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.emulators.common import CONTROL_PREFIX, EmulatorConfig
-from gateway.security.tenants import hash_key
-from tests.processes import Served, served
+from tests.node import last_json_line, require_node
+from tests.node import run_node as node_run
+from tests.processes import Served
+from tests.stack import Tenant, emulator_stack, gateway
+
+__all__ = ["APP_ORIGIN", "HERE", "Gateway", "last_json_line", "run_node"]
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -31,7 +30,7 @@ GATEWAY_KEY = "gw-key-clients-0001"
 # The browser origin the keyed gateway allows (its CORS preflights are checked too).
 APP_ORIGIN = "http://app.clients.test"
 # The providers of the keyed gateway's one tenant: Burki links numbers, Teli pages its own way.
-UPSTREAM_KEYS = {"burki": "upstream-burki-clients", "teli": "upstream-teli-clients"}
+PROVIDERS = ["burki", "teli"]
 EMULATED_NUMBERS = 12
 
 
@@ -56,104 +55,24 @@ class Gateway:
         return body
 
 
-def node_env() -> dict[str, str]:
-    """Loopback only: no proxy, no Apollo telemetry."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k.lower() not in {"http_proxy", "https_proxy", "all_proxy"}
-        and not k.startswith("APOLLO_")
-    }
-    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
-    env["NODE_ENV"] = "test"
-    return env
-
-
 @pytest.fixture(scope="session")
 def node() -> str:
-    path = shutil.which("node")
-    if path is None:
-        pytest.skip("node is not installed: the client and audit checks need Node 20+")
-    if not (NODE_MODULES / ".package-lock.json").exists():
-        pytest.fail(
-            "tests/clients/node_modules is missing: run `make test` (it runs "
-            "`npm ci` in tests/clients) or `cd tests/clients && npm ci`"
-        )
-    return path
+    return require_node(HERE, "the client and audit checks")
 
 
 def run_node(
     node: str, *args: str, cwd: Path = HERE, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [node, *args],
-        cwd=cwd,
-        env=node_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-def last_json_line(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
-    """The JSON summary a script prints last; fails with its output if there is none."""
-    for line in reversed(result.stdout.strip().splitlines()):
-        if line.startswith("{"):
-            data: dict[str, Any] = json.loads(line)
-            return data
-    raise AssertionError(
-        f"no JSON summary (exit {result.returncode}):\n{result.stdout[-2000:]}\n"
-        f"{result.stderr[-3000:]}"
-    )
-
-
-def keyed_config(path: Path, upstreams: dict[str, str]) -> Path:
-    """One tenant with one gateway key, its providers at the emulators' loopback URLs."""
-    teli = EmulatorConfig()
-    ids = {"teli": f'organization_id = "{teli.organization_id}"\nuser_id = "{teli.user_id}"\n'}
-    lines = [
-        "[security]",
-        f'cors_origins = ["{APP_ORIGIN}"]',
-        "",
-        "[tenants.acme]",
-        f'keys = [{{ sha256 = "{hash_key(GATEWAY_KEY)}" }}]',
-        "",
-    ]
-    for name, url in upstreams.items():
-        lines += [
-            f"[tenants.acme.providers.{name}]",
-            f'base_url = "{url}"',
-            f'api_key_env = "CLIENTS_{name.upper()}_KEY"',
-            ids.get(name, ""),
-        ]
-    path.write_text("\n".join(lines))
-    return path
+    return node_run(node, *args, cwd=cwd, timeout=timeout)
 
 
 @pytest.fixture(scope="session")
 def keyed_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     """``switchboard serve`` with tenants and API keys over ``switchboard emulate`` processes."""
     tmp = tmp_path_factory.mktemp("keyed")
-    with contextlib.ExitStack() as stack:
-        upstreams: dict[str, str] = {}
-        for name, key in UPSTREAM_KEYS.items():
-            emulator = stack.enter_context(
-                served(
-                    "emulate",
-                    name,
-                    "--api-key",
-                    key,
-                    "--numbers",
-                    str(EMULATED_NUMBERS),
-                    ready=f"{CONTROL_PREFIX}/stats",
-                    log_path=tmp / f"{name}.log",
-                )
-            )
-            upstreams[name] = emulator.url
-        config = keyed_config(tmp / "switchboard.toml", upstreams)
-        env = {f"CLIENTS_{name.upper()}_KEY": key for name, key in UPSTREAM_KEYS.items()}
-        server = stack.enter_context(
-            served("serve", "--config", str(config), env=env, log_path=tmp / "serve.log")
-        )
+    tenants = {"acme": Tenant({GATEWAY_KEY: False}, PROVIDERS)}
+    with (
+        emulator_stack(tmp, PROVIDERS, numbers=EMULATED_NUMBERS) as stack,
+        gateway(stack, tenants, {"cors_origins": [APP_ORIGIN]}) as server,
+    ):
         yield Gateway(f"{server.url}/graphql", {"X-API-Key": GATEWAY_KEY}, server)

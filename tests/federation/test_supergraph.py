@@ -26,7 +26,7 @@ def test_composes_and_the_gateway_answers_across_both_subgraphs(
     )
     # Exit 1 on any composition error, any gateway error, or data that differs.
     assert result.returncode == 0, result.stderr[-6000:]
-    summary = last_json_line(result.stdout)
+    summary = last_json_line(result)
 
     assert summary["federationLink"] == "https://specs.apollo.dev/federation/v2.9"
     # Composition hints are not errors, but a warning means a subgraph needs fixing.
