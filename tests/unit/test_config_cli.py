@@ -59,10 +59,7 @@ def test_yaml_and_environment_override(tmp_path: Path, monkeypatch: pytest.Monke
     [
         ('[providers.flireo]\napi_key_env = "TEST_FLIREO_KEY"\n', "providers.flireo.base_url"),
         ('[providers.synthflow]\napi_key_env = "X_KEY"\n', "providers.synthflow.workspace"),
-        (
-            '[providers.teli]\napi_key_env = "X_KEY"\norganization_id = "o"\n',
-            "providers.teli.user_id",
-        ),
+        ('[providers.teli]\napi_key_env = "X_KEY"\n', "providers.teli.organization_id"),
         ("[providers.burki]\n", "providers.burki.api_key_env"),
         ('[providers.burki]\napi_key_env = "MISSING_VAR_XYZ"\n', "MISSING_VAR_XYZ"),
         (
