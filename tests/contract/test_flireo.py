@@ -371,8 +371,8 @@ async def test_adapter_get_assistant_errors_are_not_none(make_harness: HarnessFa
         await h.adapter.get_assistant(ids[0])
     assert err.value.status == 500
     await h.inject(wrong_shape=True, times=1, path_prefix="/v1/assistants/")
-    with pytest.raises(UpstreamBadResponse):
-        await h.adapter.get_assistant(ids[0])
+    with pytest.raises(UpstreamBadResponse):  # another id: the 500 above is remembered briefly
+        await h.adapter.get_assistant(ids[1])
 
 
 async def test_adapter_assistant_list_bad_shape(make_harness: HarnessFactory) -> None:
