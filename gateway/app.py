@@ -120,15 +120,15 @@ def create_app(
         ]
     )
     metrics = Metrics()
-    for each in runtimes.values():
+    for tenant, each in runtimes.items():  # every tenant observed, by a ``tenant`` label
         for name, client in each.clients.items():
-            instrument_client(client, name, metrics)
+            instrument_client(client, name, metrics, tenant)
     if settings.tracing:
         for each in runtimes.values():
             for name, client in each.clients.items():
                 tracing.instrument_client(client, name.value, tracer_provider)
-    metrics.add_collector(BreakerCollector(lambda: health.breaker_states(runtime)))
-    metrics.add_collector(ResilienceCollector(runtime))
+    metrics.add_collector(BreakerCollector(runtimes))
+    metrics.add_collector(ResilienceCollector(runtimes))
     ide = GraphiQLAssets(DEMO_QUERY if settings.demo else DEFAULT_QUERY)
     query_store = None
     if redis is not None:

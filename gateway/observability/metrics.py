@@ -2,6 +2,9 @@
 
 Each app owns a :class:`Metrics` with its own registry (so tests and several apps in one
 process never share counters); ``/metrics`` renders it in the Prometheus text format.
+Everything read from a runtime (upstream calls, breakers, resilience counters, page
+caches) carries a ``tenant`` label, for every tenant's runtime: empty when no tenants are
+configured, and for a page cache the tenants share (Redis).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from typing import Any
 
 import httpx
@@ -34,11 +37,13 @@ from starlette.responses import Response
 from strawberry.extensions import SchemaExtension
 
 from ..model import ProviderName
+from .health import breaker_states
 from .requestid import REQUEST_ID_HEADER, current_request_id, request_info
 
 log = logging.getLogger("switchboard.upstream")
 
 ANONYMOUS = "anonymous"
+NO_TENANT = ""  # the ``tenant`` label without tenants (and for what tenants share)
 OTHER = "other"
 _OPERATION_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
 BATCH_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
@@ -95,15 +100,15 @@ class Metrics:
         )
         self.upstream_requests = Counter(
             "switchboard_upstream_requests",
-            "HTTP requests sent to providers, by provider and HTTP status "
+            "HTTP requests sent to providers, by tenant, provider and HTTP status "
             "(or 'timeout' / 'error' when no response came).",
-            ["provider", "status"],
+            ["tenant", "provider", "status"],
             registry=r,
         )
         self.upstream_latency = Histogram(
             "switchboard_upstream_request_duration_seconds",
             "Time from sending a provider request to its response headers.",
-            ["provider"],
+            ["tenant", "provider"],
             registry=r,
         )
         self.batch_size = Histogram(
@@ -167,9 +172,9 @@ class Metrics:
     # -- upstream ------------------------------------------------------------------------
 
     def transport(
-        self, provider: ProviderName, inner: httpx.AsyncBaseTransport
+        self, provider: ProviderName, inner: httpx.AsyncBaseTransport, tenant: str | None = None
     ) -> ObservedTransport:
-        return ObservedTransport(inner, provider, self)
+        return ObservedTransport(inner, provider, self, tenant)
 
     async def endpoint(self, request: Request) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
@@ -182,11 +187,16 @@ class ObservedTransport(httpx.AsyncBaseTransport):
     """
 
     def __init__(
-        self, inner: httpx.AsyncBaseTransport, provider: ProviderName, metrics: Metrics
+        self,
+        inner: httpx.AsyncBaseTransport,
+        provider: ProviderName,
+        metrics: Metrics,
+        tenant: str | None = None,
     ) -> None:
         self.inner = inner
         self.provider = provider
         self.metrics = metrics
+        self.tenant = tenant_label(tenant)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         rid = current_request_id()
@@ -204,14 +214,15 @@ class ObservedTransport(httpx.AsyncBaseTransport):
         finally:
             elapsed = time.perf_counter() - start
             provider = self.provider.value
-            self.metrics.upstream_requests.labels(provider, outcome).inc()
-            self.metrics.upstream_latency.labels(provider).observe(elapsed)
+            self.metrics.upstream_requests.labels(self.tenant, provider, outcome).inc()
+            self.metrics.upstream_latency.labels(self.tenant, provider).observe(elapsed)
             failed = not outcome.isdigit() or int(outcome) >= 500
             # The path only: query strings and headers stay out of the log.
             log.log(
                 logging.WARNING if failed else logging.DEBUG,
                 "upstream call",
                 extra={
+                    **({"tenant": self.tenant} if self.tenant else {}),
                     "provider": provider,
                     "method": request.method,
                     "upstream_path": request.url.path,
@@ -224,8 +235,15 @@ class ObservedTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
-def instrument_client(client: object, provider: ProviderName, metrics: Metrics) -> bool:
-    """Wrap the transports of an :class:`~gateway.upstream.UpstreamClient`'s httpx client.
+def tenant_label(tenant: str | None) -> str:
+    return NO_TENANT if tenant is None else tenant
+
+
+def instrument_client(
+    client: object, provider: ProviderName, metrics: Metrics, tenant: str | None = None
+) -> bool:
+    """Wrap the transports of an :class:`~gateway.upstream.UpstreamClient`'s httpx client
+    (of ``tenant``'s runtime: its calls are labelled with it).
 
     Returns False (and leaves the client alone) if it does not hold an httpx.AsyncClient.
     """
@@ -233,28 +251,32 @@ def instrument_client(client: object, provider: ProviderName, metrics: Metrics) 
     if not isinstance(http, httpx.AsyncClient):
         return False
     # httpx sends through ``_transport``, or a mounted one (an environment proxy).
-    http._transport = metrics.transport(provider, http._transport)
+    http._transport = metrics.transport(provider, http._transport, tenant)
     http._mounts = {
-        pattern: metrics.transport(provider, t) if t is not None else None
+        pattern: metrics.transport(provider, t, tenant) if t is not None else None
         for pattern, t in http._mounts.items()
     }
     return True
 
 
-class BreakerCollector(Collector):
-    """``switchboard_upstream_breaker_state``: 1 for each provider's current state."""
+Runtimes = Mapping[str | None, Any]
 
-    def __init__(self, states: Callable[[], dict[str, str]]) -> None:
-        self.states = states
+
+class BreakerCollector(Collector):
+    """``switchboard_upstream_breaker_state``: 1 for each tenant's providers' current state."""
+
+    def __init__(self, runtimes: Runtimes) -> None:
+        self.runtimes = runtimes
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         family = GaugeMetricFamily(
             "switchboard_upstream_breaker_state",
-            "Circuit breaker state per provider (1 for the current state).",
-            labels=["provider", "state"],
+            "Circuit breaker state per tenant and provider (1 for the current state).",
+            labels=["tenant", "provider", "state"],
         )
-        for provider, state in self.states().items():
-            family.add_metric([provider, state], 1.0)
+        for tenant, runtime in self.runtimes.items():
+            for provider, state in breaker_states(runtime).items():
+                family.add_metric([tenant_label(tenant), provider, state], 1.0)
         yield family
 
 
@@ -271,49 +293,100 @@ _STAT_HELP = {
 
 
 class ResilienceCollector(Collector):
-    """Read at scrape time from the runtime: each client's ``stats`` counters
-    (``switchboard_upstream_<field>_total``, by provider) and the shared page cache's hits,
-    misses, entries and bytes. Whatever the runtime does not have is simply not exported.
+    """Read at scrape time from every runtime: each client's ``stats`` counters
+    (``switchboard_upstream_<field>_total``, by tenant and provider) and each page cache's
+    hits, misses, entries and bytes (a cache several runtimes share is exported once, with
+    an empty tenant). Whatever a runtime does not have is simply not exported.
     """
 
-    def __init__(self, runtime: Any) -> None:
-        self.runtime = runtime
+    def __init__(self, runtimes: Runtimes) -> None:
+        self.runtimes = runtimes
 
     def collect(self) -> Iterator[Metric]:
         families: dict[str, CounterMetricFamily] = {}
-        for provider, client in self.runtime.clients.items():
-            stats = getattr(client, "stats", None)
-            if stats is None or not dataclasses.is_dataclass(stats):
-                continue
-            for f in dataclasses.fields(stats):
-                count = getattr(stats, f.name)
-                if not isinstance(count, int) or isinstance(count, bool):
+        for tenant, runtime in self.runtimes.items():
+            for provider, client in runtime.clients.items():
+                stats = getattr(client, "stats", None)
+                if stats is None or not dataclasses.is_dataclass(stats):
                     continue
-                family = families.get(f.name)
-                if family is None:
-                    family = families[f.name] = CounterMetricFamily(
-                        f"switchboard_upstream_{f.name}",
-                        _STAT_HELP.get(f.name, f"Upstream client counter {f.name}."),
-                        labels=["provider"],
-                    )
-                family.add_metric([provider.value], float(count))
+                for f in dataclasses.fields(stats):
+                    count = getattr(stats, f.name)
+                    if not isinstance(count, int) or isinstance(count, bool):
+                        continue
+                    family = families.get(f.name)
+                    if family is None:
+                        family = families[f.name] = CounterMetricFamily(
+                            f"switchboard_upstream_{f.name}",
+                            _STAT_HELP.get(f.name, f"Upstream client counter {f.name}."),
+                            labels=["tenant", "provider"],
+                        )
+                    family.add_metric([tenant_label(tenant), provider.value], float(count))
         yield from families.values()
-        cache = getattr(self.runtime, "cache", None)
-        if cache is None:
+        yield from self._caches()
+
+    def _caches(self) -> Iterator[Metric]:
+        owners: dict[int, tuple[Any, list[str | None]]] = {}
+        for tenant, runtime in self.runtimes.items():
+            cache = getattr(runtime, "cache", None)
+            if cache is not None:
+                owners.setdefault(id(cache), (cache, []))[1].append(tenant)
+        if not owners:
             return
-        for name, attr, help_text in (
-            ("switchboard_page_cache_hits", "hits", "Shared page cache lookups that hit."),
-            ("switchboard_page_cache_misses", "misses", "Shared page cache lookups that missed."),
-        ):
-            value = getattr(cache, attr, None)
-            if isinstance(value, int):
-                yield CounterMetricFamily(name, help_text, value=float(value))
-        with contextlib.suppress(TypeError):
-            yield GaugeMetricFamily(
-                "switchboard_page_cache_entries", "Entries in the shared page cache.", len(cache)
-            )
-        size = getattr(cache, "size_bytes", None)
-        if isinstance(size, int):
-            yield GaugeMetricFamily(
-                "switchboard_page_cache_bytes", "Bytes held by the shared page cache.", size
-            )
+        labels = ["tenant"]
+        hits = CounterMetricFamily(
+            "switchboard_page_cache_hits", "Page cache lookups that hit.", labels=labels
+        )
+        misses = CounterMetricFamily(
+            "switchboard_page_cache_misses", "Page cache lookups that missed.", labels=labels
+        )
+        entries = GaugeMetricFamily(
+            "switchboard_page_cache_entries", "Entries in the page cache.", labels=labels
+        )
+        size = GaugeMetricFamily(
+            "switchboard_page_cache_bytes", "Bytes held by the page cache.", labels=labels
+        )
+        for cache, tenants in owners.values():
+            label = [tenant_label(tenants[0]) if len(tenants) == 1 else NO_TENANT]
+            for family, attr in ((hits, "hits"), (misses, "misses"), (size, "size_bytes")):
+                value = getattr(cache, attr, None)
+                if isinstance(value, int) and not isinstance(value, bool):
+                    family.add_metric(label, float(value))
+            with contextlib.suppress(TypeError):
+                entries.add_metric(label, float(len(cache)))
+        for family in (hits, misses, entries, size):
+            if family.samples:
+                yield family
+        yield from _redis_families([cache for cache, _ in owners.values()])
+
+
+_REDIS_HELP = {
+    "errors": "Redis commands that failed (Redis down, slow or refusing): Redis then rests.",
+    "pool_timeouts": "Redis commands that found no free pooled connection in time "
+    "(a miss, not an outage).",
+    "invalidations_failed": "Page cache clears that did not reach Redis (kept pending).",
+    "invalidations_retried": "Pending page cache clears that landed on a retry.",
+}
+
+
+def _redis_families(caches: list[Any]) -> Iterator[Metric]:
+    """The Redis backend's counters (once per backend) and whether a clear is pending."""
+    backends = {id(b): b for c in caches if (b := getattr(c, "backend", None)) is not None}
+    totals: dict[str, int] = {}
+    for backend in backends.values():
+        stats = getattr(backend, "stats", None)
+        if stats is None or not dataclasses.is_dataclass(stats):
+            continue
+        for f in dataclasses.fields(stats):
+            count = getattr(stats, f.name)
+            if isinstance(count, int) and not isinstance(count, bool):
+                totals[f.name] = totals.get(f.name, 0) + count
+    for name, count in totals.items():
+        help_text = _REDIS_HELP.get(name, f"Redis backend counter {name}.")
+        yield CounterMetricFamily(f"switchboard_redis_{name}", help_text, value=count)
+    pending = [c for c in caches if isinstance(getattr(c, "invalidation_pending", None), bool)]
+    if pending:
+        yield GaugeMetricFamily(
+            "switchboard_redis_invalidation_pending",
+            "1 while a page cache clear that did not reach Redis is owed.",
+            value=float(any(c.invalidation_pending for c in pending)),
+        )
