@@ -4,6 +4,8 @@ exactly the full filtered list, in one stable order, with no duplicates and no g
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -133,3 +135,125 @@ def test_any_walk_sees_the_whole_list_once(
         for i, (p, n) in enumerate(sizes.items())
     }
     asyncio.run(walk(worlds, flt, fwd, back, moves))
+
+
+# -- partial outages -----------------------------------------------------------------------
+
+OUTAGE_PAGE = """
+query($first: Int, $after: String, $last: Int, $before: String, $filter: PhoneNumberFilter) {
+  phoneNumbers(first: $first, after: $after, last: $last, before: $before, filter: $filter) {
+    edges { node { provider number } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}
+"""
+FAULTS = [{"status": 500}, {"status": 404}, {"malformed": True}, {"drop": True}]
+# Each page's faults are exactly what it sees: no page cache, failure memory or breaker.
+NO_MEMORY = {
+    "resilience": {
+        "cache_ttl_seconds": 0,
+        "failure_memory_seconds": 0,
+        "breaker_enabled": False,
+        "max_attempts": 1,
+    }
+}
+outages = st.lists(
+    st.one_of(st.none(), st.tuples(st.sampled_from(PROVIDER_ORDER), st.sampled_from(FAULTS))),
+    max_size=8,
+)
+
+
+def _untimed(cursor: str | None) -> Any:
+    """A cursor's content without its issue time (and so its signature)."""
+    if cursor is None:
+        return None
+    head = cursor.partition(".")[0]
+    body = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+    body.pop("t")
+    return body
+
+
+def same_page(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    info_a, info_b = dict(a["pageInfo"]), dict(b["pageInfo"])
+    for name in ("startCursor", "endCursor"):
+        info_a[name], info_b[name] = _untimed(info_a[name]), _untimed(info_b[name])
+    return bool(a["edges"] == b["edges"] and info_a == info_b)
+
+
+async def outage_walk(
+    worlds: dict[ProviderName, EmulatorConfig],
+    flt: Any,
+    size: int,
+    forward: bool,
+    schedule: list[tuple[ProviderName, dict[str, Any]] | None],
+) -> None:
+    """Page through while ``schedule[i]`` fails on page i, then with every provider back."""
+    want = expected(worlds, flt)
+    async with open_gateway(worlds, **NO_MEMORY) as gw:
+        args: dict[str, Any] = {"filter": flt, ("first" if forward else "last"): size}
+        seen: list[str] = []
+        cursor: str | None = None
+        failed_any = False
+        for i in range(len(schedule) + len(want) // size + 2):
+            where = "after" if forward else "before"
+            outage = schedule[i] if i < len(schedule) else None
+            if outage is not None:
+                gw.fault(outage[0], **outage[1])
+            body = await gw.query(OUTAGE_PAGE, **args, **{where: cursor})
+            for app in gw.emulators.values():
+                app.state.control.faults.clear()
+            conn = body["data"]["phoneNumbers"]
+            errors = body.get("errors", [])
+            # Every error names the provider that failed on this page, at the field.
+            assert outage is not None or not errors, errors
+            for error in errors:
+                assert outage is not None and error["path"] == ["phoneNumbers"]
+                assert error["extensions"]["provider"] == outage[0].value
+                assert error["extensions"]["code"].startswith("UPSTREAM_")
+            # Without an error the page is exactly what it is with nothing failing.
+            if not errors:
+                oracle = (await gw.data(OUTAGE_PAGE, **args, **{where: cursor}))["phoneNumbers"]
+                assert same_page(conn, oracle)
+            failed_any = failed_any or bool(errors)
+            page = [f"{e['node']['provider']}:{e['node']['number']}" for e in conn["edges"]]
+            seen = seen + page if forward else page + seen
+            info = conn["pageInfo"]
+            if not info["hasNextPage" if forward else "hasPreviousPage"]:
+                break
+            cursor = info["endCursor" if forward else "startCursor"]
+        else:
+            raise AssertionError("the traversal did not end after the outage")
+        # Finished after recovery: every item of the list, none twice.
+        assert len(seen) == len(set(seen)), "duplicates across pages"
+        assert set(seen) == want, "gaps or strangers across pages"
+        if not failed_any:  # nothing failed: the canonical order too
+            order = [k.split(":")[0] for k in seen]
+            assert order == sorted(order, key=[p.name for p in PROVIDER_ORDER].index)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    sizes=st.fixed_dictionaries({p: st.integers(0, 30) for p in PROVIDER_ORDER}),
+    seed=st.integers(0, 10_000),
+    flt=st.sampled_from([None, {"status": "ASSIGNED"}]),
+    size=st.integers(3, 25),
+    forward=st.booleans(),
+    schedule=outages,
+)
+def test_a_traversal_through_an_outage_sees_every_item_once(
+    sizes: dict[ProviderName, int],
+    seed: int,
+    flt: Any,
+    size: int,
+    forward: bool,
+    schedule: list[tuple[ProviderName, dict[str, Any]] | None],
+) -> None:
+    worlds = {
+        p: EmulatorConfig(seed=seed + i, numbers=n, assistants=3)
+        for i, (p, n) in enumerate(sizes.items())
+    }
+    asyncio.run(outage_walk(worlds, flt, size, forward, schedule))
