@@ -118,6 +118,8 @@ def open_redis(settings: Settings) -> RedisBackend | None:
         settings.redis_url,
         prefix=settings.redis_prefix,
         timeout_seconds=settings.redis_timeout_seconds,
+        max_connections=settings.redis_max_connections,
+        pool_timeout_seconds=settings.redis_pool_timeout_seconds,
     )
 
 

@@ -13,6 +13,7 @@ import logging
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -33,6 +34,7 @@ from tests.e2e.conftest import Gateway, open_gateway
 from tests.processes import free_port
 
 from .conftest import Logs
+from .promtext import value
 
 REDIS_SERVER = os.environ.get("SWITCHBOARD_REDIS_SERVER") or shutil.which("redis-server")
 
@@ -110,6 +112,15 @@ class RedisServer:
     def client(self) -> redis.Redis:
         return redis.Redis(host="127.0.0.1", port=self.port, password=self.password)
 
+    def pause(self) -> None:
+        """SIGSTOP: Redis hangs (connections accepted, nothing answered) until resume()."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGCONT)
+
 
 @pytest.fixture
 def redis_server() -> Iterator[RedisServer]:
@@ -170,7 +181,7 @@ async def test_a_page_fetched_by_one_replica_is_served_to_the_other(
             line for line in metrics.splitlines() if line.startswith("switchboard_page_cache_hits")
         )
         assert float(hits.split()[-1]) > 0
-    keys = redis_server.client().keys("*")
+    keys: list[bytes] = redis_server.client().keys("*")  # type: ignore[assignment]
     assert keys and all(k.startswith(b"switchboard:page:upstream:v1:") for k in keys)
     assert all(0 < redis_server.client().pttl(k) <= 5000 for k in keys)  # cache_ttl_seconds
 
@@ -354,3 +365,105 @@ def test_redis_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SWITCHBOARD_CACHE_BACKEND", "redis")
     monkeypatch.setenv("SWITCHBOARD_REDIS_URL", "redis://127.0.0.1:1/0")
     assert load_settings(demo=True).cache_backend == "redis"
+
+
+async def test_a_full_pool_is_a_miss_not_an_outage(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No free connection within the pool timeout: that command misses, Redis does not
+    rest, nothing is logged, and the next command uses Redis as usual."""
+    caplog.set_level(logging.INFO, logger="gateway.redis")
+    raw = redis_server.client()
+    backend = RedisBackend(
+        redis_server.url, max_connections=1, pool_timeout_seconds=0.05, timeout_seconds=30
+    )
+    cache = backend.page_cache()
+    try:
+        client = backend.client
+        # The only connection, held by a command blocked in Redis until we push to "hold".
+        held = asyncio.create_task(backend.call("BLPOP", lambda: client.blpop(["hold"], 30)))
+        while raw.info("clients")["blocked_clients"] != 1:
+            await asyncio.sleep(0.01)
+        assert await cache.get("k") is None  # waited for the pool: a miss
+        await cache.set("k", b"v", 60)  # dropped, as well
+        assert backend.stats.pool_timeouts == 2 and backend.errors == 0
+        assert backend.available  # not an outage: Redis is not left alone
+        raw.lpush("hold", b"x")
+        assert await held == (b"hold", b"x")
+        await cache.set("k", b"v", 60)
+        assert await cache.get("k") == b"v"
+        assert backend.stats.pool_timeouts == 2 and backend.errors == 0
+    finally:
+        await backend.aclose()
+    assert [r for r in caplog.records if r.name == "gateway.redis"] == []
+
+
+async def test_twenty_clients_through_a_bounded_pool(redis_server: RedisServer) -> None:
+    """Issue 13: 20 concurrent clients ran the default pool (100) out, and each "Too many
+    connections" rested Redis as if it were down. The pool is bounded, waits, and a wait
+    that runs out is a miss: no outage, and Redis never sees more connections."""
+    raw = redis_server.client()
+    async with replica(redis_server, redis_max_connections=4) as gw:
+        expected = await gw.data(NUMBERS)
+
+        async def one_client() -> None:
+            for _ in range(5):
+                assert await gw.data(NUMBERS) == expected
+
+        await asyncio.gather(*(one_client() for _ in range(20)))
+        opened = len(raw.client_list()) - 1  # every pooled connection, less this one
+        text = (await gw.client.get("/metrics")).text
+    assert 1 <= opened <= 4
+    assert value(text, "switchboard_redis_errors_total") == 0  # never taken for an outage
+    assert value(text, "switchboard_page_cache_hits_total") > 0
+
+
+async def test_an_invalidation_that_could_not_reach_redis_lands_when_it_is_back(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 13: a write's invalidation was lost while Redis hung, and the other replica
+    served the replaced page until the TTL. Now the writer keeps the clear pending, serves
+    nothing from Redis meanwhile, and retries it until it lands."""
+    caplog.set_level(logging.INFO, logger="gateway.redis")
+    teli = [ProviderName.TELI.name]
+    long_ttl = {"resilience": {"cache_ttl_seconds": 120}}  # a stale page would outlive the test
+    async with replicas_of_one_upstream(redis_server, **long_ttl) as (a, b):
+        numbers = (await b.data(TELI_NUMBERS, p=teli))["phoneNumbers"]["nodes"]  # in Redis
+        assistants = (await b.data(TELI_ASSISTANTS, p=teli))["assistants"]["nodes"]
+        number = next(n for n in numbers if n["assistant"] is None and n["capabilities"]["voice"])
+        assistant = assistants[0]["id"]
+
+        def linked(nodes: list[dict[str, Any]]) -> dict[str, Any] | None:
+            found: dict[str, Any] | None = next(n for n in nodes if n["id"] == number["id"])[
+                "assistant"
+            ]
+            return found
+
+        redis_server.pause()
+        try:
+            payload = (await a.data(LINK, n=number["id"], a=assistant))["linkPhoneNumber"]
+            assert payload["userErrors"] == []
+        finally:
+            redis_server.resume()
+        # The writer never serves the page its write replaced, landed or not.
+        mine = (await a.data(TELI_NUMBERS, p=teli))["phoneNumbers"]["nodes"]
+        assert linked(mine) == {"id": assistant}
+        # The other replica reads the new state once the retried clear has landed.
+        deadline = time.monotonic() + 20
+        while linked((await b.data(TELI_NUMBERS, p=teli))["phoneNumbers"]["nodes"]) is None:
+            assert time.monotonic() < deadline, "the invalidation never reached Redis"
+            await asyncio.sleep(0.05)
+        text = (await a.client.get("/metrics")).text
+    assert value(text, "switchboard_redis_invalidations_failed_total") >= 1
+    assert value(text, "switchboard_redis_invalidations_retried_total") >= 1
+    assert value(text, "switchboard_redis_invalidation_pending") == 0
+    assert "pending cache invalidation landed" in caplog.text
+
+
+def test_pool_settings() -> None:
+    settings = load_settings(demo=True, redis_max_connections=8, redis_pool_timeout_seconds=0.5)
+    assert (settings.redis_max_connections, settings.redis_pool_timeout_seconds) == (8, 0.5)
+    defaults = load_settings(demo=True)
+    assert (defaults.redis_max_connections, defaults.redis_pool_timeout_seconds) == (50, 0.1)
+    with pytest.raises(ConfigError, match="redis_max_connections"):
+        load_settings(demo=True, redis_max_connections=0)
