@@ -29,7 +29,7 @@ import strawberry
 from aiodataloader import DataLoader
 
 from .. import model
-from ..errors import UserInputError
+from ..errors import UpstreamError, UserInputError
 from ..loaders import Loaders
 from ..providers.base import LinkError, LinkErrorCode, LinkingAdapter, LinkResult, linking
 from .context import Info
@@ -159,7 +159,13 @@ class LinkPhoneNumberPayload:
         if self.outcome is None:
             return []
         provider, ids = self.outcome.provider, self.outcome.result.released_phone_number_ids
-        found = await asyncio.gather(*(_number_or_none(info, provider, i) for i in ids))
+        try:
+            found = await asyncio.gather(*(_number_or_none(info, provider, i) for i in ids))
+        except UpstreamError as exc:
+            # The write went through; a failed read-back is an error beside the payload,
+            # not a null payload (this list is non-null) that reads as a failed write.
+            info.context.report(exc, info)
+            return []
         return [n for n in found if n is not None]
 
 

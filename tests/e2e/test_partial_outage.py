@@ -7,10 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.emulators import EmulatorConfig
+from gateway.emulators.common import Fault
 from gateway.model import PROVIDER_ORDER, ProviderName
 
 from .conftest import Gateway
 from .outage import PAGE, fail, keys, outage_gateway, recover, world_keys
+from .test_mutations import LINK, gid, read
 
 BURKI, BUTTER, FLIREO = ProviderName.BURKI, ProviderName.BUTTER, ProviderName.FLIREO
 THREE = {"providers": ["BURKI", "BUTTER", "FLIREO"]}
@@ -185,3 +187,36 @@ async def test_a_failing_link_is_null_with_an_error_beside_the_numbers() -> None
     assert {tuple(path) for _, _, path in failures(body)} == {
         ("phoneNumbers", "nodes", i, "assistant") for i in linked
     }
+
+
+class FailReadsAfterWrite:
+    """Flireo, whose number list fails once a write went through (the write succeeds):
+    the read-back of a mutation's payload fails, nothing before it does."""
+
+    def __init__(self, gw: Gateway) -> None:
+        app = gw.emulators[FLIREO]
+        self.inner = app.middleware_stack or app.build_middleware_stack()
+        self.control = app.state.control
+        app.middleware_stack = self  # type: ignore[assignment]
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.inner(scope, receive, send)
+        if scope["type"] == "http" and scope["method"] == "POST":
+            self.control.faults.append(Fault(status=500, path_prefix="/v1/phone-numbers"))
+
+
+async def test_a_read_back_failing_after_a_write_keeps_the_mutation_payload() -> None:
+    async with outage_gateway(worlds(flireo=12), **FRESH) as gw:
+        data: Any = gw.emulators[FLIREO].state.data
+        world = await read(gw, FLIREO)
+        target = next(a for a, linked in data.linked.items() if linked)
+        number = world.free(gw, FLIREO)
+        FailReadsAfterWrite(gw)
+        body = await gw.query(LINK, n=number["id"], a=gid("Assistant", FLIREO, target), c="c")
+    payload = body["data"]["linkPhoneNumber"]  # the write happened: the payload says so
+    assert payload["userErrors"] == [] and payload["clientMutationId"] == "c"
+    assert payload["assistant"]["id"] == gid("Assistant", FLIREO, target)
+    assert payload["releasedPhoneNumbers"] == [] and payload["phoneNumber"] is None
+    assert {(code, p) for code, p, _ in failures(body)} == {("UPSTREAM_HTTP_ERROR", "flireo")}
+    paths = {tuple(path[:2]) for _, _, path in failures(body)}
+    assert ("linkPhoneNumber", "releasedPhoneNumbers") in paths
