@@ -287,3 +287,17 @@ def test_logs_hold_no_traceback(deployment: Deployment, tmp_path: Path) -> None:
     """Everything above left no traceback (checked again when the module's servers stop)."""
     for server in (deployment.open, deployment.strict):
         assert "Traceback" not in server.log()
+
+
+def test_a_malformed_id_is_null_at_its_index(deployment: Deployment) -> None:
+    with deployment.client() as c:
+        first = post(c, ACME, {"query": "{ phoneNumbers(first: 2) { nodes { id } } }"}).json()
+        ids = [n["id"] for n in first["data"]["phoneNumbers"]["nodes"]]
+        query = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
+        r = post(c, ACME, {"query": query, "variables": {"ids": [ids[0], "not-an-id", ids[1]]}})
+        body = r.json()
+        assert r.status_code == 200
+        assert [n and n["id"] for n in body["data"]["nodes"]] == [ids[0], None, ids[1]]
+        assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
+            (["nodes", 1], "BAD_USER_INPUT")
+        ]
