@@ -186,10 +186,11 @@ async def outage_walk(
     size: int,
     forward: bool,
     schedule: list[tuple[ProviderName, dict[str, Any]] | None],
+    docs_only: bool = False,
 ) -> None:
     """Page through while ``schedule[i]`` fails on page i, then with every provider back."""
     want = expected(worlds, flt)
-    async with open_gateway(worlds, **NO_MEMORY) as gw:
+    async with open_gateway(worlds, docs_only=docs_only, **NO_MEMORY) as gw:
         args: dict[str, Any] = {"filter": flt, ("first" if forward else "last"): size}
         seen: list[str] = []
         cursor: str | None = None
@@ -243,6 +244,7 @@ async def outage_walk(
     size=st.integers(3, 25),
     forward=st.booleans(),
     schedule=outages,
+    docs_only=st.booleans(),
 )
 def test_a_traversal_through_an_outage_sees_every_item_once(
     sizes: dict[ProviderName, int],
@@ -251,9 +253,10 @@ def test_a_traversal_through_an_outage_sees_every_item_once(
     size: int,
     forward: bool,
     schedule: list[tuple[ProviderName, dict[str, Any]] | None],
+    docs_only: bool,
 ) -> None:
     worlds = {
         p: EmulatorConfig(seed=seed + i, numbers=n, assistants=3)
         for i, (p, n) in enumerate(sizes.items())
     }
-    asyncio.run(outage_walk(worlds, flt, size, forward, schedule))
+    asyncio.run(outage_walk(worlds, flt, size, forward, schedule, docs_only))

@@ -58,10 +58,12 @@ async def canonical(gw: Gateway, **args: Any) -> list[str]:
     return keys(conn) + await rest(gw, conn, first=100, **args)
 
 
-async def test_cursor_issued_during_an_outage_still_reaches_the_failed_provider() -> None:
+async def test_cursor_issued_during_an_outage_still_reaches_the_failed_provider(
+    docs_only: bool,
+) -> None:
     """The issue's case: Butter down for pages 1 and 2, back for the rest."""
     w = worlds(burki=37, butter=101, flireo=60)
-    async with outage_gateway(w, **FRESH) as gw:
+    async with outage_gateway(w, docs_only=docs_only, **FRESH) as gw:
         expected = await canonical(gw, filter=THREE)
         assert sorted(expected) == sorted(world_keys(w))
         fail(gw, BUTTER)
@@ -86,9 +88,11 @@ async def test_cursor_issued_during_an_outage_still_reaches_the_failed_provider(
     assert seen[60:] == expected[37:138] + expected[161:]
 
 
-async def test_provider_failing_midway_through_its_own_list_resumes_where_it_stopped() -> None:
+async def test_provider_failing_midway_through_its_own_list_resumes_where_it_stopped(
+    docs_only: bool,
+) -> None:
     w = worlds(burki=5, butter=101, flireo=12)
-    async with outage_gateway(w, **FRESH) as gw:
+    async with outage_gateway(w, docs_only=docs_only, **FRESH) as gw:
         expected = await canonical(gw, filter=THREE)
         body, conn = await step(gw, first=40, filter=THREE)
         seen = keys(conn)
@@ -102,9 +106,9 @@ async def test_provider_failing_midway_through_its_own_list_resumes_where_it_sto
     assert sorted(seen) == sorted(expected)
 
 
-async def test_backwards_is_symmetric() -> None:
+async def test_backwards_is_symmetric(docs_only: bool) -> None:
     w = worlds(burki=37, butter=41, flireo=60)
-    async with outage_gateway(w, **FRESH) as gw:
+    async with outage_gateway(w, docs_only=docs_only, **FRESH) as gw:
         expected = await canonical(gw, filter=THREE)
         fail(gw, FLIREO)
         body, conn = await step(gw, last=30, filter=THREE)
@@ -121,9 +125,9 @@ async def test_backwards_is_symmetric() -> None:
     assert sorted(seen) == sorted(expected)
 
 
-async def test_a_page_with_nothing_readable_repeats_from_the_same_cursor() -> None:
+async def test_a_page_with_nothing_readable_repeats_from_the_same_cursor(docs_only: bool) -> None:
     w = worlds(burki=3, butter=8)
-    async with outage_gateway(w, **FRESH) as gw:
+    async with outage_gateway(w, docs_only=docs_only, **FRESH) as gw:
         only = {"providers": ["BUTTER"]}
         body, conn = await step(gw, first=5, filter=only)
         after = conn["pageInfo"]["endCursor"]
@@ -150,8 +154,10 @@ NESTED = """{
 }"""
 
 
-async def test_a_nested_connection_failing_keeps_the_rest_of_the_response() -> None:
-    async with outage_gateway(worlds(burki=6, butter=6, flireo=6, synthflow=6, teli=6)) as gw:
+async def test_a_nested_connection_failing_keeps_the_rest_of_the_response(docs_only: bool) -> None:
+    async with outage_gateway(
+        worlds(burki=6, butter=6, flireo=6, synthflow=6, teli=6), docs_only=docs_only
+    ) as gw:
         gw.fault(FLIREO, status=500, path_prefix="/v1/phone-numbers")
         body = await gw.query(NESTED)
     assert body["data"] is not None
@@ -172,9 +178,11 @@ async def test_a_nested_connection_failing_keeps_the_rest_of_the_response() -> N
     assert sum(a["phoneNumbers"]["totalCount"] for a in healthy) > 0
 
 
-async def test_a_failing_link_is_null_with_an_error_beside_the_numbers() -> None:
+async def test_a_failing_link_is_null_with_an_error_beside_the_numbers(docs_only: bool) -> None:
     query = "{ phoneNumbers(first: 100) { nodes { provider status assistant { name } } } }"
-    async with outage_gateway(worlds(burki=6, butter=6, flireo=6, synthflow=6, teli=6)) as gw:
+    async with outage_gateway(
+        worlds(burki=6, butter=6, flireo=6, synthflow=6, teli=6), docs_only=docs_only
+    ) as gw:
         gw.fault(BUTTER, status=500, path_prefix="/api/agents")
         body = await gw.query(query)
     nodes = body["data"]["phoneNumbers"]["nodes"]
@@ -205,8 +213,10 @@ class FailReadsAfterWrite:
             self.control.faults.append(Fault(status=500, path_prefix="/v1/phone-numbers"))
 
 
-async def test_a_read_back_failing_after_a_write_keeps_the_mutation_payload() -> None:
-    async with outage_gateway(worlds(flireo=12), **FRESH) as gw:
+async def test_a_read_back_failing_after_a_write_keeps_the_mutation_payload(
+    docs_only: bool,
+) -> None:
+    async with outage_gateway(worlds(flireo=12), docs_only=docs_only, **FRESH) as gw:
         data: Any = gw.emulators[FLIREO].state.data
         world = await read(gw, FLIREO)
         target = next(a for a, linked in data.linked.items() if linked)
