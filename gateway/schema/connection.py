@@ -17,13 +17,24 @@ class Edge(Generic[NodeT]):
     node: NodeT
 
 
-@strawberry.type(description="A page of a list, per the Relay Cursor Connections spec.")
+@strawberry.type(
+    description=(
+        "A page of a list, per the Relay Cursor Connections spec. A provider that fails is "
+        "skipped with an error and owed: the cursors after it resume it first, and "
+        "hasNextPage stays true until it has answered."
+    )
+)
 class Connection(Generic[NodeT]):
     edges: list[Edge[NodeT]]
     page_info: PageInfo
     count_all: strawberry.Private[Callable[[], Awaitable[int]]]
 
-    @strawberry.field(description="Items in the whole filtered list (computed only when asked).")
+    @strawberry.field(
+        description=(
+            "Items in the whole filtered list (computed only when asked). With an error "
+            "beside it, only the providers that answered are counted."
+        )
+    )
     async def total_count(self) -> int:
         return await self.count_all()
 

@@ -128,7 +128,12 @@ class Assistant(relay.Node):
         found: Assistant | None = await resolve_entity(info, "Assistant", id)
         return found
 
-    @strawberry.field(description="The numbers routed to this assistant.")
+    @strawberry.field(
+        description=(
+            "The numbers routed to this assistant. If its provider cannot list them, an "
+            "empty page with hasNextPage true and an error at this field's path."
+        )
+    )
     async def phone_numbers(
         self,
         info: Info,
