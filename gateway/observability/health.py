@@ -118,7 +118,7 @@ def readiness(app_state: Any) -> tuple[bool, dict[str, Any]]:
         "providers": _by_provider(per_tenant),
         "tenants": {"count": len(runtimes), "unavailable": len(unavailable)},
     }
-    if getattr(settings, "readyz_tenant_names", False):
+    if settings.readyz_tenant_names:
         body["by_tenant"] = {
             str(tenant): {"available": tenant not in unavailable, "providers": providers}
             for tenant, providers in per_tenant.items()
