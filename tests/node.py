@@ -41,6 +41,16 @@ def require_node(folder: Path, what: str) -> str:
     return path
 
 
+def node_fixture(folder: Path, what: str) -> Any:
+    """A session fixture ``node`` for a conftest whose npm packages are in ``folder``."""
+
+    @pytest.fixture(scope="session")
+    def node() -> str:
+        return require_node(folder, what)
+
+    return node
+
+
 def run_node(
     node: str, *args: str, cwd: Path, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:

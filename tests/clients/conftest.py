@@ -6,7 +6,7 @@ nothing is downloaded here. Only a missing ``node`` skips these tests.
 
 from __future__ import annotations
 
-import subprocess
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.node import last_json_line, require_node
+from tests.node import last_json_line, node_fixture
 from tests.node import run_node as node_run
 from tests.processes import Served
 from tests.stack import Tenant, emulator_stack, gateway
@@ -55,15 +55,9 @@ class Gateway:
         return body
 
 
-@pytest.fixture(scope="session")
-def node() -> str:
-    return require_node(HERE, "the client and audit checks")
-
-
-def run_node(
-    node: str, *args: str, cwd: Path = HERE, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    return node_run(node, *args, cwd=cwd, timeout=timeout)
+node = node_fixture(HERE, "the client and audit checks")
+# The node scripts of this folder run from it unless told otherwise.
+run_node = functools.partial(node_run, cwd=HERE)
 
 
 @pytest.fixture(scope="session")

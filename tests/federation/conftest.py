@@ -6,13 +6,13 @@ The npm packages come from tests/federation/package-lock.json (``make test`` run
 
 from __future__ import annotations
 
-import subprocess
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.node import last_json_line, require_node
+from tests.node import last_json_line, node_fixture
 from tests.node import run_node as node_run
 from tests.processes import served
 
@@ -23,15 +23,9 @@ ROOT = HERE.parent.parent
 NODE_MODULES = HERE / "node_modules"
 
 
-@pytest.fixture(scope="session")
-def node() -> str:
-    return require_node(HERE, "the federation and Relay checks")
-
-
-def run_node(
-    node: str, *args: str, cwd: Path = HERE, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    return node_run(node, *args, cwd=cwd, timeout=timeout)
+node = node_fixture(HERE, "the federation and Relay checks")
+# The node scripts of this folder run from it unless told otherwise.
+run_node = functools.partial(node_run, cwd=HERE)
 
 
 @pytest.fixture(scope="session")
