@@ -14,7 +14,7 @@ NodeT = TypeVar("NodeT")
 @strawberry.type(description="An edge in a connection.")
 class Edge(Generic[NodeT]):
     cursor: str = strawberry.field(description="Opaque; pass to after/before to page on.")
-    node: NodeT
+    node: NodeT = strawberry.field(description="The item at this position of the list.")
 
 
 @strawberry.type(
@@ -25,8 +25,14 @@ class Edge(Generic[NodeT]):
     )
 )
 class Connection(Generic[NodeT]):
-    edges: list[Edge[NodeT]]
-    page_info: PageInfo
+    edges: list[Edge[NodeT]] = strawberry.field(
+        description="The items of this page with their cursors, in list order; at most "
+        "first/last of them."
+    )
+    page_info: PageInfo = strawberry.field(
+        description="Where this page is in the list: the cursors to continue from and "
+        "whether there is more (true while a failed provider is still owed)."
+    )
     count_all: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(

@@ -35,6 +35,7 @@ from strawberry.types.field import StrawberryField
 
 from ..errors import UserInputError
 from .context import Info
+from .docs import DEFAULT_PAGE_SIZE
 from .query import _resolve, parse_global_id
 from .types import Assistant, PhoneNumber
 
@@ -44,8 +45,6 @@ FEDERATION_VERSION: Final = "2.9"
 
 ENTITIES: tuple[type, ...] = (PhoneNumber, Assistant)
 
-# What a connection returns when the client passes neither first nor last (listing.py).
-DEFAULT_PAGE_SIZE = 20
 # Query.phoneNumbers / Query.assistants read a page of every selected provider (five);
 # totalCount may read each provider's whole list.
 FAN_OUT_WEIGHT = 5

@@ -18,6 +18,7 @@ from ..pagination import Source, paginate
 from ..providers.base import NumberFilter, Page, PageRequest, Pagination
 from .connection import Connection, Edge
 from .context import Info
+from .docs import DEFAULT_PAGE_SIZE
 from .types import Assistant, PhoneNumber
 
 T = TypeVar("T")
@@ -68,7 +69,9 @@ async def build_connection(
 ) -> Connection[N]:
     runtime = info.context.runtime
     settings = runtime.settings
-    first, last = _check_args(args, settings.max_page_size, min(20, settings.max_page_size))
+    first, last = _check_args(
+        args, settings.max_page_size, min(DEFAULT_PAGE_SIZE, settings.max_page_size)
+    )
     codec = CursorCodec(
         runtime.cursor_secret, _scope(kind, providers, fingerprint), settings.cursor_ttl_seconds
     )

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import Annotated
 
 import strawberry
 from aiodataloader import DataLoader
@@ -33,6 +34,7 @@ from ..errors import UpstreamError, UserInputError
 from ..loaders import Loaders
 from ..providers.base import LinkError, LinkErrorCode, LinkingAdapter, LinkResult, linking
 from .context import Info
+from .docs import describe_values
 from .query import parse_global_id
 from .types import Assistant, PhoneNumber
 
@@ -51,6 +53,26 @@ UserErrorCode = strawberry.enum(
         "change. FORBIDDEN: the provider refused the change for this account."
     ),
 )
+describe_values(
+    LinkErrorCode,
+    {
+        "INVALID_ID": "The id is malformed or not of the expected type (field says which).",
+        "PHONE_NUMBER_NOT_FOUND": "No such number at its provider (or the provider is not "
+        "configured for this tenant).",
+        "ASSISTANT_NOT_FOUND": "No such assistant at its provider (or the provider is not "
+        "configured for this tenant).",
+        "CROSS_PROVIDER": "The number and the assistant belong to different providers; a "
+        "number only routes to an assistant of its own provider.",
+        "ALREADY_LINKED": "The number already routes to this assistant; nothing was changed.",
+        "LINKED_ELSEWHERE": "Another assistant holds the number and this provider does not "
+        "move numbers (Burki, Butter, Synthflow): unlink it first.",
+        "NOT_LINKED": "unlinkPhoneNumber: the number routes to no assistant.",
+        "NOT_LINKABLE": "The provider cannot route this number to an assistant (Teli SMS "
+        "numbers go to users).",
+        "NOT_SUPPORTED": "The provider's API cannot make this change.",
+        "FORBIDDEN": "The provider refused the change for this account.",
+    },
+)
 
 
 @strawberry.type(description="Why a mutation did not do what its input asked.")
@@ -59,8 +81,12 @@ class UserError:
         description='Path to the input field at fault, e.g. ["input", "assistantId"]; '
         "null when no single field is."
     )
-    message: str
-    code: UserErrorCode  # type: ignore[valid-type]
+    message: str = strawberry.field(
+        description="What was wrong, for people; switch on code, not on this text."
+    )
+    code: UserErrorCode = strawberry.field(  # type: ignore[valid-type]
+        description="Why, as a stable code clients can switch on."
+    )
 
     @classmethod
     def of(cls, error: LinkError) -> UserError:
@@ -119,7 +145,9 @@ async def _assistant_or_none(
 
 @strawberry.type(description="The result of linkPhoneNumber.")
 class LinkPhoneNumberPayload:
-    client_mutation_id: str | None
+    client_mutation_id: str | None = strawberry.field(
+        description="The input's clientMutationId, unchanged; null if none was sent."
+    )
     user_errors: list[UserError] = strawberry.field(
         description="Why nothing was linked; empty on success."
     )
@@ -171,7 +199,9 @@ class LinkPhoneNumberPayload:
 
 @strawberry.type(description="The result of unlinkPhoneNumber.")
 class UnlinkPhoneNumberPayload:
-    client_mutation_id: str | None
+    client_mutation_id: str | None = strawberry.field(
+        description="The input's clientMutationId, unchanged; null if none was sent."
+    )
     user_errors: list[UserError] = strawberry.field(
         description="Why nothing was unlinked; empty on success."
     )
@@ -326,7 +356,10 @@ def _refusals(exc: LinkError | Refused) -> list[UserError]:
     return [UserError.of(e) for e in errors]
 
 
-@strawberry.type
+@strawberry.type(
+    description="Writes to the providers' routing. Each write is sent once, never retried, "
+    "and needs a key that is not read-only (FORBIDDEN otherwise)."
+)
 class Mutation:
     @strawberry.mutation(
         description=(
@@ -338,7 +371,12 @@ class Mutation:
         )
     )
     async def link_phone_number(
-        self, info: Info, input: LinkPhoneNumberInput
+        self,
+        info: Info,
+        input: Annotated[
+            LinkPhoneNumberInput,
+            strawberry.argument(description="The number and the assistant to route it to."),
+        ],
     ) -> LinkPhoneNumberPayload:
         try:
             outcome = await link(info, input.phone_number_id, input.assistant_id)
@@ -359,7 +397,12 @@ class Mutation:
         )
     )
     async def unlink_phone_number(
-        self, info: Info, input: UnlinkPhoneNumberInput
+        self,
+        info: Info,
+        input: Annotated[
+            UnlinkPhoneNumberInput,
+            strawberry.argument(description="The number to detach."),
+        ],
     ) -> UnlinkPhoneNumberPayload:
         try:
             outcome = await unlink(info, input.phone_number_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -11,6 +12,7 @@ from .. import model
 from ..errors import UserInputError
 from .connection import Connection
 from .context import Info
+from .docs import AFTER, BEFORE, FIRST, LAST, PROVIDERS_FILTER
 from .listing import Args, assistants_connection, phone_numbers_connection
 from .types import Assistant, NumberStatus, NumberType, PhoneNumber, Provider, ProviderInfo
 
@@ -20,23 +22,44 @@ MAX_NODES = 100
 
 @strawberry.input(description="Narrows Query.phoneNumbers; all given conditions must hold.")
 class PhoneNumberFilter:
-    providers: list[Provider] | None = None  # type: ignore[valid-type]
-    status: NumberStatus | None = None  # type: ignore[valid-type]
-    number_type: NumberType | None = None  # type: ignore[valid-type]
+    providers: list[Provider] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description=PROVIDERS_FILTER
+    )
+    status: NumberStatus | None = strawberry.field(  # type: ignore[valid-type]
+        default=None,
+        description="Only numbers with this status. Null: any. Applied upstream where the "
+        "API can (ProviderInfo.nativeFilters), in the gateway otherwise.",
+    )
+    number_type: NumberType | None = strawberry.field(  # type: ignore[valid-type]
+        default=None,
+        description="Only numbers of this type; a number whose provider does not report a "
+        "type (numberType null) never matches. Null: any. Applied in the gateway.",
+    )
     search: str | None = strawberry.field(
         default=None,
         description=(
-            'Digits (e.g. "+1 555") match within the number; '
-            "other text matches the name, case-insensitively."
+            'Digits (e.g. "+1 555", "555-01") match within the number; other text matches '
+            "displayName, case-insensitively. At most 100 characters (BAD_USER_INPUT "
+            "beyond). Null or empty: no search. Applied in the gateway."
         ),
     )
 
 
 @strawberry.input(description="Narrows Query.assistants.")
 class AssistantFilter:
-    providers: list[Provider] | None = None  # type: ignore[valid-type]
-    active: bool | None = None
-    search: str | None = strawberry.field(default=None, description="Case-insensitive name match.")
+    providers: list[Provider] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description=PROVIDERS_FILTER
+    )
+    active: bool | None = strawberry.field(
+        default=None,
+        description="true: only assistants the provider reports as active; false: only those "
+        "it reports as inactive. An assistant whose active is null matches neither. Null: any.",
+    )
+    search: str | None = strawberry.field(
+        default=None,
+        description="Case-insensitive match within the name; at most 100 characters. Null "
+        "or empty: no search.",
+    )
 
 
 def parse_global_id(value: str) -> tuple[str, model.ProviderName, str]:
@@ -64,7 +87,10 @@ async def _resolve(info: Info, value: str) -> relay.Node | None:
     return Assistant.of(assistant) if assistant else None
 
 
-@strawberry.type
+@strawberry.type(
+    description="Reads, over every configured provider of the caller's tenant. A provider "
+    "that fails leaves the others' data with an error naming it (extensions.provider)."
+)
 class Query:
     @strawberry.field(
         description=(
@@ -75,11 +101,14 @@ class Query:
     async def phone_numbers(
         self,
         info: Info,
-        filter: PhoneNumberFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        filter: Annotated[
+            PhoneNumberFilter | None,
+            strawberry.argument(description="Conditions every number must meet. Null: all."),
+        ] = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+        last: Annotated[int | None, strawberry.argument(description=LAST)] = None,
+        before: Annotated[str | None, strawberry.argument(description=BEFORE)] = None,
     ) -> Connection[PhoneNumber]:
         f = filter or PhoneNumberFilter()
         return await phone_numbers_connection(
@@ -97,11 +126,14 @@ class Query:
     async def assistants(
         self,
         info: Info,
-        filter: AssistantFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        filter: Annotated[
+            AssistantFilter | None,
+            strawberry.argument(description="Conditions every assistant must meet. Null: all."),
+        ] = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+        last: Annotated[int | None, strawberry.argument(description=LAST)] = None,
+        before: Annotated[str | None, strawberry.argument(description=BEFORE)] = None,
     ) -> Connection[Assistant]:
         f = filter or AssistantFilter()
         return await assistants_connection(
@@ -112,8 +144,20 @@ class Query:
             args=Args(first, after, last, before),
         )
 
-    @strawberry.field(description="Fetches an object given its ID.")
-    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+    @strawberry.field(
+        description="Fetches an object given its ID. Null when no such object exists at its "
+        "provider or the provider is not configured; a malformed id is BAD_USER_INPUT."
+    )
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description="A PhoneNumber or Assistant id, as returned by this gateway."
+            ),
+        ],
+    ) -> relay.Node | None:
         return await _resolve(info, id)
 
     @strawberry.field(
@@ -122,7 +166,17 @@ class Query:
             "or whose provider failed is null, with an error whose path is its index."
         )
     )
-    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(
+                description=f"At most {MAX_NODES} ids (BAD_USER_INPUT beyond); the result "
+                "has one entry per id, in the same order, duplicates included."
+            ),
+        ],
+    ) -> list[relay.Node | None]:
         if len(ids) > MAX_NODES:
             raise UserInputError(f"at most {MAX_NODES} ids per call")
         found = await asyncio.gather(*(_resolve(info, i) for i in ids), return_exceptions=True)

@@ -4,6 +4,7 @@ plain attributes (no per-field resolvers), only links resolve through the loader
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -12,25 +13,76 @@ from .. import model
 from ..providers.base import Pagination
 from .connection import Connection
 from .context import Info
+from .docs import AFTER, BEFORE, FIRST, LAST, describe_values
 
 Provider = strawberry.enum(model.ProviderName, name="Provider", description="A voice-AI platform.")
 NumberStatus = strawberry.enum(
     model.NumberStatus,
     description="AVAILABLE: not routed to an assistant (or user); ASSIGNED: in use.",
 )
-NumberType = strawberry.enum(model.NumberType)
+NumberType = strawberry.enum(
+    model.NumberType,
+    description="What kind of number the provider sells it as, where it says (today: Flireo).",
+)
 PaginationStyle = strawberry.enum(
     Pagination, name="PaginationStyle", description="How a provider's list endpoint pages."
+)
+
+describe_values(
+    model.ProviderName,
+    {
+        "BURKI": "Burki (burki.dev).",
+        "BUTTER": "Butter AI.",
+        "FLIREO": "Flireo AI (doc.flireo.nl).",
+        "SYNTHFLOW": "Synthflow (EU or US host).",
+        "TELI": "Teli: SMS numbers (routed to users) and voice numbers (routed to agents).",
+    },
+)
+describe_values(
+    model.NumberStatus,
+    {
+        "AVAILABLE": "Routed to no assistant (Teli SMS: to no user); free to link.",
+        "ASSIGNED": "Routed to an assistant (Teli SMS: to a user).",
+    },
+)
+describe_values(
+    model.NumberType,
+    {
+        "LOCAL": "A geographic number of a local area.",
+        "MOBILE": "A mobile number.",
+        "NATIONAL": "A non-geographic number with national reach.",
+        "TOLL_FREE": "A toll-free number (free for the caller).",
+    },
+)
+describe_values(
+    Pagination,
+    {
+        "NONE": "One call returns the whole list (Burki, Teli).",
+        "OFFSET": "limit + offset: any page can be read directly, forwards or backwards.",
+        "CURSOR": (
+            "An opaque next-page token, forward only (Butter): paging backwards walks "
+            "forward from the start."
+        ),
+    },
 )
 
 
 @strawberry.type(description="What a number can do; null where the provider does not say.")
 class Capabilities:
-    voice: bool | None
-    sms: bool | None
-    mms: bool | None
-    inbound: bool | None
-    outbound: bool | None
+    voice: bool | None = strawberry.field(
+        description="Takes voice calls. Null: the provider does not say (Teli voice numbers: true)."
+    )
+    sms: bool | None = strawberry.field(
+        description="Sends and receives SMS. Null: the provider does not say "
+        "(Teli SMS numbers: true)."
+    )
+    mms: bool | None = strawberry.field(description="Sends and receives MMS. Null: not reported.")
+    inbound: bool | None = strawberry.field(
+        description="Accepts inbound calls. Null: not reported (Butter reports it)."
+    )
+    outbound: bool | None = strawberry.field(
+        description="Can place outbound calls. Null: not reported (Butter reports it)."
+    )
 
 
 def node_id(provider: model.ProviderName, native_id: str) -> str:
@@ -41,17 +93,39 @@ def node_id(provider: model.ProviderName, native_id: str) -> str:
 @strawberry.federation.type(keys=["id"], description="A phone number held at one provider.")
 class PhoneNumber(relay.Node):
     key: relay.NodeID[str]
-    provider: Provider  # type: ignore[valid-type]
+    provider: Provider = strawberry.field(  # type: ignore[valid-type]
+        description="The provider that holds the number. A number held at two providers is "
+        "two PhoneNumber records, one per provider."
+    )
     native_id: str = strawberry.field(description="The provider's own id of the number.")
     number: str = strawberry.field(description="E.164, e.g. +15551234567.")
-    display_name: str | None
-    status: NumberStatus  # type: ignore[valid-type]
-    number_type: NumberType | None  # type: ignore[valid-type]
-    locality: str | None
-    capabilities: Capabilities
-    carrier: str | None = strawberry.field(description="Telephony carrier, e.g. twilio.")
-    created_at: datetime | None
-    updated_at: datetime | None
+    display_name: str | None = strawberry.field(
+        description="The label given to the number at the provider (a friendly name or "
+        "nickname). Null: none set, or the provider has no such field."
+    )
+    status: NumberStatus = strawberry.field(  # type: ignore[valid-type]
+        description="Whether the number is routed to an assistant (or, Teli SMS, a user)."
+    )
+    number_type: NumberType | None = strawberry.field(  # type: ignore[valid-type]
+        description="Local, mobile, national or toll-free. Null: the provider does not say "
+        "(every provider but Flireo today)."
+    )
+    locality: str | None = strawberry.field(
+        description="Where the number is, as the provider words it (a city or region). "
+        "Null: not reported (Flireo and Teli voice numbers report it)."
+    )
+    capabilities: Capabilities = strawberry.field(
+        description="What the number can do; each flag is null where the provider does not say."
+    )
+    carrier: str | None = strawberry.field(
+        description="Telephony carrier, e.g. twilio. Null: the provider does not say."
+    )
+    created_at: datetime | None = strawberry.field(
+        description="When the number was added at the provider (ISO 8601). Null: not reported."
+    )
+    updated_at: datetime | None = strawberry.field(
+        description="When the provider last changed the number (ISO 8601). Null: not reported."
+    )
     record: strawberry.Private[model.PhoneNumber]
 
     @classmethod
@@ -103,10 +177,15 @@ class PhoneNumber(relay.Node):
 @strawberry.federation.type(keys=["id"], description="A voice assistant (agent) at one provider.")
 class Assistant(relay.Node):
     key: relay.NodeID[str]
-    provider: Provider  # type: ignore[valid-type]
-    native_id: str
-    name: str
-    active: bool | None
+    provider: Provider = strawberry.field(  # type: ignore[valid-type]
+        description="The provider the assistant lives at; it links only that provider's numbers."
+    )
+    native_id: str = strawberry.field(description="The provider's own id of the assistant.")
+    name: str = strawberry.field(description="The assistant's name at the provider (not unique).")
+    active: bool | None = strawberry.field(
+        description="Whether the provider has the assistant switched on. Null: the provider "
+        "does not say (Butter, Flireo, Synthflow, and Teli agents without a status)."
+    )
     record: strawberry.Private[model.Assistant]
 
     @classmethod
@@ -137,10 +216,10 @@ class Assistant(relay.Node):
     async def phone_numbers(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+        last: Annotated[int | None, strawberry.argument(description=LAST)] = None,
+        before: Annotated[str | None, strawberry.argument(description=BEFORE)] = None,
     ) -> Connection[PhoneNumber]:
         from .listing import assistant_numbers_connection
 
@@ -151,10 +230,19 @@ class Assistant(relay.Node):
 
 @strawberry.type(description="A configured provider and what its API supports natively.")
 class ProviderInfo:
-    name: Provider  # type: ignore[valid-type]
-    pagination: PaginationStyle  # type: ignore[valid-type]
-    native_filters: list[str] = strawberry.field(description="Filters the upstream applies itself.")
-    max_page_size: int
+    name: Provider = strawberry.field(description="The provider.")  # type: ignore[valid-type]
+    pagination: PaginationStyle = strawberry.field(  # type: ignore[valid-type]
+        description="How its list endpoints page; says what paging backwards costs."
+    )
+    native_filters: list[str] = strawberry.field(
+        description='Filters the upstream applies itself (e.g. ["status"]); the others are '
+        "applied in the gateway, which may read more pages to fill one."
+    )
+    max_page_size: int = strawberry.field(
+        description="The largest page its numbers endpoint serves per call (the API's own "
+        "limit); the gateway asks for at most this or upstream_page_size, whichever is "
+        "smaller. Not a limit on first/last, which span providers and pages."
+    )
 
 
 __all__ = ["Assistant", "PhoneNumber", "ProviderInfo"]
