@@ -105,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"switchboard: serving {'demo mode ' if settings.demo else ''}at {where}", file=sys.stderr
     )
+    if settings.gc_tuning:
+        from .collector import tune_for_serving
+
+        tune_for_serving()
     uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
     return 0
 

@@ -165,6 +165,12 @@ class Settings(BaseSettings):
     # Gateway API keys -> tenants, each with its own providers (README, Security).
     tenants: dict[str, TenantSettings] = Field(default_factory=dict)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
+    # Whole responses of repeated queries, for the page cache's TTL and cleared by the
+    # same writes (gateway/response_cache.py). None: on in demo mode, off otherwise.
+    response_cache: bool | None = None
+    # `switchboard serve` freezes the start-up heap and collects young objects less often
+    # (gateway/collector.py); false keeps CPython's defaults.
+    gc_tuning: bool = True
     # Upstream calls of one GraphQL request never outlive this (docs/resilience.md).
     request_deadline_seconds: float = Field(default=10.0, gt=0)
     # Every provider's timeouts, retries, breaker, cap and cache TTL, unless it overrides.

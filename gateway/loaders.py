@@ -85,6 +85,15 @@ class Loaders:
         )
         self._all: dict[tuple[ProviderName, Kind], asyncio.Future[Collected[Any]]] = {}
 
+    def release(self) -> None:
+        """Drop what this request loaded, once its response is built. Each DataLoader
+        holds a bound method of this object (a reference cycle), so without this every
+        record of the request stays alive until the collector's next full pass."""
+        for loader in vars(self).values():
+            if isinstance(loader, DataLoader):
+                loader.clear_all()
+        self._all.clear()
+
     # -- pages -------------------------------------------------------------------------
 
     def page_size(self, provider: ProviderName, kind: Kind) -> int:

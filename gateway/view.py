@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import logging
 import re
 from typing import Any
@@ -31,11 +32,12 @@ from .observability.metrics import Metrics
 from .protocol.execution import PreparedOperation, is_request_error
 from .protocol.media import GRAPHQL_RESPONSE, JSON, negotiate
 from .protocol.request import Params, read_get, read_post
+from .response_cache import ResponseCache, ResponseCacheCollector
 from .runtime import Runtime
 from .schema import build_schema
 from .schema.context import Context, make_context
 from .security.apq import LRUQueryStore, PersistedQueries, QueryStore, load_safelist
-from .security.gate import DocumentError, OperationGate
+from .security.gate import Admitted, DocumentError, OperationGate
 from .security.http import is_ide_page
 from .security.limits import QueryLimits
 from .security.rules import NoFederationSDL
@@ -53,10 +55,16 @@ _CHALLENGE = {"www-authenticate": 'Bearer realm="switchboard"'}
 
 @dataclasses.dataclass(slots=True)
 class Outcome:
-    """One operation's response body and the HTTP status it would have on its own."""
+    """One operation's response body and the HTTP status it would have on its own;
+    ``encoded``: the body already as bytes (a cached response)."""
 
-    body: dict[str, Any]
+    body: dict[str, Any] | None
     status: int = 200
+    encoded: bytes | None = None
+    headers: dict[str, str] | None = None
+
+    def to_bytes(self) -> bytes:
+        return self.encoded if self.encoded is not None else orjson.dumps(self.body)
 
 
 class GraphQLEndpoint:
@@ -82,6 +90,15 @@ class GraphQLEndpoint:
         self.suggestions = settings.security.field_suggestions
         self.batching = settings.security.batching
         self.max_batch = settings.security.max_batch_operations
+        enabled = settings.response_cache if settings.response_cache is not None else settings.demo
+        self.response_caches: dict[str | None, ResponseCache] = {}
+        if enabled:
+            for tenant, runtime in runtimes.items():
+                cache = ResponseCache.for_runtime(runtime, tenant)
+                if cache is not None:
+                    self.response_caches[tenant] = cache
+            if metrics is not None:
+                metrics.add_collector(ResponseCacheCollector(self.response_caches))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -116,9 +133,16 @@ class GraphQLEndpoint:
             if self.metrics is not None:
                 self.metrics.observe_loaders(context.loaders)
             if isinstance(params, list):
-                return self._encode(await self._batch(params, context, method, media), 200, media)
-            outcome = await self._run(params, context, method, media)
-            return self._encode(outcome.body, outcome.status, media)
+                try:
+                    batch = await self._batch(params, context, method, media)
+                finally:
+                    context.loaders.release()
+                return self._encode(batch, 200, media)
+            try:
+                outcome = await self._run(params, context, method, media)
+            finally:
+                context.loaders.release()
+            return self._respond(outcome.to_bytes(), outcome.status, media, outcome.headers)
         except Refusal as exc:
             self._count_refusal(exc)
             headers = _CHALLENGE if isinstance(exc, AuthError) else None
@@ -159,13 +183,15 @@ class GraphQLEndpoint:
         # run together so that their upstream reads batch and coalesce.
         outcomes = await asyncio.gather(
             *(
-                self._run(p, dataclasses.replace(context, partial_errors=[]), method, media)
+                self._run(p, dataclasses.replace(context, partial_errors=[]), method, media, False)
                 for p in batch
             )
         )
-        return [o.body for o in outcomes]
+        return [o.body or {} for o in outcomes]
 
-    async def _run(self, params: Params, context: Context, method: str, media: str) -> Outcome:
+    async def _run(
+        self, params: Params, context: Context, method: str, media: str, cacheable: bool = True
+    ) -> Outcome:
         try:
             admitted = await self.gate.admit(
                 params.query,
@@ -184,6 +210,47 @@ class GraphQLEndpoint:
             self._count_refusal(exc)
             return Outcome(_refusal_body(exc), exc.http_status)
         context.admitted = admitted
+        operation = admitted.operation.operation.value
+        cache = self.response_caches.get(context.caller.tenant if context.caller else None)
+        if cache is None or not cacheable or operation != "query":
+            if cache is not None and operation == "mutation":
+                cache.begin_write()
+                try:
+                    return await self._execute(admitted, params, context, method, media)
+                finally:
+                    cache.end_write()
+            return await self._execute(admitted, params, context, method, media)
+        key = cache.key(admitted.query, admitted.operation_name, params.variables)
+        hit = await cache.get(key)
+        if hit is None:
+            mark = cache.mark()
+            outcome = await self._execute(admitted, params, context, method, media)
+            if outcome.body is None or "errors" in outcome.body or "data" not in outcome.body:
+                return outcome
+            hit = outcome.encoded = outcome.to_bytes()
+            await cache.store(key, mark, hit)
+        if method != "GET":
+            return Outcome(None, encoded=hit)
+        return self._http_cached(hit, cache.ttl_seconds, context)
+
+    def _http_cached(self, body: bytes, ttl: float, context: Context) -> Outcome:
+        """A GET query's response with validators, so browsers and CDNs can reuse it: an
+        ETag (304 when it matches), and a max-age of the cache TTL, private with a key."""
+        etag = f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
+        scope = "private" if context.caller is not None else "public"
+        headers = {
+            "etag": etag,
+            "cache-control": f"{scope}, max-age={int(ttl)}",
+            "vary": "Accept, Authorization, X-API-Key",
+        }
+        request = context.request
+        if request is not None and request.headers.get("if-none-match") == etag:
+            return Outcome(None, 304, encoded=b"", headers=headers)
+        return Outcome(None, encoded=body, headers=headers)
+
+    async def _execute(
+        self, admitted: Admitted, params: Params, context: Context, method: str, media: str
+    ) -> Outcome:
         result = await self.schema.execute(
             admitted.query,
             variable_values=params.variables,
@@ -215,17 +282,22 @@ class GraphQLEndpoint:
         if self.metrics is not None:
             self.metrics.graphql_errors.labels("", exc.refusal_code).inc()
 
-    @staticmethod
+    @classmethod
     def _encode(
-        body: object, status: int, media: str, headers: dict[str, str] | None = None
+        cls, body: object, status: int, media: str, headers: dict[str, str] | None = None
+    ) -> Response:
+        return cls._respond(orjson.dumps(body), status, media, headers)
+
+    @staticmethod
+    def _respond(
+        body: bytes, status: int, media: str, headers: dict[str, str] | None = None
     ) -> Response:
         if status == 405:
             headers = {**(headers or {}), "allow": "GET, POST"}
+        if status == 304:
+            return Response(status_code=304, headers=headers)
         return Response(
-            orjson.dumps(body),
-            status_code=status,
-            headers=headers,
-            media_type=f"{media}; charset=utf-8",
+            body, status_code=status, headers=headers, media_type=f"{media}; charset=utf-8"
         )
 
 

@@ -83,6 +83,9 @@ def _settings(
 ) -> Settings:
     """Demo mode; with ``providers`` (setting overrides per provider), the configured path
     instead: every provider set up as for its emulator, then overridden."""
+    # Tests count upstream calls and inject faults between identical queries: the
+    # whole-response cache (on in demo mode) is off unless a test turns it on.
+    overrides.setdefault("response_cache", False)
     if providers is None:
         return Settings(demo=True, **overrides)
     configured = {

@@ -58,6 +58,9 @@ async def open_ops_gateway(**settings: Any) -> AsyncIterator[OpsGateway]:
         name: RecordingTransport(httpx.ASGITransport(app=app), seen)
         for name, app in emulators.items()
     }
+    # These tests watch upstream calls and page-cache metrics: whole-response caching
+    # (on by default in demo mode) is tested on its own, in tests/e2e/test_response_cache.py.
+    settings.setdefault("response_cache", False)
     app = create_app(Settings(demo=True, **settings), transports=transports)
     async with (
         app.router.lifespan_context(app),

@@ -1,0 +1,105 @@
+"""Whole responses of queries, kept in the runtime's page cache.
+
+A repeated query (same tenant, document text, operation and variables) is answered with
+the bytes of its last successful response, without executing: for the page cache's TTL
+(the shortest of the tenant's providers), in memory or in Redis like the pages. Living in
+the page cache gives it the same invalidation: a write clears the page cache, and so every
+response. Only responses without errors are stored, and none whose execution overlapped
+a write of this runtime (it may have read pages from before the write).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import orjson
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
+
+from .resilience import PageCache
+from .runtime import Runtime
+
+KEY_VERSION = "r1"
+
+
+class ResponseCache:
+    """The response cache of one runtime (one tenant)."""
+
+    def __init__(self, cache: PageCache, ttl_seconds: float, scope: str) -> None:
+        self.cache = cache
+        self.ttl_seconds = ttl_seconds
+        self.scope = scope
+        # Writes started, and writes in flight: a response is stored only if neither
+        # changed while it was computed.
+        self.writes_started = 0
+        self.writes_in_flight = 0
+        self.hits = 0
+        self.misses = 0
+
+    @classmethod
+    def for_runtime(cls, runtime: Runtime, tenant: str | None) -> ResponseCache | None:
+        """None when the runtime has no page cache or one of its providers caches nothing."""
+        if runtime.cache is None or not runtime.providers:
+            return None
+        ttl = min(
+            runtime.settings.resilience_for(name, prov).cache_ttl_seconds
+            for name, prov in runtime.providers.items()
+        )
+        if ttl <= 0:
+            return None
+        # The scope binds entries to this tenant and this configuration: a reload with
+        # other settings (or another tenant on a shared Redis) never reads them.
+        config = runtime.settings.model_dump_json(exclude={"tenants"}).encode()
+        scope = hashlib.sha256(f"{tenant}\x1f".encode() + config).hexdigest()[:24]
+        return cls(runtime.cache, ttl, scope)
+
+    def key(
+        self, query: str, operation_name: str | None, variables: Mapping[str, Any] | None
+    ) -> str:
+        digest = hashlib.sha256(query.encode())
+        digest.update(b"\x1f" + (operation_name or "").encode() + b"\x1f")
+        digest.update(orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS))
+        return f"response:{KEY_VERSION}:{self.scope}:{digest.hexdigest()}"
+
+    async def get(self, key: str) -> bytes | None:
+        body = await self.cache.get(key)
+        if body is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return body
+
+    def mark(self) -> int | None:
+        """Taken before executing: None if a write is in flight (nothing will be stored)."""
+        return None if self.writes_in_flight else self.writes_started
+
+    async def store(self, key: str, mark: int | None, body: bytes) -> None:
+        if mark is not None and mark == self.writes_started and not self.writes_in_flight:
+            await self.cache.set(key, body, self.ttl_seconds)
+
+    def begin_write(self) -> None:
+        self.writes_started += 1
+        self.writes_in_flight += 1
+
+    def end_write(self) -> None:
+        self.writes_in_flight -= 1
+
+
+class ResponseCacheCollector(Collector):
+    """``switchboard_response_cache_{hits,misses}_total`` per tenant."""
+
+    def __init__(self, caches: Mapping[str | None, ResponseCache]) -> None:
+        self.caches = caches
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        for what in ("hits", "misses"):
+            family = CounterMetricFamily(
+                f"switchboard_response_cache_{what}",
+                f"Query responses the whole-response cache {what[:-1]}ed, per tenant.",
+                labels=["tenant"],
+            )
+            for tenant, cache in self.caches.items():
+                family.add_metric([tenant or ""], float(getattr(cache, what)))
+            yield family
