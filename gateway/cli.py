@@ -20,6 +20,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", help="TOML or YAML settings file")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes sharing one listener (each with its own caches and clients)",
+    )
     schema = sub.add_parser("schema", help="print the GraphQL SDL")
     schema.add_argument(
         "--subgraph", action="store_true", help="the federation subgraph SDL a router composes"
@@ -94,22 +100,36 @@ def main(argv: list[str] | None = None) -> int:
         from .observability.tracing import configure_exporter
 
         configure_exporter()
-    app: Any
-    if args.config:  # SIGHUP re-reads the file; a bad file is refused, the old config stays
-        from .reload import Reloadable
+    def build() -> Any:
+        """The app, then the collector tuned for the heap it left (once per process)."""
+        app: Any
+        if args.config:  # SIGHUP re-reads the file; a bad file is refused, the old stays
+            from .reload import Reloadable
 
-        app = Reloadable(create_app, lambda: load_settings(args.config, **overrides), settings)
-    else:
-        app = create_app(settings)
+            app = Reloadable(create_app, lambda: load_settings(args.config, **overrides), settings)
+        else:
+            app = create_app(settings)
+        if settings.gc_tuning:
+            from .collector import tune_for_serving
+
+            tune_for_serving()
+        return app
+
     where = f"http://{args.host}:{args.port}/graphql"
+    workers = f" with {args.workers} workers" if args.workers > 1 else ""
     print(
-        f"switchboard: serving {'demo mode ' if settings.demo else ''}at {where}", file=sys.stderr
+        f"switchboard: serving {'demo mode ' if settings.demo else ''}at {where}{workers}",
+        file=sys.stderr,
     )
-    if settings.gc_tuning:
-        from .collector import tune_for_serving
+    if args.workers > 1:
+        from .serving import bind_listener, run_workers
 
-        tune_for_serving()
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+        def serve(sock: Any) -> None:
+            config = uvicorn.Config(build(), log_config=None, access_log=False)
+            uvicorn.Server(config).run(sockets=[sock])
+
+        return run_workers(bind_listener(args.host, args.port), args.workers, serve)
+    uvicorn.run(build(), host=args.host, port=args.port, log_config=None, access_log=False)
     return 0
 
 
