@@ -100,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         from .observability.tracing import configure_exporter
 
         configure_exporter()
+
     def build() -> Any:
         """The app, then the collector tuned for the heap it left (once per process)."""
         app: Any
