@@ -10,6 +10,13 @@ rounds until it holds one item more than the page, which also answers ``hasNextP
 Backwards on a CURSOR upstream has no cheap method: the source walks forward from the
 start to the ``before`` position (pages are cached per request), the cost the README
 states.
+
+A limit/offset upstream may answer fewer items than asked though more exist (a page-size
+cap it does not publish, or one below ours). So a short page never ends a list on its own:
+where the upstream reports a total, pages follow until the total (or an empty page);
+where it does not, a short page ends the list unless its length looks like such a cap
+(:func:`plausible_cap`), and then one more page is asked, whose emptiness ends it. The
+rule is :func:`list_ended`; adapters that fill a request in several calls use it too.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from .cursors import Cursor, Owed, Position
 from .errors import UpstreamError
@@ -25,6 +32,31 @@ from .providers.base import Page, PageRequest, Pagination
 
 T = TypeVar("T")
 Entry = tuple[Position, T]
+
+
+# Page sizes an upstream plausibly caps at without saying so: round numbers.
+_CAP_STEPS = (10, 25)
+
+
+def plausible_cap(size: int) -> bool:
+    """Whether a short page of ``size`` items may be a silent page-size cap, not the end.
+
+    Caps are round numbers (10, 20, 25, 50, 100, 250, 1000, ...); a list's last page is
+    rarely one. Guessing "cap" costs one extra (empty) page at the end of such a list;
+    guessing "end" would hide the rest of the list, so any round size counts as a cap.
+    """
+    return size > 0 and any(size % step == 0 for step in _CAP_STEPS)
+
+
+def list_ended(page: Page[Any], asked: int, offset: int) -> bool:
+    """Whether a limit/offset list ends after ``page`` (``offset``: where the next page
+    would start). An empty page ends it; a reported total decides when there is one;
+    without one, a short page ends it unless its length is a :func:`plausible_cap`."""
+    if not page.items:
+        return True
+    if page.total is not None:
+        return offset >= page.total
+    return len(page.items) < asked and not plausible_cap(len(page.items))
 
 
 @dataclass
@@ -64,9 +96,7 @@ class Source(Generic[T]):
                 page = await self.fetch(PageRequest(limit=self.page_size, offset=offset))
                 yield [e for e in self._entries(page, offset, None) if e[0].index >= first]
                 offset += len(page.items)
-                if len(page.items) < self.page_size or (
-                    page.total is not None and offset >= page.total
-                ):
+                if list_ended(page, self.page_size, offset):
                     return
 
     async def backward(self, before: Position | None) -> AsyncIterator[list[Entry[T]]]:
@@ -86,9 +116,22 @@ class Source(Generic[T]):
             end = head.total if head.total is not None else await self._scan_length()
         offset = (end - 1) - (end - 1) % self.page_size if end > 0 else -1
         while offset >= 0:
-            page = await self.fetch(PageRequest(limit=self.page_size, offset=offset))
-            yield [e for e in self._entries(page, offset, None) if e[0].index < end]
+            yield [e for e in await self._span(offset, end) if e[0].index < end]
             offset -= self.page_size
+
+    async def _span(self, offset: int, end: int) -> list[Entry[T]]:
+        """The aligned page at ``offset`` (up to ``end``), in as many calls as a capping
+        upstream needs: a short page is followed from where it stopped, so backward pages
+        lose nothing either."""
+        entries: list[Entry[T]] = []
+        at, stop = offset, min(offset + self.page_size, end)
+        while at < stop:
+            page = await self.fetch(PageRequest(limit=self.page_size, offset=at))
+            entries += self._entries(page, at, None)
+            at += len(page.items)
+            if not page.items or (page.total is not None and at >= page.total):
+                break
+        return entries
 
     async def _scan_length(self) -> int:
         length = 0
@@ -284,3 +327,27 @@ async def paginate(
 async def _reversed(chunks: AsyncIterator[list[Entry[T]]]) -> AsyncIterator[list[Entry[T]]]:
     async for chunk in chunks:
         yield list(reversed(chunk))
+
+
+async def fill(
+    fetch: Callable[[PageRequest], Awaitable[Page[T]]], request: PageRequest, max_batch: int
+) -> Page[T]:
+    """``request`` answered from a limit/offset upstream in as many calls as it takes.
+
+    For upstreams that may report no total (or cap pages silently): a short batch is
+    followed from where it stopped unless :func:`list_ended` says the list is over, and
+    then the page carries the total that end implies, so no caller pages past it again.
+    A page filled to ``request.limit`` carries the upstream's total, or none.
+    """
+    items: list[T] = []
+    while True:
+        want = min(request.limit - len(items), max_batch)
+        page = await fetch(PageRequest(limit=want, offset=request.offset + len(items)))
+        items += page.items
+        at = request.offset + len(items)
+        if page.total is not None:
+            return Page(items, total=page.total)
+        if list_ended(page, want, at):
+            return Page(items, total=at)
+        if len(items) >= request.limit:
+            return Page(items)

@@ -10,6 +10,14 @@ Linking: ``POST /api/v1/assistants/{assistant_id}/phone-numbers/{phone_number_id
 and ``/unassign`` (no body; ``APIResponse {success, message, data}``), as the backend
 implements them: 404 for a missing assistant, a 500 wrapping the service's error for a
 missing number, and no check of which assistant held the number before.
+
+Docs-only mode (``EmulatorConfig.docs_only``), the hostile side of each ``ASSUMPTION``
+below: the assistant list is ordered by id descending; the API key's user created no
+assistant (``my_assistants_only`` lists none); stats fields are absent, not null, without
+``include_stats``; released (inactive) numbers keep the assistant they had; 422 texts are
+pydantic v1's; and the wrapped service error names no status. The assistant list's
+``limit`` maximum (1000) is the source's, so it caps silently only under
+``EmulatorConfig.max_page_size``.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from .common import (
     WorldAssistant,
     WorldNumber,
     build_app,
+    capped,
     iso,
     make_world,
     stable_hex,
@@ -98,13 +107,14 @@ def _assistant_info(assistant: Record) -> Record:
     return {"id": assistant["id"], "name": assistant["name"], "is_active": assistant["is_active"]}
 
 
-def _assistant_record(world_assistant: WorldAssistant) -> Record:
+def _assistant_record(world_assistant: WorldAssistant, docs_only: bool = False) -> Record:
     index = world_assistant.index
+    stats: Record = {"total_calls": None, "avg_call_duration": None, "success_rate": None}
     return {
         "id": index + 1,
         "name": world_assistant.name,
         "organization_id": ORGANIZATION_ID,
-        "user_id": KEY_USER_ID if index % 2 == 0 else KEY_USER_ID + 1,
+        "user_id": KEY_USER_ID + 1 if docs_only or index % 2 else KEY_USER_ID,
         "description": f"{world_assistant.name} for inbound calls",
         "is_active": world_assistant.active,
         "llm_provider": "openai",
@@ -114,9 +124,7 @@ def _assistant_record(world_assistant: WorldAssistant) -> Record:
         "created_at": iso(world_assistant.created_at),
         "updated_at": iso(world_assistant.created_at + timedelta(days=index % 7)),
         # ASSUMPTION: stats fields are null without include_stats (FastAPI keeps None fields).
-        "total_calls": None,
-        "avg_call_duration": None,
-        "success_rate": None,
+        **({} if docs_only else stats),
     }
 
 
@@ -147,14 +155,14 @@ def _number_record(
     }
 
 
-def render(world: World) -> BurkiState:
+def render(world: World, docs_only: bool = False) -> BurkiState:
     """The world as Burki records, plus released numbers outside the world.
 
     Burki deactivates a number instead of deleting it (``is_active: false``); such a
     number is no longer the organization's, so it is not in the neutral world. One in ten
     world numbers gets a released neighbour (its E.164 + 1, never another world number's).
     """
-    assistants = [_assistant_record(a) for a in world.assistants]
+    assistants = [_assistant_record(a, docs_only) for a in world.assistants]
     numbers = [
         _number_record(
             n.index + 1,
@@ -167,10 +175,18 @@ def render(world: World) -> BurkiState:
     ]
     # ASSUMPTION: released numbers are unassigned (the backend won't deactivate an assigned one).
     released = [
-        _number_record(len(world.numbers) + j + 1, f"+{int(n.e164[1:]) + 1}", n, None, False)
+        _number_record(
+            len(world.numbers) + j + 1,
+            f"+{int(n.e164[1:]) + 1}",
+            n,
+            assistants[j % len(assistants)] if docs_only and assistants else None,
+            False,
+        )
         for j, n in enumerate(world.numbers[::10][: len(world.numbers) // 10])
     ]
     numbers = sorted(numbers + released, key=lambda r: r["phone_number"])
+    if docs_only:
+        assistants = assistants[::-1]
     return BurkiState(numbers=numbers, assistants=assistants)
 
 
@@ -182,12 +198,32 @@ def _validation_error(errors: list[Record]) -> Response:
     return JSONResponse({"detail": errors}, 422)
 
 
+# Docs-only: the 422 texts of pydantic v1 (FastAPI before 0.100), keyed by v2's type.
+_V1_ERRORS = {
+    "bool_parsing": ("value could not be parsed to a boolean", "type_error.bool"),
+    "int_parsing": ("value is not a valid integer", "type_error.integer"),
+    "greater_than_equal": (
+        "ensure this value is greater than or equal to the limit",
+        "value_error.number.not_ge",
+    ),
+    "less_than_equal": (
+        "ensure this value is less than or equal to the limit",
+        "value_error.number.not_le",
+    ),
+}
+
+
 class _Params:
     """FastAPI-style parameter parsing: every error is collected, then one 422 is sent."""
 
     def __init__(self, request: Request) -> None:
         self.request = request
         self.errors: list[Record] = []
+        self.v1 = request.app.state.config.docs_only
+
+    def fail(self, loc: tuple[str, str], msg: str, kind: str) -> None:
+        """Record one error, in pydantic v2's texts (v1's in docs-only mode)."""
+        self.errors.append(_error(loc, *_V1_ERRORS[kind]) if self.v1 else _error(loc, msg, kind))
 
     def boolean(self, name: str, default: bool) -> bool:
         raw = self.request.query_params.get(name)
@@ -196,12 +232,10 @@ class _Params:
         if raw.lower() in _TRUE:
             return True
         if raw.lower() not in _FALSE:
-            self.errors.append(
-                _error(
-                    ("query", name),
-                    "Input should be a valid boolean, unable to interpret input",
-                    "bool_parsing",
-                )
+            self.fail(
+                ("query", name),
+                "Input should be a valid boolean, unable to interpret input",
+                "bool_parsing",
             )
         return False
 
@@ -212,23 +246,17 @@ class _Params:
             return default
         loc = (where, name)
         if not _INT.fullmatch(raw.strip()):
-            self.errors.append(
-                _error(
-                    loc,
-                    "Input should be a valid integer, unable to parse string as an integer",
-                    "int_parsing",
-                )
+            self.fail(
+                loc,
+                "Input should be a valid integer, unable to parse string as an integer",
+                "int_parsing",
             )
             return default
         value = int(raw)
         if ge is not None and value < ge:
-            self.errors.append(
-                _error(loc, f"Input should be greater than or equal to {ge}", "greater_than_equal")
-            )
+            self.fail(loc, f"Input should be greater than or equal to {ge}", "greater_than_equal")
         elif le is not None and value > le:
-            self.errors.append(
-                _error(loc, f"Input should be less than or equal to {le}", "less_than_equal")
-            )
+            self.fail(loc, f"Input should be less than or equal to {le}", "less_than_equal")
         return value
 
     def query_int(self, name: str, default: int, ge: int, le: int | None = None) -> int:
@@ -292,7 +320,7 @@ def _routes(state: BurkiState, config: EmulatorConfig) -> list[BaseRoute]:
             for a in state.assistants
             if (not active_only or a["is_active"]) and (not mine or a["user_id"] == KEY_USER_ID)
         ]
-        page = selected[skip : skip + limit]
+        page = capped(selected[skip : skip + limit], config.page_cap(documented_max=True))
         return JSONResponse([_with_stats(a) for a in page] if stats else page)
 
     @endpoint
@@ -333,7 +361,8 @@ def _routes(state: BurkiState, config: EmulatorConfig) -> list[BaseRoute]:
                 return _assistant_not_found(assistant_id)
             if number_id not in state.number_pos:
                 # ASSUMPTION: the wrapped service error reads "400: Phone number not found".
-                detail = f"Failed to {verb} phone number: 400: Phone number not found"
+                status = "" if config.docs_only else "400: "
+                detail = f"Failed to {verb} phone number: {status}Phone number not found"
                 return JSONResponse({"detail": detail}, 500)
             # The backend checks neither who held the number nor that it is active.
             state.set_assistant(number_id, assistant_id if assign else None)
@@ -372,5 +401,5 @@ def _with_stats(assistant: Record) -> Record:
 
 def create_app(config: EmulatorConfig) -> Starlette:
     world = make_world(config.seed, config.numbers, config.assistants)
-    state = render(world)
+    state = render(world, config.docs_only)
     return build_app(_routes(state, config), world, config, state)

@@ -79,6 +79,28 @@ class EmulatorConfig:
     # ignored in docs-only mode (the server keeps its own page size).
     page_size_param: str = "page_size"
     cursor_param: str = "cursor"
+    # A page-size cap applied silently: a limit/offset list answers at most this many
+    # items, whatever was asked, and says nothing (its pagination block echoes the limit
+    # asked). ``None``: no cap beyond the emulator's own; under ``docs_only`` an emulator
+    # whose docs state no maximum (Synthflow) caps at ``DOCS_ONLY_PAGE_CAP``.
+    max_page_size: int | None = None
+
+    def page_cap(self, documented_max: bool) -> int | None:
+        """The silent cap this emulator applies: the knob, else (docs-only, where the docs
+        state no maximum) ``DOCS_ONLY_PAGE_CAP``."""
+        if self.max_page_size is not None:
+            return self.max_page_size
+        return DOCS_ONLY_PAGE_CAP if self.docs_only and not documented_max else None
+
+
+# The docs-only cap where the docs publish no page-size maximum: below our page sizes
+# (100) and not the documented default (20), so both a short page and a total are tested.
+DOCS_ONLY_PAGE_CAP = 30
+
+
+def capped(items: list[Any], cap: int | None) -> list[Any]:
+    """The first ``cap`` of ``items`` (all of them without a cap): a silent page cap."""
+    return items if cap is None else items[:cap]
 
 
 def make_world(seed: int, n_numbers: int, n_assistants: int, *, country: str = "1") -> World:

@@ -13,8 +13,11 @@ links ``{phone_number_id}``, releasing the number from any other assistant
 ``no_phone_number``.
 
 Docs-only mode (``EmulatorConfig.docs_only``): ``GET /v1/assistants/{id}`` is not served
-(a plain 404: its path is not in the stored docs), and ``shared_numbers`` come with every
-number list, asked for or not.
+(a plain 404: its path is not in the stored docs), ``shared_numbers`` come with every
+number list, asked for or not, lists are oldest first (the docs name no order; only the
+example is newest first), and the assistant list is ``{data: [...]}`` with no ``meta``
+(its shape is not in the stored docs: it pages like the number list but reports no
+total). ``EmulatorConfig.max_page_size`` caps pages silently in either mode.
 """
 
 from __future__ import annotations
@@ -30,7 +33,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from .common import EmulatorConfig, World, build_app, int_param, iso, make_world, stable_uuid
+from .common import (
+    EmulatorConfig,
+    World,
+    build_app,
+    capped,
+    int_param,
+    iso,
+    make_world,
+    stable_uuid,
+)
 
 Record = dict[str, Any]
 
@@ -96,7 +108,7 @@ class FlireoData:
         return self.numbers_by_id[ids[0]] if ids else None
 
 
-def render(world: World) -> FlireoData:
+def render(world: World, docs_only: bool = False) -> FlireoData:
     """The world as Flireo records."""
     assistants = [
         {
@@ -130,6 +142,8 @@ def render(world: World) -> FlireoData:
         for i in range(2)
     ]
     # ASSUMPTION: lists are newest first, as the documented number example is ordered.
+    if docs_only:
+        return FlireoData(numbers, assistants, shared)
     return FlireoData(numbers[::-1], assistants[::-1], shared)
 
 
@@ -142,7 +156,8 @@ def _page(request: Request, records: list[Record]) -> tuple[list[Record], Record
     if offset is None or offset < 0:
         raise FlireoError(400, "invalid_parameters", "offset must be a non-negative integer")
     meta = {"total": len(records), "limit": limit, "offset": offset}
-    return records[offset : offset + limit], meta
+    cap = request.app.state.config.page_cap(documented_max=True)
+    return capped(records[offset : offset + limit], cap), meta
 
 
 def list_numbers(request: Request, data: FlireoData) -> Record:
@@ -166,6 +181,8 @@ def _assistant(request: Request, data: FlireoData) -> Record:
 # ASSUMPTION: assistants list/get like numbers: {data: [...], meta} paged, {data: {...}} one.
 def list_assistants(request: Request, data: FlireoData) -> Record:
     items, meta = _page(request, data.assistants)
+    if request.app.state.config.docs_only:
+        return {"data": items}
     return {"data": items, "meta": meta}
 
 
@@ -294,7 +311,7 @@ def _write_endpoint(
 
 def create_app(config: EmulatorConfig) -> Starlette:
     world = make_world(config.seed, config.numbers, config.assistants)
-    data = render(world)
+    data = render(world, config.docs_only)
     reads: list[tuple[str, Handler]] = [
         ("/v1/phone-numbers", list_numbers),
         ("/v1/assistants", list_assistants),

@@ -9,6 +9,14 @@ Linking: ``PUT /v2/assistants/{model_id}`` sets the agent's inbound ``phone_numb
 (``""`` clears it; no two agents may share an inbound number) and
 ``DELETE /v2/assistants/{model_id}/phone_numbers/{slug}`` detaches an outbound number;
 both keep ``is_available`` and the number detail's ``assistants`` in step.
+
+Docs-only mode (``EmulatorConfig.docs_only``), each the most hostile reading the docs allow
+of an ``ASSUMPTION`` below: list items carry no ``attached_phone_numbers`` (the docs show
+them on the get-one item only); any ``limit`` >= 1 is accepted but a page holds at most
+``DOCS_ONLY_PAGE_CAP`` items, while ``pagination.limit`` echoes the limit asked (no
+maximum is published); the undocumented 401 and 404 bodies are empty objects; get-one's
+``pagination`` describes the whole list, not the one item; and the update's ``details``
+keys are present but null. ``EmulatorConfig.max_page_size`` caps pages in either mode.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from .common import (
     World,
     WorldNumber,
     build_app,
+    capped,
     iso,
     make_world,
     stable_hex,
@@ -132,6 +141,7 @@ def _render(world: World) -> SynthflowState:
                 },
                 "end_call_reasons": [],
                 # ASSUMPTION: list items carry attached_phone_numbers like the get-one item.
+                # (Docs-only: the list leaves it out, see _list_item.)
                 "attached_phone_numbers": [_attached(n) for n in mine[1:]],
             }
         )
@@ -153,8 +163,11 @@ def _bad_request() -> Response:
     return JSONResponse({}, 400)
 
 
-def _detail(status_code: int, description: str, category: str) -> Response:
-    """Synthflow's documented error body ``{"detail": {status, description, ...}}``."""
+def _detail(status_code: int, description: str, category: str, *, empty: bool = False) -> Response:
+    """Synthflow's documented error body ``{"detail": {status, description, ...}}``;
+    ``empty``: an undocumented error in docs-only mode, whose body is ``{}``."""
+    if empty:
+        return JSONResponse({}, status_code)
     body = {
         "status": "error",
         "description": description,
@@ -175,32 +188,33 @@ def _query_int(request: Request, name: str, default: int, low: int, high: int) -
     return value if low <= value <= high else None
 
 
-def _page(request: Request) -> tuple[int, int] | None:
-    limit = _query_int(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+def _page(request: Request, config: EmulatorConfig) -> tuple[int, int] | None:
+    limit = _query_int(request, "limit", DEFAULT_LIMIT, 1, 2**31 if config.docs_only else MAX_LIMIT)
     offset = _query_int(request, "offset", 0, 0, 2**31)
     return None if limit is None or offset is None else (limit, offset)
 
 
-def _listing(key: str, items: list[Record], limit: int, offset: int) -> Response:
+def _listing(key: str, items: list[Record], limit: int, offset: int, cap: int | None) -> Response:
+    """One page; ``cap`` shortens it silently (``pagination.limit`` still says ``limit``)."""
     pagination = {"total_records": len(items), "limit": limit, "offset": offset}
-    return JSONResponse(
-        {
-            "status": "ok",
-            "response": {"pagination": pagination, key: items[offset : offset + limit]},
-        }
-    )
+    page = capped(items[offset : offset + limit], cap)
+    return JSONResponse({"status": "ok", "response": {"pagination": pagination, key: page}})
 
 
 def create_app(config: EmulatorConfig) -> Starlette:
     world = make_world(config.seed, config.numbers, config.assistants)
     state = _render(world)
+    cap = config.page_cap(documented_max=False)
+    hidden = config.docs_only  # undocumented error bodies are empty objects
 
     def authed(handler: Handler) -> Handler:
         async def guarded(request: Request) -> Response:
             scheme, _, key = request.headers.get("authorization", "").partition(" ")
             if scheme.lower() != "bearer" or key != config.api_key:
                 # ASSUMPTION: 401 is undocumented; it uses the documented detail error body.
-                return _detail(401, "Invalid or missing API key", "authentication_error")
+                return _detail(
+                    401, "Invalid or missing API key", "authentication_error", empty=hidden
+                )
             return await handler(request)
 
         return guarded
@@ -210,13 +224,13 @@ def create_app(config: EmulatorConfig) -> Starlette:
 
     @authed
     async def list_numbers(request: Request) -> Response:
-        page = _page(request)
+        page = _page(request, config)
         raw = request.query_params.get("is_available")
         flag = None if raw is None else raw.lower()
         if page is None or not workspace_ok(request) or flag not in (None, *_TRUE, *_FALSE):
             return _bad_request()
         is_available = None if flag is None else flag in _TRUE
-        return _listing("phone_numbers", state.view(is_available), *page)
+        return _listing("phone_numbers", state.view(is_available), *page, cap)
 
     @authed
     async def get_number(request: Request) -> Response:
@@ -226,7 +240,7 @@ def create_app(config: EmulatorConfig) -> Starlette:
         index = state.slugs.get(slug)
         if index is None:
             # ASSUMPTION: the number 404 is undocumented; it uses the detail error body.
-            return _detail(404, f"Phone number {slug} not found", "not_found")
+            return _detail(404, f"Phone number {slug} not found", "not_found", empty=hidden)
         record, n = state.numbers[index], world.numbers[index]
         return JSONResponse(
             {
@@ -257,10 +271,16 @@ def create_app(config: EmulatorConfig) -> Starlette:
 
     @authed
     async def list_assistants(request: Request) -> Response:
-        page = _page(request)
+        page = _page(request, config)
         if page is None:
             return _bad_request()
-        return _listing("assistants", state.assistants, *page)
+        return _listing("assistants", [_list_item(a) for a in state.assistants], *page, cap)
+
+    def _list_item(agent: Record) -> Record:
+        """Docs-only: the list item without the get-one item's ``attached_phone_numbers``."""
+        if not config.docs_only:
+            return agent
+        return {k: v for k, v in agent.items() if k != "attached_phone_numbers"}
 
     @authed
     async def get_assistant(request: Request) -> Response:
@@ -268,11 +288,13 @@ def create_app(config: EmulatorConfig) -> Starlette:
         item = state.by_model_id.get(model_id)
         if item is None:
             # ASSUMPTION: get-one's 404 is undocumented; it mirrors the attach endpoint's 404.
-            return _detail(404, f"Agent {model_id} not found", "not_found")
+            return _detail(404, f"Agent {model_id} not found", "not_found", empty=hidden)
         if (request.query_params.get("include_actions") or "").lower() in _TRUE:
             item = {**item, "actions": [], "input_variables": []}
         # ASSUMPTION: get-one's pagination block describes the one-item result.
         pagination = {"total_records": 1, "limit": 1, "offset": 0}
+        if config.docs_only:  # the whole list's block, as if the item were a list page
+            pagination = {"total_records": len(state.assistants), "limit": 20, "offset": 0}
         return JSONResponse(
             {"status": "ok", "response": {"pagination": pagination, "assistants": [item]}}
         )
@@ -323,7 +345,9 @@ def create_app(config: EmulatorConfig) -> Starlette:
             {
                 "status": "ok",
                 "response": {"model_id": model_id},
-                "details": {"phone": phone or None, "voice": item["agent"]["voice_id"]},
+                "details": {"phone": None, "voice": None}
+                if config.docs_only
+                else {"phone": phone or None, "voice": item["agent"]["voice_id"]},
             }
         )
 

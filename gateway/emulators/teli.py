@@ -13,7 +13,10 @@ number moves between agents. SMS numbers are not voice numbers and cannot take a
 
 Docs-only mode (``EmulatorConfig.docs_only``): ``GET /v1/agents/{agent_id}`` answers in a
 shape of its own (``{success, data}``: the docs show that it exists, not what it returns),
-and voice numbers' ``created_at`` is ``{}``, as the schema types it.
+voice numbers' ``created_at`` is ``{}``, as the schema types it, and a voice number's
+``inbound_agent_id``/``outbound_agent_id`` hold the agent's ``voice_agent_id`` (the docs'
+example ``"agent_abc123"`` has that format): update-agent takes either id and stores the
+``voice_agent_id``. ``unique_id`` is the row UUID rather than the ``agent_id``.
 """
 
 from __future__ import annotations
@@ -86,7 +89,7 @@ def _agent(a: WorldAssistant, config: EmulatorConfig, tenant_id: str) -> Record:
     return {
         "agent_id": agent_id,
         # ASSUMPTION: unique_id is the Bubble id (same as agent_id) and id is a row UUID.
-        "unique_id": agent_id,
+        "unique_id": stable_uuid("teli-agent", a.index) if config.docs_only else agent_id,
         "id": stable_uuid("teli-agent", a.index),
         "agent_name": a.name,
         "agent_type": "voice",
@@ -115,7 +118,7 @@ def _voice_number(
     n: WorldNumber, agents: list[Record], config: EmulatorConfig, tenant_id: str
 ) -> Record:
     # ASSUMPTION: inbound/outbound_agent_id hold the agent's agent_id, not its voice_agent_id.
-    agent_id = agents[n.assistant]["agent_id"] if n.assistant is not None else None
+    agent_id = agents[n.assistant][_link_key(config)] if n.assistant is not None else None
     return {
         "phone_number": n.e164,
         "pretty_phone_number": pretty(n.e164),
@@ -136,6 +139,11 @@ def _voice_number(
         # ASSUMPTION: created_at (typed {} in the schema) is an ISO timestamp like on SMS numbers.
         "created_at": {} if config.docs_only else iso(n.created_at),
     }
+
+
+def _link_key(config: EmulatorConfig) -> str:
+    """The agent field a voice number's agent ids hold (docs-only: ``voice_agent_id``)."""
+    return "voice_agent_id" if config.docs_only else "agent_id"
 
 
 def _sms_number(n: WorldNumber) -> Record:
@@ -168,6 +176,10 @@ def create_app(config: EmulatorConfig) -> Starlette:
         agents=agents,
         agents_by_id={a["agent_id"]: a for a in agents},
     )
+    # update-agent: every id it accepts -> the id it stores on the number.
+    link_ids = {a["agent_id"]: a[_link_key(config)] for a in agents}
+    if config.docs_only:
+        link_ids |= {a["voice_agent_id"]: a["voice_agent_id"] for a in agents}
 
     def guard(request: Request, *, org_required: bool = True) -> Response | None:
         """Auth, then the organization: the checks every partner endpoint makes."""
@@ -269,9 +281,9 @@ def create_app(config: EmulatorConfig) -> Starlette:
                 value = body[key]
                 if value is not None and not isinstance(value, str):
                     return _error(f"{key} must be a string", 400)
-                if value and value not in state.agents_by_id:
+                if value and value not in link_ids:
                     return _error("Agent not found", 404)
-                update[key] = value or None
+                update[key] = link_ids[value] if value else None
         if "nickname" in body:
             update["nickname"] = body["nickname"]
         record.update(update)

@@ -32,6 +32,7 @@ from ..model import (
     PhoneNumber,
     ProviderName,
 )
+from ..pagination import fill
 from ..upstream import UpstreamClient
 from .base import (
     AdapterInfo,
@@ -135,19 +136,19 @@ class Adapter:
         return Page(items, total=len(items))
 
     async def list_assistants(self, page: PageRequest) -> Page[Assistant]:
-        """``skip`` + ``limit``; a request above Burki's 1000 is served in several calls,
-        so a short page still means the end of the list."""
-        items: list[Assistant] = []
-        while len(items) < page.limit:
-            want = min(page.limit - len(items), MAX_ASSISTANT_LIMIT)
+        """``skip`` + ``limit``, in several calls where a request is above Burki's 1000 or
+        an answer is shorter than asked. Burki reports no total and its order is not
+        documented: a short answer ends the list only as :func:`~gateway.pagination.fill`
+        decides (a round-sized one may be a silent cap and is followed), and the page
+        that reaches the end carries the total it implies."""
+
+        async def batch(request: PageRequest) -> Page[Assistant]:
             payload = await self._client.get_json(
-                ASSISTANTS_PATH, {"skip": page.offset + len(items), "limit": want}
+                ASSISTANTS_PATH, {"skip": request.offset, "limit": request.limit}
             )
-            batch = [self._assistant(a) for a in parse(self.name, AssistantList, payload).root]
-            items.extend(batch)
-            if len(batch) < want:
-                break
-        return Page(items)
+            return Page([self._assistant(a) for a in parse(self.name, AssistantList, payload).root])
+
+        return await fill(batch, page, MAX_ASSISTANT_LIMIT)
 
     async def get_assistant(self, native_id: str) -> Assistant | None:
         # Burki ids are integers: anything else cannot exist (the API would answer 422).

@@ -9,6 +9,12 @@ moves the number: other assistants holding it are released, and the number the a
 had is replaced. ``DELETE`` unlinks the assistant's (one) number, so a number is unlinked
 only when it is the one its assistant shows; an older second link, which Flireo's model
 has no way to address, is reported as ``NOT_SUPPORTED`` rather than guessed at.
+
+The assistant list's shape is not in the stored docs: it is read like the number list,
+but a ``meta`` (the total) it leaves out is not required, and a page without one is
+filled by :func:`~gateway.pagination.fill`, so a short answer ends the list only where
+it cannot be a silent page cap. The order of neither list is documented; nothing here
+depends on it.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from typing import Any, ClassVar
 from ..config import ProviderSettings
 from ..errors import UpstreamError, UpstreamHTTPError
 from ..model import Assistant, AssistantRef, NumberStatus, NumberType, PhoneNumber, ProviderName
+from ..pagination import fill
 from ..upstream import UpstreamClient
 from .base import (
     AdapterInfo,
@@ -78,7 +85,7 @@ class _Assistant(UpstreamModel):
 
 class _AssistantPage(UpstreamModel):
     data: list[_Assistant]
-    meta: _Meta
+    meta: _Meta | None = None  # not in the stored docs
 
 
 class _AssistantOne(UpstreamModel):
@@ -142,9 +149,13 @@ class Adapter:
         return Page([self._number(n) for n in body.data], total=body.meta.total)
 
     async def list_assistants(self, page: PageRequest) -> Page[Assistant]:
-        payload = await self._client.get_json("/v1/assistants", _page_params(page))
-        body = parse(self.name, _AssistantPage, payload)
-        return Page([self._assistant(a) for a in body.data], total=body.meta.total)
+        async def batch(request: PageRequest) -> Page[Assistant]:
+            payload = await self._client.get_json("/v1/assistants", _page_params(request))
+            body = parse(self.name, _AssistantPage, payload)
+            total = body.meta.total if body.meta else None
+            return Page([self._assistant(a) for a in body.data], total=total)
+
+        return await fill(batch, page, MAX_PAGE)
 
     async def get_assistant(self, native_id: str) -> Assistant | None:
         if not _UUID.fullmatch(native_id):

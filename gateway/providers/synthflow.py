@@ -11,10 +11,17 @@ agents share an inbound number. The gateway shows one assistant per number, so i
 refuses a number another agent holds for outbound calls (unlink it first). Unlinking
 clears the inbound ``phone_number`` of every agent holding the number and detaches it
 (``DELETE /v2/assistants/{model_id}/phone_numbers/{slug}``) where it is attached.
+
+The docs show ``attached_phone_numbers`` on the get-one agent only. A list item that
+leaves it out does not say "no outbound numbers", so the adapter reads that agent's
+get-one item (documented) for them; if that fails, the page fails with Synthflow's
+error, never an agent silently without its numbers. The docs publish no page-size
+maximum: a page may be shorter than asked, and is followed by ``total_records``.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from typing import ClassVar
 from urllib.parse import quote
@@ -78,8 +85,8 @@ class _Agent(UpstreamModel):
     model_id: str
     name: str
     phone_number: str | None = None
-    # Documented on the get-one item; optional on list items.
-    attached_phone_numbers: list[_Attached] = []
+    # Documented on the get-one item; a list item may leave it out (``None``: not said).
+    attached_phone_numbers: list[_Attached] | None = None
 
 
 class _AgentsPage(UpstreamModel):
@@ -158,7 +165,16 @@ class Adapter:
         )
         body = parse(self.name, _AgentsBody, payload).response
         total = body.pagination.total_records if body.pagination else None
-        return Page(items=[self._assistant(a) for a in body.assistants], total=total)
+        agents = await asyncio.gather(*(self._complete(a) for a in body.assistants))
+        return Page(items=[self._assistant(a) for a in agents], total=total)
+
+    async def _complete(self, agent: _Agent) -> _Agent:
+        """``agent`` with its outbound numbers: from its get-one item where the list item
+        does not carry them. Gone since the list (404): the list item, as it stood."""
+        if agent.attached_phone_numbers is not None:
+            return agent
+        found = await self._agents(agent.model_id)
+        return found[0] if found else agent
 
     async def get_assistant(self, native_id: str) -> Assistant | None:
         agents = await self._agents(native_id)
@@ -183,7 +199,7 @@ class Adapter:
             linking=True,
         )
         old = agent.phone_number
-        outbound = {x.number for x in agent.attached_phone_numbers}
+        outbound = {x.number for x in agent.attached_phone_numbers or ()}
         released = (_slug(old),) if old and old != number.number and old not in outbound else ()
         return LinkResult(number.native_id, assistant.native_id, released_phone_number_ids=released)
 
@@ -199,7 +215,7 @@ class Adapter:
                 await self._write(
                     "PUT", path, {"phone_number": ""}, number, model_id, linking=False
                 )
-            if number.number in {x.number for x in agent.attached_phone_numbers}:
+            if number.number in {x.number for x in agent.attached_phone_numbers or ()}:
                 slug = quote(number.native_id, safe="")
                 await self._write(
                     "DELETE", f"{path}/phone_numbers/{slug}", None, number, model_id, linking=False
@@ -285,7 +301,7 @@ class Adapter:
     def _assistant(self, a: _Agent) -> Assistant:
         """``phone_numbers`` lists the inbound number first, then the attached ones."""
         numbers = [a.phone_number] if a.phone_number else []
-        numbers += [x.number for x in a.attached_phone_numbers]
+        numbers += [x.number for x in a.attached_phone_numbers or ()]
         unique = tuple(dict.fromkeys(numbers))
         return Assistant(
             provider=self.name,

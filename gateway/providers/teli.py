@@ -16,13 +16,19 @@ a number held by another agent moves (reported as the previous assistant). Unlin
 clears both ``inbound_agent_id`` and ``outbound_agent_id``, so the number routes to no
 agent. SMS numbers are assigned to users, not agents: linking them is refused up front.
 The agent id sent is the ``agent_id`` (the docs' example looks like a ``voice_agent_id``;
-they are ambiguous, see providers.md E).
+they are ambiguous, see providers.md E). For the same reason a voice number may name its
+agent by ``voice_agent_id``: such ids (any not in the documented ``agent_id`` format) are
+translated to ``agent_id`` through the agent list, whose items carry both; if that list
+fails, its error is a partial error of the number list and the ids stay as sent, so their
+assistant is an error, not a confident null.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any, ClassVar
 from urllib.parse import quote
@@ -56,6 +62,8 @@ TELI = ProviderName.TELI
 SMS_NUMBERS = "/v1/sms/phone-numbers"
 VOICE_NUMBERS = "/v1/voice/phone-numbers"
 AGENTS = "/v1/agents"
+# The documented agent_id format ("1763500416653x437043850941191495", a Bubble id).
+_AGENT_ID = re.compile(r"\d+x\d+")
 
 
 def _timestamp_or_none(value: Any) -> Any:
@@ -99,6 +107,7 @@ class _Agent(UpstreamModel):
     agent_id: str
     agent_name: str
     agent_status: str | None = None
+    voice_agent_id: str | None = None
 
 
 class _AgentList(UpstreamModel):
@@ -222,15 +231,41 @@ class Adapter:
                 partial.append(naming(exc, f"GET {endpoint}"))
         if len(partial) == len(parts):
             raise partial[0]
+        try:
+            numbers = await self._by_agent_id(numbers)
+        except UpstreamError as exc:
+            partial.append(naming(exc, f"GET {AGENTS}"))
         if flt.status is not None:
             # Voice numbers have no upstream status filter; recheck SMS too, to stay exact.
             numbers = [n for n in numbers if n.status is flt.status]
         return Page(numbers, total=len(numbers), partial=tuple(partial))
 
     async def list_assistants(self, page: PageRequest) -> Page[Assistant]:
-        payload = await self._client.get_json(AGENTS, self._admin_scope())
-        agents = [_assistant(a) for a in parse(TELI, _AgentList, payload).agents]
+        agents = [_assistant(a) for a in await self._agents()]
         return Page(agents, total=len(agents))
+
+    async def _agents(self) -> list[_Agent]:
+        payload = await self._client.get_json(AGENTS, self._admin_scope())
+        return parse(TELI, _AgentList, payload).agents
+
+    async def _by_agent_id(self, numbers: list[PhoneNumber]) -> list[PhoneNumber]:
+        """``numbers`` with every agent named by its ``agent_id``: a number that names it
+        by ``voice_agent_id`` is pointed at the agent the list says has that id. The list
+        is read only when some id is not in the ``agent_id`` format."""
+        odd = {
+            n.assistant.native_id
+            for n in numbers
+            if n.assistant is not None and not _AGENT_ID.fullmatch(n.assistant.native_id)
+        }
+        if not odd:
+            return numbers
+        table = {a.voice_agent_id: a.agent_id for a in await self._agents() if a.voice_agent_id}
+        return [
+            replace(n, assistant=AssistantRef(TELI, table[n.assistant.native_id]))
+            if n.assistant is not None and n.assistant.native_id in table
+            else n
+            for n in numbers
+        ]
 
     async def get_assistant(self, native_id: str) -> Assistant | None:
         if not native_id:
