@@ -11,7 +11,6 @@ import argparse
 import cProfile
 import json
 import os
-import socket
 from typing import Any
 
 import uvicorn
@@ -108,15 +107,6 @@ class Profiled:
         await self.app(scope, receive, send)
 
 
-def tcp_listener(port: int) -> socket.socket:
-    """A loopback listener whose accepted sockets report IPPROTO_TCP (so get TCP_NODELAY)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    sock.set_inheritable(True)
-    return sock
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench.servers")
     sub = parser.add_subparsers(dest="what", required=True)
@@ -146,18 +136,14 @@ def main() -> None:
         uvicorn.run(create_emulator(ProviderName(args.provider), world), **common)
     elif args.profile:
         uvicorn.run(Profiled(gateway_app(), args.profile), **common)
-    elif args.workers == 1 or args.stock_bind:
+    elif args.stock_bind:  # uvicorn's own workers, for the comparison (uvicorn#3149)
         uvicorn.run("bench.servers:gateway_app", factory=True, workers=args.workers, **common)
-    else:
-        # uvicorn's own bind_socket() leaves proto=0, so asyncio never sets TCP_NODELAY on
-        # accepted connections and keep-alive responses wait ~40 ms for a delayed ACK
-        # (github.com/Kludex/uvicorn/issues/3149). Bind the listener ourselves instead.
-        from uvicorn.supervisors import Multiprocess
+    else:  # exactly what `switchboard serve` runs: its listener, workers and collector
+        from gateway.serving import serve
 
-        config = uvicorn.Config(
-            "bench.servers:gateway_app", factory=True, workers=args.workers, **common
+        serve(
+            gateway_app, "127.0.0.1", args.port, args.workers, log_level="warning", access_log=False
         )
-        Multiprocess(config, sockets=[tcp_listener(args.port)]).run()
 
 
 if __name__ == "__main__":

@@ -102,19 +102,11 @@ def main(argv: list[str] | None = None) -> int:
         configure_exporter()
 
     def build() -> Any:
-        """The app, then the collector tuned for the heap it left (once per process)."""
-        app: Any
         if args.config:  # SIGHUP re-reads the file; a bad file is refused, the old stays
             from .reload import Reloadable
 
-            app = Reloadable(create_app, lambda: load_settings(args.config, **overrides), settings)
-        else:
-            app = create_app(settings)
-        if settings.gc_tuning:
-            from .collector import tune_for_serving
-
-            tune_for_serving()
-        return app
+            return Reloadable(create_app, lambda: load_settings(args.config, **overrides), settings)
+        return create_app(settings)
 
     where = f"http://{args.host}:{args.port}/graphql"
     workers = f" with {args.workers} workers" if args.workers > 1 else ""
@@ -122,16 +114,17 @@ def main(argv: list[str] | None = None) -> int:
         f"switchboard: serving {'demo mode ' if settings.demo else ''}at {where}{workers}",
         file=sys.stderr,
     )
-    if args.workers > 1:
-        from .serving import bind_listener, run_workers
+    from .serving import serve
 
-        def serve(sock: Any) -> None:
-            config = uvicorn.Config(build(), log_config=None, access_log=False)
-            uvicorn.Server(config).run(sockets=[sock])
-
-        return run_workers(bind_listener(args.host, args.port), args.workers, serve)
-    uvicorn.run(build(), host=args.host, port=args.port, log_config=None, access_log=False)
-    return 0
+    return serve(
+        build,
+        args.host,
+        args.port,
+        args.workers,
+        tune_gc=settings.gc_tuning,
+        log_config=None,
+        access_log=False,
+    )
 
 
 if __name__ == "__main__":

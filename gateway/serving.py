@@ -96,3 +96,35 @@ def run_workers(sock: socket.socket, workers: int, serve: Callable[[socket.socke
         spawn()
     sock.close()
     return status
+
+
+def serve(
+    build: Callable[[], Any],
+    host: str,
+    port: int,
+    workers: int = 1,
+    *,
+    tune_gc: bool = True,
+    **uvicorn_options: Any,
+) -> int:
+    """Serve the app ``build()`` makes, the way ``switchboard serve`` does (the bench runs
+    this too): one process, or ``workers`` forked ones on a listener bound here; in each,
+    the collector tuned for the heap start-up left (gateway/collector.py)."""
+    import uvicorn
+
+    from .collector import tune_for_serving
+
+    def prepared() -> Any:
+        app = build()
+        if tune_gc:
+            tune_for_serving()
+        return app
+
+    if workers <= 1:
+        uvicorn.run(prepared(), host=host, port=port, **uvicorn_options)
+        return 0
+
+    def worker(sock: socket.socket) -> None:
+        uvicorn.Server(uvicorn.Config(prepared(), **uvicorn_options)).run(sockets=[sock])
+
+    return run_workers(bind_listener(host, port), workers, worker)
