@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from ..errors import ErrorCode, GatewayError
+from .health import record as record_failure
 
 log = logging.getLogger("switchboard.errors")
 
@@ -50,5 +51,9 @@ class ErrorCodes(SchemaExtension):
             return
         context = self.execution_context.context
         extra = list(getattr(context, "partial_errors", None) or [])
+        runtime = getattr(context, "runtime", None)
+        for error in [*(result.errors or []), *extra]:
+            # Each provider's last error, for Query.providers { health } (schema/health.py).
+            record_failure(runtime, error.original_error)
         errors = [_classify(e) for e in (result.errors or [])] + extra
         result.errors = errors or None
