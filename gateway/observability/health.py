@@ -59,8 +59,7 @@ def breaker_states(runtime: Any) -> dict[str, str]:
 
 
 def _client_state(client: Any) -> str:
-    http = getattr(client, "_client", None)
-    closed = getattr(http, "is_closed", None)
+    closed = getattr(client, "is_closed", None)
     if closed is None:
         return UNKNOWN
     return "closed" if closed else "ready"

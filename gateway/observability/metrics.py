@@ -37,6 +37,7 @@ from starlette.responses import Response
 from strawberry.extensions import SchemaExtension
 
 from ..model import ProviderName
+from ..upstream import Layer, UpstreamClient
 from .health import breaker_states
 from .requestid import REQUEST_ID_HEADER, current_request_id, request_info
 
@@ -180,7 +181,7 @@ class Metrics:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-class ObservedTransport(httpx.AsyncBaseTransport):
+class ObservedTransport(Layer):
     """Wraps a provider's transport: sends the request id, counts and times each call.
 
     Below the client, so every attempt (a retry included) is one observation.
@@ -193,7 +194,7 @@ class ObservedTransport(httpx.AsyncBaseTransport):
         metrics: Metrics,
         tenant: str | None = None,
     ) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.provider = provider
         self.metrics = metrics
         self.tenant = tenant_label(tenant)
@@ -231,9 +232,6 @@ class ObservedTransport(httpx.AsyncBaseTransport):
                 },
             )
 
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
 
 def tenant_label(tenant: str | None) -> str:
     return NO_TENANT if tenant is None else tenant
@@ -242,20 +240,14 @@ def tenant_label(tenant: str | None) -> str:
 def instrument_client(
     client: object, provider: ProviderName, metrics: Metrics, tenant: str | None = None
 ) -> bool:
-    """Wrap the transports of an :class:`~gateway.upstream.UpstreamClient`'s httpx client
-    (of ``tenant``'s runtime: its calls are labelled with it).
+    """Observe every attempt of an :class:`~gateway.upstream.UpstreamClient` (of
+    ``tenant``'s runtime: its calls are labelled with it), as a layer of its stack.
 
-    Returns False (and leaves the client alone) if it does not hold an httpx.AsyncClient.
+    Returns False (and leaves the client alone) if it is not an UpstreamClient.
     """
-    http = getattr(client, "_client", None)
-    if not isinstance(http, httpx.AsyncClient):
+    if not isinstance(client, UpstreamClient):
         return False
-    # httpx sends through ``_transport``, or a mounted one (an environment proxy).
-    http._transport = metrics.transport(provider, http._transport, tenant)
-    http._mounts = {
-        pattern: metrics.transport(provider, t, tenant) if t is not None else None
-        for pattern, t in http._mounts.items()
-    }
+    client.add_observer(lambda inner, _context: metrics.transport(provider, inner, tenant))
     return True
 
 
@@ -280,7 +272,7 @@ class BreakerCollector(Collector):
         yield family
 
 
-# Help for the counters of the upstream client's ``stats`` (gateway/upstream.py).
+# Help for the counters of the upstream client's ``stats`` (gateway/upstream/layer.py).
 _STAT_HELP = {
     "calls": "Upstream calls the adapters made (before retries, cache and coalescing).",
     "attempts": "Requests sent upstream, retries included.",

@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..upstream import Layer, UpstreamClient
+
 try:
     from opentelemetry import trace
     from opentelemetry.trace import SpanKind, Status, StatusCode
@@ -62,13 +64,13 @@ class TracingMiddleware:
             await self.app(scope, receive, record)
 
 
-class TracingTransport(httpx.AsyncBaseTransport):
+class TracingTransport(Layer):
     """One client span per upstream attempt."""
 
     def __init__(
         self, inner: httpx.AsyncBaseTransport, provider_name: str, otel: Any = None
     ) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.provider_name = provider_name
         self.tracer = tracer(otel)
 
@@ -88,16 +90,13 @@ class TracingTransport(httpx.AsyncBaseTransport):
                 span.set_status(Status(StatusCode.ERROR))
             return response
 
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
 
 def instrument_client(client: object, provider_name: str, otel: Any = None) -> bool:
-    """Wrap an UpstreamClient's httpx transport (as the metrics wrapper does)."""
-    http = getattr(client, "_client", None)
-    if not isinstance(http, httpx.AsyncClient):
+    """A span for every attempt of an UpstreamClient, as a layer of its stack (outside
+    the metrics layer when both are added, as the metrics wrapper does it)."""
+    if not isinstance(client, UpstreamClient):
         return False
-    http._transport = TracingTransport(http._transport, provider_name, otel)
+    client.add_observer(lambda inner, _context: TracingTransport(inner, provider_name, otel))
     return True
 
 

@@ -16,7 +16,7 @@ from gateway.emulators.common import Fault
 from gateway.errors import UpstreamHTTPError, UpstreamTimeout, UpstreamUnauthorized
 from gateway.providers import adapter_class
 from gateway.resilience import MemoryCache, ResilienceSettings, deadline_scope
-from gateway.upstream import UpstreamClient
+from gateway.upstream import Layer, UpstreamClient
 
 from .helpers import FLIREO
 
@@ -149,19 +149,18 @@ async def test_concurrency_cap_limits_calls_in_flight(flireo: Any) -> None:
     app.state.control.faults.append(Fault(latency_ms=50))
     client = make(policy=ResilienceSettings(max_concurrency=2, coalesce=False))
     in_flight = peak = 0
-    inner = client._client._transport
 
-    class Watch(httpx.AsyncBaseTransport):
+    class Watch(Layer):
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
             nonlocal in_flight, peak
             in_flight += 1
             peak = max(peak, in_flight)
             try:
-                return await inner.handle_async_request(request)
+                return await self.inner.handle_async_request(request)
             finally:
                 in_flight -= 1
 
-    client._client._transport = Watch()
+    client.add_observer(lambda inner, _context: Watch(inner))  # what reaches the network
     await asyncio.gather(*(client.get_json(PATH, {"limit": i + 1}) for i in range(8)))
     assert sent(app) == 8 and peak == 2
 

@@ -1,0 +1,99 @@
+"""What the layers of one upstream call share: the call's state and the typed failure.
+
+The layers are httpx transports, so all they are handed is an ``httpx.Request``. What a
+layer needs beyond the request (the call's deadline, whether it may be repeated) and what
+one layer tells another (whether the attempt got past the concurrency cap, the parsed
+body) travels in one :class:`Exchange`, in the request's ``extensions`` under
+:data:`EXCHANGE`. The client creates it; the layers only read and fill it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, cast
+
+import httpx
+
+from ..errors import (
+    RateLimited,
+    UpstreamBadResponse,
+    UpstreamError,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+from ..resilience import CallDeadline, CircuitOpen
+
+EXCHANGE = "switchboard.exchange"
+
+# Methods that are safe to repeat and to share; anything else needs ``idempotent=True``.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class Exchange:
+    """One logical call (its attempts included), as its layers see it."""
+
+    __slots__ = ("body", "claimed", "deadline", "path", "payload", "retryable", "sent")
+
+    def __init__(self, deadline: CallDeadline, path: str, *, retryable: bool) -> None:
+        self.deadline = deadline
+        self.path = path  # as the adapter gave it: what counts and logs name
+        self.retryable = retryable
+        self.sent = False  # this attempt got a slot and went to the network
+        self.body = b""
+        self.payload: Any = None
+        self.claimed = False
+
+    def take(self) -> Any:
+        """The parsed body; the first caller gets the parsed object, the others (coalesced
+        callers) their own copy, so no caller can change what another one reads."""
+        if not self.claimed:
+            self.claimed = True
+            return self.payload
+        return json.loads(self.body)
+
+
+def exchange_of(request: httpx.Request) -> Exchange:
+    """The :class:`Exchange` the client attached to ``request``."""
+    try:
+        return cast(Exchange, request.extensions[EXCHANGE])
+    except KeyError:
+        raise LookupError(
+            f"an upstream layer got a request without extensions[{EXCHANGE!r}]"
+        ) from None
+
+
+class AttemptFailed(Exception):
+    """One attempt failed with ``error``; says whether a retry may help and what the
+    failure says about the provider's health (for the breaker and the failure memory)."""
+
+    def __init__(
+        self,
+        error: UpstreamError,
+        *,
+        transient: bool,
+        retry_after: float | None = None,
+        judged: bool = True,
+    ) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.transient = transient
+        self.retry_after = retry_after
+        # True healthy, False failing, None no verdict (e.g. the request's own time ran out).
+        self.healthy = verdict(error) if judged else None
+
+    @property
+    def memorable(self) -> bool:
+        """Whether the failure says something about the endpoint worth remembering: it
+        answered with an error or a bad body, timed out, or could not be reached. Not a
+        rate limit (it says when to come back), an open breaker, or a request out of time."""
+        return self.healthy is not None and not isinstance(self.error, CircuitOpen)
+
+
+def verdict(error: UpstreamError) -> bool | None:
+    """What an error says about the provider's health, for the breaker."""
+    if isinstance(error, RateLimited):
+        return None  # healthy, but asked us to slow down
+    if isinstance(error, (UpstreamTimeout, UpstreamUnavailable, UpstreamBadResponse)):
+        return False
+    # A 5xx counts against the provider; a 4xx means it answered.
+    return error.status is None or error.status < 500

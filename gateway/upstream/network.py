@@ -1,0 +1,41 @@
+"""The bottom of the stack: the pooled connection to one provider.
+
+A client given no transport connects itself, with ``max_concurrency`` pooled connections
+and through the proxy the environment names for its base URL (``HTTPS_PROXY``,
+``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``), as an ``httpx.AsyncClient`` without a
+transport would: the client hands its stack to httpx as the transport, so httpx no
+longer picks the proxy itself.
+"""
+
+from __future__ import annotations
+
+import urllib.request
+
+import httpx
+
+from ..resilience import ResilienceSettings
+
+
+def network_transport(base_url: str, policy: ResilienceSettings) -> httpx.AsyncHTTPTransport:
+    limits = httpx.Limits(
+        max_connections=policy.max_concurrency,
+        max_keepalive_connections=policy.max_concurrency,
+    )
+    return httpx.AsyncHTTPTransport(limits=limits, proxy=environment_proxy(base_url))
+
+
+def environment_proxy(base_url: str) -> str | None:
+    """The proxy URL the environment sets for ``base_url``'s scheme, unless ``NO_PROXY``
+    exempts its host."""
+    if not base_url:
+        return None
+    proxies = urllib.request.getproxies()
+    if not proxies:
+        return None
+    url = httpx.URL(base_url)
+    if not url.host or urllib.request.proxy_bypass(url.host):
+        return None
+    proxy = proxies.get(url.scheme) or proxies.get("all")
+    if not proxy:
+        return None
+    return proxy if "://" in proxy else f"http://{proxy}"
