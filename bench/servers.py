@@ -18,9 +18,10 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.app import create_app
-from gateway.config import ProviderSettings, Settings
+from gateway.config import Settings
 from gateway.emulators import EmulatorConfig, create_emulator
 from gateway.model import ProviderName
+from gateway.providers import get_spec
 
 UPSTREAMS_ENV = "BENCH_UPSTREAMS"
 API_KEY_ENV = "BENCH_API_KEY"
@@ -46,13 +47,11 @@ def gateway_settings(
 ) -> Settings:
     """Real (non-demo) settings whose providers are the emulators at ``upstreams``."""
     providers = {
-        ProviderName(name): ProviderSettings(
-            base_url=url,
-            api_key_env=API_KEY_ENV,
-            organization_id=config.organization_id,
-            workspace=config.workspace,
-            user_id=config.user_id,
-        )
+        ProviderName(name): {
+            "base_url": url,
+            "api_key_env": API_KEY_ENV,
+            **get_spec(ProviderName(name)).emulator_ids(config),
+        }
         for name, url in upstreams.items()
     }
     # No gateway API keys: the bench measures the gateway, not its tenant lookup.

@@ -20,44 +20,23 @@ from .model import ProviderName
 from .resilience.settings import ResilienceSettings
 from .security.tenants import TenantKey
 
-# Where each provider's documented production API lives (see README).
-DEFAULT_BASE_URLS: dict[ProviderName, str | None] = {
-    ProviderName.BURKI: "https://api.burki.dev",
-    ProviderName.BUTTER: "https://api.getbutter.ai",
-    ProviderName.FLIREO: None,  # not published on doc.flireo.nl: must be configured
-    ProviderName.SYNTHFLOW: "https://api.synthflow.ai",
-    ProviderName.TELI: "https://api.teli.ai",
-}
-
-# Ids a provider needs on every call, by the field that holds them.
-REQUIRED_IDS: dict[ProviderName, tuple[str, ...]] = {
-    ProviderName.BUTTER: ("organization_id",),
-    ProviderName.SYNTHFLOW: ("workspace",),
-    # Teli's user_id is optional: without it only SMS numbers are listed (README).
-    ProviderName.TELI: ("organization_id",),
-}
-
 
 class ConfigError(Exception):
     """Raised at start-up; the message names the field and is safe to print."""
 
 
 class ProviderSettings(BaseModel):
+    """What every provider is configured with; a provider's own settings model (its
+    ``SPEC.settings``) adds the ids it needs, and an id it does not use is refused."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = True
     base_url: str | None = None
     # Name of the environment variable holding the API key (never the key itself).
     api_key_env: str | None = None
-    organization_id: str | None = None
-    workspace: str | None = None
-    user_id: str | None = None
     timeout: float = Field(default=10.0, gt=0)
     connect_timeout: float = Field(default=3.0, gt=0)
-    # Butter: the query parameters its lists page by, which its docs do not name (README,
-    # Providers). None: the defaults "page_size" and "cursor"; "" sends no page size.
-    page_size_param: str | None = None
-    cursor_param: str | None = Field(default=None, min_length=1)
     # Resolved from ``api_key_env`` by Settings; excluded from dumps and reprs.
     api_key: str | None = Field(default=None, exclude=True, repr=False)
     # Overrides single fields of Settings.resilience for this provider (docs/resilience.md).
@@ -71,20 +50,44 @@ class ProviderSettings(BaseModel):
         return value.rstrip("/") if value else value
 
 
+def _typed_providers(data: Any) -> Any:
+    """``data["providers"]``, each entry as its provider's own settings model
+    (``SPEC.settings``), so an id the provider does not use is refused by name."""
+    if not isinstance(data, dict) or not isinstance(data.get("providers"), dict):
+        return data  # pydantic reports what is wrong
+    from .providers import get_spec
+
+    parsed: dict[ProviderName, Any] = {}
+    for key, value in data["providers"].items():
+        try:
+            name = ProviderName(key)
+        except ValueError:
+            known = ", ".join(p.value for p in ProviderName)
+            raise ValueError(f"providers.{key}: not a provider (one of {known})") from None
+        try:
+            parsed[name] = get_spec(name).parse_settings(value)
+        except ValidationError as exc:
+            raise ValueError(_describe(exc, f"providers.{name.value}.", "")) from None
+    return {**data, "providers": parsed}
+
+
 def _resolve_providers(
     where: str, providers: dict[ProviderName, ProviderSettings]
 ) -> dict[ProviderName, ProviderSettings]:
     """Fill default base URLs, check required ids and read each key from its variable."""
+    from .providers import get_spec
+
     resolved: dict[ProviderName, ProviderSettings] = {}
     for name, prov in providers.items():
         if not prov.enabled:
             resolved[name] = prov
             continue
         at = f"{where}.{name.value}"
-        base_url = prov.base_url or DEFAULT_BASE_URLS[name]
+        provider = get_spec(name)
+        base_url = prov.base_url or provider.default_base_url
         if base_url is None:
             raise ValueError(f"{at}.base_url is required for {name.value}")
-        for id_field in REQUIRED_IDS.get(name, ()):
+        for id_field in provider.required_ids:
             if not getattr(prov, id_field):
                 raise ValueError(f"{at}.{id_field} is required for {name.value}")
         if not prov.api_key_env:
@@ -105,6 +108,8 @@ class TenantSettings(BaseModel):
 
     keys: list[TenantKey] = Field(min_length=1)
     providers: dict[ProviderName, ProviderSettings] = Field(default_factory=dict)
+
+    _providers = model_validator(mode="before")(_typed_providers)
 
     def enabled_providers(self) -> dict[ProviderName, ProviderSettings]:
         return {n: p for n, p in sorted(self.providers.items()) if p.enabled}
@@ -197,6 +202,8 @@ class Settings(BaseSettings):
     # /readyz is unauthenticated: it names tenants (per-tenant states) only if this is set.
     readyz_tenant_names: bool = False
 
+    _providers = model_validator(mode="before")(_typed_providers)
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -284,13 +291,13 @@ def _read_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def _describe(exc: ValidationError) -> str:
+def _describe(exc: ValidationError, prefix: str = "", head: str = "invalid configuration: ") -> str:
     lines = []
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"])
+        loc = prefix + ".".join(str(p) for p in err["loc"])
         msg = err["msg"].removeprefix("Value error, ")
         lines.append(f"{loc}: {msg}" if loc else msg)
-    return "invalid configuration: " + "; ".join(lines)
+    return head + "; ".join(lines)
 
 
 def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import httpx
 
 from .config import ProviderSettings
-from .emulators import EmulatorConfig, create_emulator
+from .emulators import EmulatorConfig
 from .model import PROVIDER_ORDER, ProviderName
+from .providers import get_spec
 
 DEMO_EMULATOR = EmulatorConfig()
 
@@ -14,17 +15,14 @@ DEMO_EMULATOR = EmulatorConfig()
 def demo_provider_settings(
     name: ProviderName, config: EmulatorConfig = DEMO_EMULATOR
 ) -> ProviderSettings:
-    return ProviderSettings(
-        base_url=f"http://{name.value}.emulator",
-        organization_id=config.organization_id,
-        workspace=config.workspace,
-        user_id=config.user_id,
-        api_key=config.api_key,
-    )
+    """``name``'s own settings, reaching its emulator with the ids it serves."""
+    return get_spec(name).demo_settings(config, f"http://{name.value}.emulator")
 
 
 def demo_transports(
     config: EmulatorConfig = DEMO_EMULATOR,
 ) -> dict[ProviderName, httpx.AsyncBaseTransport]:
     """One in-process transport per provider, each serving that provider's emulator."""
-    return {name: httpx.ASGITransport(app=create_emulator(name, config)) for name in PROVIDER_ORDER}
+    return {
+        name: httpx.ASGITransport(app=get_spec(name).emulator(config)) for name in PROVIDER_ORDER
+    }

@@ -23,15 +23,8 @@ from aiodataloader import DataLoader
 
 from .errors import DanglingLink, UpstreamError
 from .model import Assistant, PhoneNumber, ProviderName
-from .providers.base import (
-    Collected,
-    NumberFilter,
-    Page,
-    PageRequest,
-    Pagination,
-    collect,
-    lookup_assistant,
-)
+from .paging import Collected, NumberFilter, Page, PageRequest, Pagination, collect
+from .providers.base import lookup_assistant
 from .runtime import Runtime
 
 K = TypeVar("K")

@@ -11,18 +11,8 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
-
-class ProviderName(enum.StrEnum):
-    """Supported platforms. Declaration order is the documented cross-provider list order."""
-
-    BURKI = "burki"
-    BUTTER = "butter"
-    FLIREO = "flireo"
-    SYNTHFLOW = "synthflow"
-    TELI = "teli"
-
-
-PROVIDER_ORDER: tuple[ProviderName, ...] = tuple(ProviderName)
+# The provider names live with the registry (adding a provider edits one module there).
+from .providers.registry import PROVIDER_ORDER, ProviderName
 
 
 class NumberStatus(enum.StrEnum):
@@ -86,3 +76,15 @@ class Assistant:
     phone_number_ids: tuple[str, ...] | None = None
     # E.164 numbers the assistant holds, for upstreams that link by number (Synthflow).
     phone_numbers: tuple[str, ...] | None = None
+
+
+__all__ = [
+    "PROVIDER_ORDER",
+    "Assistant",
+    "AssistantRef",
+    "Capabilities",
+    "NumberStatus",
+    "NumberType",
+    "PhoneNumber",
+    "ProviderName",
+]

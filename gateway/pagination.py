@@ -28,7 +28,7 @@ from typing import Any, Generic, TypeVar
 
 from .cursors import Cursor, Owed, Position
 from .errors import UpstreamError
-from .providers.base import Page, PageRequest, Pagination
+from .paging import Page, PageRequest, Pagination
 
 T = TypeVar("T")
 Entry = tuple[Position, T]

@@ -12,7 +12,7 @@ import httpx
 
 from .config import ProviderSettings, Settings
 from .model import ProviderName
-from .providers import adapter_class
+from .providers import get_spec
 from .providers.base import ProviderAdapter
 from .resilience import MemoryCache, PageCache
 from .resilience.redis_cache import RedisBackend
@@ -78,8 +78,9 @@ def build_runtime(
     if cache is None:
         cache = build_page_cache(settings)
     for name in sorted(providers, key=list(ProviderName).index):
-        prov = providers[name]
-        cls = adapter_class(name)
+        provider = get_spec(name)
+        prov = provider.parse_settings(providers[name])
+        cls = provider.adapter
         transport = (transports or {}).get(name)
         client = UpstreamClient(
             name,

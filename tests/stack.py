@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from gateway.emulators.common import CONTROL_PREFIX, EmulatorConfig
+from gateway.model import PROVIDER_ORDER
+from gateway.providers import get_spec
 from gateway.security.tenants import hash_key
 from tests.processes import Served, served
 
@@ -47,12 +49,7 @@ def write_config(
     security: Mapping[str, Any] | None = None,
 ) -> Path:
     """The settings file of a gateway over ``stack``'s emulators."""
-    ids = EmulatorConfig()
-    extra = {
-        "teli": {"organization_id": ids.organization_id, "user_id": ids.user_id},
-        "synthflow": {"workspace": ids.workspace},
-        "butter": {},
-    }
+    extra = {p.value: get_spec(p).emulator_ids(EmulatorConfig()) for p in PROVIDER_ORDER}
     lines = []
     if security:
         lines += ["[security]", *(f"{k} = {_toml(v)}" for k, v in security.items()), ""]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-
 from starlette.applications import Starlette
 
 from ..model import ProviderName
@@ -11,10 +9,10 @@ from .common import EmulatorConfig
 
 
 def create_emulator(name: ProviderName, config: EmulatorConfig | None = None) -> Starlette:
-    """The Starlette app of ``gateway/emulators/<name>.py``."""
-    module = importlib.import_module(f"{__name__}.{name.value}")
-    app: Starlette = module.create_app(config or EmulatorConfig())
-    return app
+    """The Starlette app of ``name``'s emulator (its spec names it)."""
+    from ..providers import get_spec
+
+    return get_spec(name).emulator(config or EmulatorConfig())
 
 
 __all__ = ["EmulatorConfig", "create_emulator"]

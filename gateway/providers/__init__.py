@@ -1,17 +1,22 @@
-"""The provider registry: adding a provider is one adapter module and one entry here."""
+"""Provider adapters: ``registry.py`` lists them, one module each declares its ``SPEC``.
+
+Kept free of imports at package level: the model imports ``ProviderName`` from the
+registry, before any adapter (or the config they need) can load.
+"""
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..model import ProviderName
-from .base import ProviderAdapter
+from .registry import PROVIDER_ORDER, ProviderName, get_spec, specs
 
-
-def adapter_class(name: ProviderName) -> Any:
-    """The ``Adapter`` class of ``gateway/providers/<name>.py``."""
-    return importlib.import_module(f"{__name__}.{name.value}").Adapter
+if TYPE_CHECKING:
+    from .spec import AdapterClass
 
 
-__all__ = ["ProviderAdapter", "adapter_class"]
+def adapter_class(name: ProviderName) -> AdapterClass[Any]:
+    """The adapter class of ``name`` (from its spec)."""
+    return get_spec(name).adapter
+
+
+__all__ = ["PROVIDER_ORDER", "ProviderName", "adapter_class", "get_spec", "specs"]

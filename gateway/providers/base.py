@@ -1,8 +1,9 @@
-"""The adapter protocol every provider module implements.
+"""The adapter protocol every provider module implements, and helpers adapters share.
 
 Adapters are the only code that knows an upstream's shape: they build the request, call
 it through the shared :class:`~gateway.upstream.UpstreamClient`, validate the JSON and
-return normalized records. Everything above ``providers/`` sees only ``gateway.model``.
+return normalized records. Everything above ``providers/`` sees only ``gateway.model``
+and ``gateway.paging`` (whose types are re-exported here for the adapters).
 """
 
 from __future__ import annotations
@@ -11,57 +12,26 @@ import enum
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
+from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ..config import ProviderSettings
 from ..errors import UpstreamBadResponse, UpstreamError, UpstreamHTTPError
-from ..model import Assistant, NumberStatus, PhoneNumber, ProviderName
+from ..model import Assistant, PhoneNumber, ProviderName
+from ..paging import (
+    Collected,
+    NumberFilter,
+    Page,
+    PageRequest,
+    Pagination,
+    collect,
+    collect_all,
+    next_page,
+)
 from ..upstream import UpstreamClient
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
-
-
-class Pagination(enum.StrEnum):
-    """How an upstream list endpoint pages."""
-
-    NONE = "NONE"  # one response holds the whole list
-    OFFSET = "OFFSET"  # limit + offset, random access
-    CURSOR = "CURSOR"  # opaque next-cursor, forward only
-
-
-@dataclass(frozen=True, slots=True)
-class PageRequest:
-    """One upstream page to fetch.
-
-    ``offset`` is used by OFFSET upstreams, ``cursor`` by CURSOR upstreams (``None`` means
-    the first page); NONE upstreams ignore both and return everything.
-    """
-
-    limit: int
-    offset: int = 0
-    cursor: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    items: list[T]
-    # Size of the whole (natively filtered) list when the upstream reports it.
-    total: int | None = None
-    # CURSOR upstreams: the token of the next page, ``None`` at the end.
-    next_cursor: str | None = None
-    # Parts of the list that failed while the rest answered (Teli's two number endpoints):
-    # ``items`` hold what could be had, these say what is missing.
-    partial: tuple[UpstreamError, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class NumberFilter:
-    """Filters an adapter may apply upstream. What it cannot apply, the gateway applies."""
-
-    status: NumberStatus | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +67,6 @@ class ProviderAdapter(Protocol):
         ...
 
 
-AdapterFactory = Callable[[ProviderSettings, UpstreamClient], ProviderAdapter]
-
-
 class UpstreamModel(BaseModel):
     """Base for upstream payload models: unknown fields are ignored, as upstreams grow."""
 
@@ -125,22 +92,6 @@ def parse_list(provider: ProviderName, model: type[M], payload: Any) -> list[M]:
             provider, "response does not match the documented shape: expected an array"
         )
     return [parse(provider, model, item) for item in payload]
-
-
-def next_page(pagination: Pagination, request: PageRequest, page: Page[Any]) -> PageRequest | None:
-    """The request for the page after ``page``, or ``None`` when ``page`` was the last."""
-    if pagination is Pagination.NONE or not page.items:
-        return None
-    if pagination is Pagination.CURSOR:
-        return (
-            PageRequest(limit=request.limit, cursor=page.next_cursor) if page.next_cursor else None
-        )
-    offset = request.offset + len(page.items)
-    if page.total is not None and offset >= page.total:
-        return None
-    if page.total is None and len(page.items) < request.limit:
-        return None  # an offset upstream that reports no total: a short page is the last
-    return PageRequest(limit=request.limit, offset=offset)
 
 
 def naming(error: UpstreamError, what: str) -> UpstreamError:
@@ -173,36 +124,6 @@ async def get_json_or_none(
             return None
         raise
     return read(payload)
-
-
-@dataclass(frozen=True, slots=True)
-class Collected(Generic[T]):
-    """A whole upstream list, and the errors of the parts of it that could not be read."""
-
-    items: list[T]
-    partial: tuple[UpstreamError, ...] = ()
-
-
-async def collect(
-    fetch: Callable[[PageRequest], Awaitable[Page[T]]], pagination: Pagination, limit: int
-) -> Collected[T]:
-    """Every item of an upstream list, page by page, with the pages' partial errors."""
-    items: list[T] = []
-    partial: list[UpstreamError] = []
-    request: PageRequest | None = PageRequest(limit=limit)
-    while request is not None:
-        page = await fetch(request)
-        items.extend(page.items)
-        partial.extend(e for e in page.partial if e not in partial)
-        request = next_page(pagination, request, page)
-    return Collected(items, tuple(partial))
-
-
-async def collect_all(
-    fetch: Callable[[PageRequest], Awaitable[Page[T]]], pagination: Pagination, limit: int
-) -> list[T]:
-    """Every item of an upstream list, page by page."""
-    return (await collect(fetch, pagination, limit)).items
 
 
 # -- one assistant ------------------------------------------------------------------------
@@ -387,3 +308,32 @@ async def which_missing(
         f"{adapter.name.value} no longer has this phone number",
         "phoneNumberId",
     )
+
+
+__all__ = [
+    "AdapterInfo",
+    "Collected",
+    "LinkError",
+    "LinkErrorCode",
+    "LinkResult",
+    "LinkingAdapter",
+    "NumberFilter",
+    "Page",
+    "PageRequest",
+    "Pagination",
+    "ProviderAdapter",
+    "UpstreamModel",
+    "check_link",
+    "check_unlink",
+    "collect",
+    "collect_all",
+    "forbidden",
+    "get_json_or_none",
+    "linking",
+    "lookup_assistant",
+    "naming",
+    "next_page",
+    "parse",
+    "parse_list",
+    "which_missing",
+]

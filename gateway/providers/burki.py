@@ -23,6 +23,7 @@ from typing import ClassVar
 from pydantic import RootModel
 
 from ..config import ProviderSettings
+from ..emulators import burki as emulator
 from ..errors import UpstreamError
 from ..model import (
     Assistant,
@@ -50,6 +51,7 @@ from .base import (
     get_json_or_none,
     parse,
 )
+from .spec import ProviderSpec
 
 ASSISTANTS_PATH = "/api/v1/assistants"
 NUMBERS_PATH = f"{ASSISTANTS_PATH}/organization/phone-numbers"
@@ -216,3 +218,15 @@ class Adapter:
 
     def _assistant(self, a: BurkiAssistant) -> Assistant:
         return Assistant(provider=self.name, native_id=str(a.id), name=a.name, active=a.is_active)
+
+
+SPEC = ProviderSpec(
+    name=ProviderName.BURKI,
+    title="Burki",
+    description="Burki (burki.dev).",
+    adapter=Adapter,
+    settings=ProviderSettings,
+    emulator=emulator.create_app,
+    default_base_url="https://api.burki.dev",
+    docs_url="https://docs.burki.dev/api-reference",
+)

@@ -25,6 +25,7 @@ from urllib.parse import quote
 from pydantic import AliasChoices, Field
 
 from ..config import ProviderSettings
+from ..emulators import butter as emulator
 from ..errors import UpstreamBadResponse, UpstreamError
 from ..model import (
     Assistant,
@@ -52,13 +53,24 @@ from .base import (
     parse,
     which_missing,
 )
+from .spec import ProviderSpec
 
 MAX_PAGE_SIZE = 100  # the emulator's assumed cap (see gateway/emulators/butter.py)
-PAGE_SIZE_PARAM = "page_size"  # defaults of ProviderSettings.page_size_param / cursor_param
+PAGE_SIZE_PARAM = "page_size"  # defaults of ButterSettings.page_size_param / cursor_param
 CURSOR_PARAM = "cursor"
 _STATUS = {NumberStatus.AVAILABLE: "free", NumberStatus.ASSIGNED: "assigned"}
 
 ItemT = TypeVar("ItemT")
+
+
+class ButterSettings(ProviderSettings):
+    """Butter needs its organization; its docs name no paging parameters (README)."""
+
+    organization_id: str | None = None
+    # The query parameters its lists page by. None: the defaults "page_size" and
+    # "cursor"; "" sends no page size.
+    page_size_param: str | None = None
+    cursor_param: str | None = Field(default=None, min_length=1)
 
 
 class ButterNumber(UpstreamModel):
@@ -114,14 +126,14 @@ class Adapter:
         assistant_max_page_size=MAX_PAGE_SIZE,
     )
 
-    def __init__(self, settings: ProviderSettings, client: UpstreamClient) -> None:
+    def __init__(self, settings: ButterSettings, client: UpstreamClient) -> None:
         self._client = client
         size = settings.page_size_param
         self._size_param = PAGE_SIZE_PARAM if size is None else size
         self._cursor_param = settings.cursor_param or CURSOR_PARAM
 
     @staticmethod
-    def auth_headers(settings: ProviderSettings) -> dict[str, str]:
+    def auth_headers(settings: ButterSettings) -> dict[str, str]:
         """Both documented headers; an unset organization id is left for Butter to reject."""
         headers = {"X-API-Key": settings.api_key or ""}
         if settings.organization_id:
@@ -249,3 +261,17 @@ def _page_of(items: list[ItemT], pagination: ButterPagination) -> Page[ItemT]:
         total=pagination.total_count,
         next_cursor=pagination.next_cursor if pagination.has_more else None,
     )
+
+
+SPEC = ProviderSpec(
+    name=ProviderName.BUTTER,
+    title="Butter AI",
+    description="Butter AI.",
+    adapter=Adapter,
+    settings=ButterSettings,
+    emulator=emulator.create_app,
+    default_base_url="https://api.getbutter.ai",
+    required_ids=("organization_id",),
+    docs_url="https://docs.getbutter.ai/api-reference",
+    demo_ids={"organization_id": "org_demo"},
+)

@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from ..config import ProviderSettings
+from ..emulators import flireo as emulator
 from ..errors import UpstreamError, UpstreamHTTPError
 from ..model import Assistant, AssistantRef, NumberStatus, NumberType, PhoneNumber, ProviderName
 from ..pagination import fill
@@ -45,6 +46,7 @@ from .base import (
     parse,
     which_missing,
 )
+from .spec import ProviderSpec
 
 MAX_PAGE = 100  # documented limit range: 1-100
 _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
@@ -245,3 +247,15 @@ class Adapter:
 
     def _assistant(self, a: _Assistant) -> Assistant:
         return Assistant(provider=self.name, native_id=a.id, name=a.name)
+
+
+SPEC = ProviderSpec(
+    name=ProviderName.FLIREO,
+    title="Flireo AI",
+    description="Flireo AI (doc.flireo.nl).",
+    adapter=Adapter,
+    settings=ProviderSettings,
+    emulator=emulator.create_app,
+    default_base_url=None,  # not published on doc.flireo.nl: must be configured
+    docs_url="https://doc.flireo.nl",
+)

@@ -27,6 +27,7 @@ from typing import ClassVar
 from urllib.parse import quote
 
 from ..config import ProviderSettings
+from ..emulators import synthflow as emulator
 from ..errors import UpstreamError, UpstreamHTTPError
 from ..model import Assistant, AssistantRef, NumberStatus, PhoneNumber, ProviderName
 from ..upstream import UpstreamClient
@@ -46,6 +47,7 @@ from .base import (
     get_json_or_none,
     parse,
 )
+from .spec import ProviderSpec
 
 NUMBERS_PATH = "/v2/numbers"
 ASSISTANTS_PATH = "/v2/assistants/"  # the documented path has the trailing slash
@@ -123,6 +125,12 @@ def _slug(e164: str) -> str:
     return e164.removeprefix("+")
 
 
+class SynthflowSettings(ProviderSettings):
+    """Every Synthflow number call names its workspace."""
+
+    workspace: str | None = None
+
+
 class Adapter:
     name: ClassVar[ProviderName] = ProviderName.SYNTHFLOW
     info: ClassVar[AdapterInfo] = AdapterInfo(
@@ -134,12 +142,12 @@ class Adapter:
         links_by_number=True,
     )
 
-    def __init__(self, settings: ProviderSettings, client: UpstreamClient) -> None:
+    def __init__(self, settings: SynthflowSettings, client: UpstreamClient) -> None:
         self._workspace = settings.workspace
         self._client = client
 
     @staticmethod
-    def auth_headers(settings: ProviderSettings) -> dict[str, str]:
+    def auth_headers(settings: SynthflowSettings) -> dict[str, str]:
         return {"Authorization": f"Bearer {settings.api_key or ''}"}
 
     async def list_phone_numbers(self, flt: NumberFilter, page: PageRequest) -> Page[PhoneNumber]:
@@ -318,3 +326,17 @@ def _no_agent(model_id: str, *, linking: bool) -> LinkError:
         f"synthflow has no agent {model_id}",
         "assistantId" if linking else None,
     )
+
+
+SPEC = ProviderSpec(
+    name=ProviderName.SYNTHFLOW,
+    title="Synthflow",
+    description="Synthflow (EU or US host).",
+    adapter=Adapter,
+    settings=SynthflowSettings,
+    emulator=emulator.create_app,
+    default_base_url="https://api.synthflow.ai",
+    required_ids=("workspace",),
+    docs_url="https://docs.synthflow.ai/api-reference",
+    demo_ids={"workspace": "1710107690998x536152705164378100"},
+)

@@ -36,6 +36,7 @@ from urllib.parse import quote
 from pydantic import BeforeValidator
 
 from ..config import ProviderSettings
+from ..emulators import teli as emulator
 from ..errors import UpstreamError
 from ..model import Assistant, AssistantRef, Capabilities, NumberStatus, PhoneNumber, ProviderName
 from ..upstream import UpstreamClient
@@ -57,6 +58,7 @@ from .base import (
     parse,
     which_missing,
 )
+from .spec import ProviderSpec
 
 TELI = ProviderName.TELI
 SMS_NUMBERS = "/v1/sms/phone-numbers"
@@ -170,6 +172,14 @@ def _assistant(rec: _Agent) -> Assistant:
     return Assistant(provider=TELI, native_id=rec.agent_id, name=rec.agent_name, active=active)
 
 
+class TeliSettings(ProviderSettings):
+    """Teli's organization, and the user its voice lists need (optional: without it only
+    SMS numbers are listed; README)."""
+
+    organization_id: str | None = None
+    user_id: str | None = None
+
+
 class Adapter:
     name: ClassVar[ProviderName] = TELI
     # Neither list is paged: the page size is nominal, every response is the whole list.
@@ -179,12 +189,12 @@ class Adapter:
         native_number_filters=frozenset({"status"}),
     )
 
-    def __init__(self, settings: ProviderSettings, client: UpstreamClient) -> None:
+    def __init__(self, settings: TeliSettings, client: UpstreamClient) -> None:
         self._settings = settings
         self._client = client
 
     @staticmethod
-    def auth_headers(settings: ProviderSettings) -> dict[str, str]:
+    def auth_headers(settings: TeliSettings) -> dict[str, str]:
         return {"X-API-Key": settings.api_key} if settings.api_key else {}
 
     async def list_phone_numbers(self, flt: NumberFilter, page: PageRequest) -> Page[PhoneNumber]:
@@ -331,3 +341,17 @@ class Adapter:
         ``user_id`` is left out when none is configured (agents need it only for
         non-admins; voice numbers are then not asked for at all)."""
         return {"organization_id": self._org, "user_id": self._settings.user_id, "is_admin": True}
+
+
+SPEC = ProviderSpec(
+    name=TELI,
+    title="Teli",
+    description="Teli: SMS numbers (routed to users) and voice numbers (routed to agents).",
+    adapter=Adapter,
+    settings=TeliSettings,
+    emulator=emulator.create_app,
+    default_base_url="https://api.teli.ai",
+    required_ids=("organization_id",),
+    docs_url="https://docs.teli.ai",
+    demo_ids={"organization_id": "org_demo", "user_id": "1762896364768x389173798861431550"},
+)

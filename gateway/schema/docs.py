@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Final
 
-# listing.py: without first and last a connection returns this many (capped by the setting).
-DEFAULT_PAGE_SIZE: Final = 20
+from ..paging import DEFAULT_PAGE_SIZE
+
 # The default of the max_page_size setting (gateway/config.py).
 DEFAULT_MAX_PAGE_SIZE: Final = 100
 

@@ -34,9 +34,11 @@ from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
 from ..errors import UserInputError
+from ..model import PROVIDER_ORDER
+from ..paging import DEFAULT_PAGE_SIZE
 from .context import Info
-from .docs import DEFAULT_PAGE_SIZE
-from .query import _resolve, parse_global_id
+from .ids import parse_global_id
+from .nodes import resolve_node
 from .types import Assistant, PhoneNumber
 
 # The oldest federation spec with @cost and @listSize (demand control), so that older
@@ -47,7 +49,7 @@ ENTITIES: tuple[type, ...] = (PhoneNumber, Assistant)
 
 # Query.phoneNumbers / Query.assistants read a page of every selected provider (five);
 # totalCount may read each provider's whole list.
-FAN_OUT_WEIGHT = 5
+FAN_OUT_WEIGHT = len(PROVIDER_ORDER)
 
 
 def _page_hint() -> ListSize:
@@ -158,7 +160,7 @@ async def resolve_entity(info: Info, type_name: str, value: str) -> Any:
     kind, _, _ = parse_global_id(value)
     if kind != type_name:
         raise UserInputError(f"not a {type_name} id: {value[:64]!r}")
-    return await _resolve(info, value)
+    return await resolve_node(info, value)
 
 
 __all__ = [

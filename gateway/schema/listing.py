@@ -15,7 +15,7 @@ from ..cursors import CursorCodec
 from ..errors import BadCursorError, UpstreamError, UserInputError
 from ..loaders import Kind
 from ..pagination import Source, paginate
-from ..providers.base import NumberFilter, Page, PageRequest, Pagination
+from ..paging import NumberFilter, Page, PageRequest, Pagination
 from .connection import Connection, Edge
 from .context import Info
 from .docs import DEFAULT_PAGE_SIZE

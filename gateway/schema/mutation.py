@@ -35,7 +35,7 @@ from ..loaders import Loaders
 from ..providers.base import LinkError, LinkErrorCode, LinkingAdapter, LinkResult, linking
 from .context import Info
 from .docs import describe_values
-from .query import parse_global_id
+from .ids import parse_global_id
 from .types import Assistant, PhoneNumber
 
 UserErrorCode = strawberry.enum(

@@ -8,15 +8,14 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
-from .. import model
 from ..errors import UserInputError
 from .connection import Connection
 from .context import Info
 from .docs import AFTER, BEFORE, FIRST, LAST, PROVIDERS_FILTER
 from .listing import Args, assistants_connection, phone_numbers_connection
+from .nodes import resolve_node
 from .types import Assistant, NumberStatus, NumberType, PhoneNumber, Provider, ProviderInfo
 
-_NODE_TYPES = {"PhoneNumber", "Assistant"}
 MAX_NODES = 100
 
 
@@ -60,31 +59,6 @@ class AssistantFilter:
         description="Case-insensitive match within the name; at most 100 characters. Null "
         "or empty: no search.",
     )
-
-
-def parse_global_id(value: str) -> tuple[str, model.ProviderName, str]:
-    """``base64("<Type>:<provider>:<native id>")`` -> its three parts, or BAD_USER_INPUT."""
-    try:
-        gid = relay.GlobalID.from_id(value)
-        provider_name, _, native_id = gid.node_id.partition(":")
-        provider = model.ProviderName(provider_name)
-    except (ValueError, TypeError):
-        raise UserInputError(f"not a valid Switchboard id: {value[:64]!r}") from None
-    if gid.type_name not in _NODE_TYPES or not native_id:
-        raise UserInputError(f"not a valid Switchboard id: {value[:64]!r}")
-    return gid.type_name, provider, native_id
-
-
-async def _resolve(info: Info, value: str) -> relay.Node | None:
-    type_name, provider, native_id = parse_global_id(value)
-    if provider not in info.context.runtime.adapters:
-        return None
-    loaders = info.context.loaders
-    if type_name == "PhoneNumber":
-        number = await loaders.number.load((provider, native_id))
-        return PhoneNumber.of(number) if number else None
-    assistant = await loaders.assistant.load((provider, native_id))
-    return Assistant.of(assistant) if assistant else None
 
 
 @strawberry.type(
@@ -158,7 +132,7 @@ class Query:
             ),
         ],
     ) -> relay.Node | None:
-        return await _resolve(info, id)
+        return await resolve_node(info, id)
 
     @strawberry.field(
         description=(
@@ -179,7 +153,7 @@ class Query:
     ) -> list[relay.Node | None]:
         if len(ids) > MAX_NODES:
             raise UserInputError(f"at most {MAX_NODES} ids per call")
-        found = await asyncio.gather(*(_resolve(info, i) for i in ids), return_exceptions=True)
+        found = await asyncio.gather(*(resolve_node(info, i) for i in ids), return_exceptions=True)
         for item in found:
             if isinstance(item, BaseException) and not isinstance(item, Exception):
                 raise item  # cancellation and exits are not one id's failure

@@ -10,10 +10,13 @@ import strawberry
 from strawberry import relay
 
 from .. import model
-from ..providers.base import Pagination
+from ..paging import Pagination
+from ..providers import specs
 from .connection import Connection
 from .context import Info
 from .docs import AFTER, BEFORE, FIRST, LAST, describe_values
+from .health import ProviderHealth, provider_health
+from .ids import node_id
 
 Provider = strawberry.enum(model.ProviderName, name="Provider", description="A voice-AI platform.")
 NumberStatus = strawberry.enum(
@@ -28,16 +31,8 @@ PaginationStyle = strawberry.enum(
     Pagination, name="PaginationStyle", description="How a provider's list endpoint pages."
 )
 
-describe_values(
-    model.ProviderName,
-    {
-        "BURKI": "Burki (burki.dev).",
-        "BUTTER": "Butter AI.",
-        "FLIREO": "Flireo AI (doc.flireo.nl).",
-        "SYNTHFLOW": "Synthflow (EU or US host).",
-        "TELI": "Teli: SMS numbers (routed to users) and voice numbers (routed to agents).",
-    },
-)
+# Each provider describes itself in its spec (gateway/providers/<name>.py).
+describe_values(model.ProviderName, {s.name.name: s.description for s in specs().values()})
 describe_values(
     model.NumberStatus,
     {
@@ -83,11 +78,6 @@ class Capabilities:
     outbound: bool | None = strawberry.field(
         description="Can place outbound calls. Null: not reported (Butter reports it)."
     )
-
-
-def node_id(provider: model.ProviderName, native_id: str) -> str:
-    """The part of a global ID after the type name: ``<provider>:<native id>``."""
-    return f"{provider.value}:{native_id}"
 
 
 @strawberry.federation.type(keys=["id"], description="A phone number held at one provider.")
@@ -243,6 +233,14 @@ class ProviderInfo:
         "limit); the gateway asks for at most this or upstream_page_size, whichever is "
         "smaller. Not a limit on first/last, which span providers and pages."
     )
+
+    @strawberry.field(
+        description="The provider's circuit breaker and last error in the caller's tenant "
+        "(another tenant's calls never show here). Like any query, the answer may come "
+        "from the response cache, up to the provider's cache_ttl_seconds old."
+    )
+    def health(self, info: Info) -> ProviderHealth:
+        return provider_health(info.context.runtime, self.name)
 
 
 __all__ = ["Assistant", "PhoneNumber", "ProviderInfo"]

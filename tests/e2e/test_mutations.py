@@ -13,7 +13,13 @@ from gateway.model import PROVIDER_ORDER, ProviderName
 
 from .conftest import Gateway
 
-BURKI, BUTTER, FLIREO, SYNTHFLOW, TELI = PROVIDER_ORDER
+BURKI, BUTTER, FLIREO, SYNTHFLOW, TELI = (
+    ProviderName.BURKI,
+    ProviderName.BUTTER,
+    ProviderName.FLIREO,
+    ProviderName.SYNTHFLOW,
+    ProviderName.TELI,
+)
 PROVIDERS = pytest.mark.parametrize(
     "provider", PROVIDER_ORDER, ids=[p.value for p in PROVIDER_ORDER]
 )

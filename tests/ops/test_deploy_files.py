@@ -10,7 +10,9 @@ import pytest
 import yaml
 
 from gateway.cli import main
+from gateway.deploy import FILES
 from gateway.emulators.common import CONTROL_PREFIX
+from gateway.model import PROVIDER_ORDER
 from tests.processes import served
 
 DOCKER = Path(__file__).resolve().parents[2] / "docker"
@@ -25,18 +27,15 @@ def test_compose_config_is_valid(
         monkeypatch.setenv(name, str(value))
     assert main(["check-config", "--config", str(DOCKER / "switchboard.toml")]) == 0
     out = capsys.readouterr().out
-    assert "burki, butter, flireo, synthflow, teli" in out
+    assert ", ".join(sorted(p.value for p in PROVIDER_ORDER)) in out
     services = set(compose["services"])
-    assert {
-        "redis",
-        "gateway-1",
-        "gateway-2",
-        "burki",
-        "butter",
-        "flireo",
-        "synthflow",
-        "teli",
-    } <= services
+    assert {"redis", "gateway-1", "gateway-2", *(p.value for p in PROVIDER_ORDER)} <= services
+
+
+@pytest.mark.parametrize("filename", sorted(FILES))
+def test_docker_files_are_generated_from_the_registry(filename: str) -> None:
+    """Regenerate with `python -m gateway.deploy docker` after adding a provider."""
+    assert (DOCKER / filename).read_text() == FILES[filename]()
 
 
 def test_switchboard_emulate_serves_a_provider() -> None:

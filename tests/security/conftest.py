@@ -14,6 +14,7 @@ from gateway.app import create_app
 from gateway.config import Settings
 from gateway.emulators import EmulatorConfig, create_emulator
 from gateway.model import PROVIDER_ORDER, ProviderName
+from gateway.providers import get_spec
 from gateway.security.tenants import hash_key
 from tests.processes import CLIENT_HEADERS
 
@@ -43,9 +44,7 @@ def tenant_providers(tenant: str, only: list[str] | None = None) -> dict[str, An
         name.value: {
             "base_url": f"http://{name.value}.emulator",
             "api_key_env": f"TEST_{tenant.upper()}_KEY",
-            "organization_id": config.organization_id,
-            "workspace": config.workspace,
-            "user_id": config.user_id,
+            **get_spec(name).emulator_ids(config),
         }
         for name in PROVIDER_ORDER
         if only is None or name.value in only

@@ -1,0 +1,42 @@
+"""Global ids: ``base64("<Type>:<provider>:<native id>")``, made and read in one place.
+
+Pure functions over strings, importing no schema type, so every schema module can use
+them without the import circle types -> federation -> query -> listing -> types.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from strawberry import relay
+
+from ..errors import UserInputError
+from ..model import ProviderName
+
+NODE_TYPES: Final = frozenset({"PhoneNumber", "Assistant"})
+
+
+def node_id(provider: ProviderName, native_id: str) -> str:
+    """The part of a global ID after the type name: ``<provider>:<native id>``."""
+    return f"{provider.value}:{native_id}"
+
+
+def global_id(type_name: str, provider: ProviderName, native_id: str) -> str:
+    """The opaque id clients see (what Strawberry's ``relay.Node.id`` renders)."""
+    return str(relay.GlobalID(type_name, node_id(provider, native_id)))
+
+
+def parse_global_id(value: str) -> tuple[str, ProviderName, str]:
+    """``base64("<Type>:<provider>:<native id>")`` -> its three parts, or BAD_USER_INPUT."""
+    try:
+        gid = relay.GlobalID.from_id(value)
+        provider_name, _, native_id = gid.node_id.partition(":")
+        provider = ProviderName(provider_name)
+    except (ValueError, TypeError):
+        raise UserInputError(f"not a valid Switchboard id: {value[:64]!r}") from None
+    if gid.type_name not in NODE_TYPES or not native_id:
+        raise UserInputError(f"not a valid Switchboard id: {value[:64]!r}")
+    return gid.type_name, provider, native_id
+
+
+__all__ = ["NODE_TYPES", "global_id", "node_id", "parse_global_id"]
