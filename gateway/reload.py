@@ -7,7 +7,8 @@ is refused and the old generation keeps serving. Requests in flight finish on th
 generation they started with, which is closed once the last of them is done.
 ``switchboard serve --config FILE`` reloads on SIGHUP.
 
-A closed generation must leave nothing behind: see :func:`forget_schemas`.
+A closed generation must leave nothing behind (see :func:`forget_schemas`), and hands
+what it still owes to the next one (see :func:`hand_over`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from starlette.types import Receive, Scope, Send
 from strawberry.extensions import ValidationCache
 
 from .config import ConfigError, Settings
+from .observability.health import runtimes_of
+from .resilience.redis_cache import RedisCache
 from .view import CACHED_DOCUMENTS
 
 log = logging.getLogger("switchboard.reload")
@@ -73,6 +76,29 @@ def forget_schemas() -> None:
     strawberry.Schema.get_directive_by_name.cache_clear()
 
 
+def hand_over(old: Starlette, new: Starlette) -> None:
+    """Give the generation taking over what the closing one still owes.
+
+    Each generation opens its own Redis connection and closes it with itself, together
+    with the background retries of a page-cache clear that did not reach Redis. Dropped,
+    that clear let the next generation (and every replica) serve the pages a write had
+    replaced until their TTL (issue 13). The new generation's page cache takes it over:
+    it serves nothing from Redis meanwhile and retries the clear until it lands.
+    """
+    successors = [c for c in _page_caches(new) if isinstance(c, RedisCache)]
+    for cache in _page_caches(old):
+        if isinstance(cache, RedisCache):
+            for successor in successors:
+                if successor.adopt_pending(cache):
+                    break
+
+
+def _page_caches(app: Starlette) -> list[object]:
+    """The page caches of an app's runtimes, each once (the tenants may share one)."""
+    caches = (getattr(r, "cache", None) for r in runtimes_of(app.state).values())
+    return list({id(c): c for c in caches if c is not None}.values())
+
+
 def collect_garbage() -> None:
     """Free a closed generation now, with one full collection.
 
@@ -116,7 +142,7 @@ class Reloadable:
         finally:
             generation.inflight -= 1
             if generation.retired and generation.inflight == 0:
-                await generation.close()
+                await self._close_retired(generation)
 
     async def reload(self) -> bool:
         """Load the config again and swap; False (old config kept) if it does not load."""
@@ -137,12 +163,18 @@ class Reloadable:
             old.retired = True
             log.info("config reloaded: generation %d serving", fresh.number)
             if old.inflight == 0:
-                await old.close()
+                await self._close_retired(old)
             # Unreferenced now; one closed later by its last request is collected here on
             # the next reload (or by the collector's own schedule before that).
             del old
             collect_garbage()
             return True
+
+    async def _close_retired(self, generation: Generation) -> None:
+        """Close a replaced generation, once what it still owes is the current one's."""
+        if not generation.closed.is_set():
+            hand_over(generation.app, self.current.app)
+        await generation.close()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

@@ -22,6 +22,8 @@ An invalidation (``RedisCache.clear``) that cannot reach Redis is not forgotten:
 keeps it pending, serves no page from Redis meanwhile (so this replica never shows what
 the write replaced) and retries it in the background until it lands, or until the longest
 TTL it has written has passed since (by then every stale page has expired on its own).
+A config reload hands a pending clear to the new generation's cache
+(:meth:`RedisCache.adopt_pending`), since the old one closes its connection and retries.
 Other replicas read the old pages only while Redis itself is unreachable for them too, or
 for the moment between Redis answering again and the retry landing.
 """
@@ -259,6 +261,17 @@ class RedisCache:
             self._pending_until = None  # every page from before it has expired by now
         return self._pending_until is not None
 
+    def pending_for(self) -> float:
+        """Seconds the pending clear is still owed for (0 when none is)."""
+        if not self.invalidation_pending or self._pending_until is None:
+            return 0.0
+        return self._pending_until - self.backend.now()
+
+    @property
+    def longest_ttl(self) -> float:
+        """The longest TTL this cache has written, in seconds."""
+        return self._longest_ttl
+
     async def get(self, key: str) -> bytes | None:
         if self.invalidation_pending:  # what Redis holds may predate a write: not served
             self.misses += 1
@@ -292,6 +305,29 @@ class RedisCache:
         self._pending_until = self.backend.now() + bound
         if self._retrying is None or self._retrying.done():
             self._retrying = self.backend.spawn(self._retry())
+
+    def adopt_pending(self, previous: RedisCache) -> bool:
+        """Owe what ``previous`` still owes: a clear that has not landed. For a reload
+        (gateway/reload.py), whose closing generation takes its Redis connection, and the
+        retries of its pending clear, with it (issue 13). Only between caches of the same
+        Redis namespace; True if a pending clear was taken over (and is retried here)."""
+        if previous is self or not previous.invalidation_pending:
+            return False
+        if (previous.backend.where, previous.namespace) != (self.backend.where, self.namespace):
+            log.warning(
+                "redis at %s: a pending cache invalidation is dropped, the new config "
+                "uses %s; pages from before it expire within their TTL",
+                previous.backend.where,
+                self.backend.where,
+            )
+            return False
+        until = self.backend.now() + previous.pending_for()
+        if self._pending_until is None or until > self._pending_until:
+            self._pending_until = until
+        self._longest_ttl = max(self._longest_ttl, previous.longest_ttl)
+        if self._retrying is None or self._retrying.done():
+            self._retrying = self.backend.spawn(self._retry())
+        return True
 
     async def _try_clear(self) -> bool:
         try:

@@ -18,6 +18,7 @@ import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -28,7 +29,8 @@ from gateway.app import create_app
 from gateway.config import ConfigError, Settings, load_settings
 from gateway.emulators import EmulatorConfig, create_emulator
 from gateway.model import PROVIDER_ORDER, ProviderName
-from gateway.resilience.redis_cache import RedisBackend, describe_url
+from gateway.reload import Generation, Reloadable
+from gateway.resilience.redis_cache import RedisBackend, RedisCache, describe_url
 from gateway.security.apq import sha256_hex
 from tests.e2e.conftest import Gateway, open_gateway
 from tests.processes import free_port
@@ -53,6 +55,7 @@ query($p: [Provider!]) {
 TELI_ASSISTANTS = """
 query($p: [Provider!]) { assistants(first: 100, filter: {providers: $p}) { nodes { id } } }
 """
+TELI = [ProviderName.TELI.name]
 LINK = """
 mutation($n: ID!, $a: ID!) {
   linkPhoneNumber(input: {phoneNumberId: $n, assistantId: $a}) {
@@ -194,9 +197,9 @@ async def test_an_operation_registered_on_one_replica_is_found_on_the_other(
         r = await b.client.post("/graphql", json={"extensions": ext})
         assert r.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
         r = await a.client.post("/graphql", json={"query": query, "extensions": ext})
-        assert len(r.json()["data"]["providers"]) == 5
+        assert len(r.json()["data"]["providers"]) == len(PROVIDER_ORDER)
         r = await b.client.post("/graphql", json={"extensions": ext})
-        assert r.status_code == 200 and len(r.json()["data"]["providers"]) == 5
+        assert r.status_code == 200 and len(r.json()["data"]["providers"]) == len(PROVIDER_ORDER)
     key = f"switchboard:apq:{sha256_hex(query)}"
     assert redis_server.client().get(key) == query.encode()
     ttl = redis_server.client().ttl(key)
@@ -283,7 +286,9 @@ async def test_requests_succeed_while_redis_is_down(
         assert time.monotonic() - started < 5
         assert total(gw) > 0  # served by the providers
         r = await gw.client.post("/graphql", json={"query": query, "extensions": ext})
-        assert len(r.json()["data"]["providers"]) == 5  # APQ registration: dropped, no error
+        assert len(r.json()["data"]["providers"]) == len(
+            PROVIDER_ORDER
+        )  # APQ registration: dropped, no error
         r = await gw.client.post("/graphql", json={"extensions": ext})
         assert r.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
     warnings = [r for r in caplog.records if r.name == "gateway.redis"]
@@ -417,6 +422,35 @@ async def test_twenty_clients_through_a_bounded_pool(redis_server: RedisServer) 
     assert value(text, "switchboard_page_cache_hits_total") > 0
 
 
+def linked(nodes: list[dict[str, Any]], number_id: str) -> dict[str, Any] | None:
+    """The assistant the number ``number_id`` is linked to, in a list of Teli numbers."""
+    found: dict[str, Any] | None = next(n for n in nodes if n["id"] == number_id)["assistant"]
+    return found
+
+
+async def teli_numbers(gw: Gateway) -> list[dict[str, Any]]:
+    nodes: list[dict[str, Any]] = (await gw.data(TELI_NUMBERS, p=TELI))["phoneNumbers"]["nodes"]
+    return nodes
+
+
+async def link_while_redis_hangs(
+    server: RedisServer, reader: Gateway, writer: Gateway
+) -> tuple[str, str]:
+    """``reader`` caches Teli's pages in Redis; then, while Redis hangs, ``writer`` links a
+    free number (its clear cannot reach Redis). Returns (number id, assistant id)."""
+    numbers = await teli_numbers(reader)  # in Redis
+    assistants = (await reader.data(TELI_ASSISTANTS, p=TELI))["assistants"]["nodes"]
+    number = next(n for n in numbers if n["assistant"] is None and n["capabilities"]["voice"])
+    assistant = assistants[0]["id"]
+    server.pause()
+    try:
+        payload = (await writer.data(LINK, n=number["id"], a=assistant))["linkPhoneNumber"]
+        assert payload["userErrors"] == []
+    finally:
+        server.resume()
+    return number["id"], assistant
+
+
 async def test_an_invalidation_that_could_not_reach_redis_lands_when_it_is_back(
     redis_server: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -424,32 +458,14 @@ async def test_an_invalidation_that_could_not_reach_redis_lands_when_it_is_back(
     served the replaced page until the TTL. Now the writer keeps the clear pending, serves
     nothing from Redis meanwhile, and retries it until it lands."""
     caplog.set_level(logging.INFO, logger="gateway.redis")
-    teli = [ProviderName.TELI.name]
     long_ttl = {"resilience": {"cache_ttl_seconds": 120}}  # a stale page would outlive the test
     async with replicas_of_one_upstream(redis_server, **long_ttl) as (a, b):
-        numbers = (await b.data(TELI_NUMBERS, p=teli))["phoneNumbers"]["nodes"]  # in Redis
-        assistants = (await b.data(TELI_ASSISTANTS, p=teli))["assistants"]["nodes"]
-        number = next(n for n in numbers if n["assistant"] is None and n["capabilities"]["voice"])
-        assistant = assistants[0]["id"]
-
-        def linked(nodes: list[dict[str, Any]]) -> dict[str, Any] | None:
-            found: dict[str, Any] | None = next(n for n in nodes if n["id"] == number["id"])[
-                "assistant"
-            ]
-            return found
-
-        redis_server.pause()
-        try:
-            payload = (await a.data(LINK, n=number["id"], a=assistant))["linkPhoneNumber"]
-            assert payload["userErrors"] == []
-        finally:
-            redis_server.resume()
+        number, assistant = await link_while_redis_hangs(redis_server, reader=b, writer=a)
         # The writer never serves the page its write replaced, landed or not.
-        mine = (await a.data(TELI_NUMBERS, p=teli))["phoneNumbers"]["nodes"]
-        assert linked(mine) == {"id": assistant}
+        assert linked(await teli_numbers(a), number) == {"id": assistant}
         # The other replica reads the new state once the retried clear has landed.
         deadline = time.monotonic() + 20
-        while linked((await b.data(TELI_NUMBERS, p=teli))["phoneNumbers"]["nodes"]) is None:
+        while linked(await teli_numbers(b), number) is None:
             assert time.monotonic() < deadline, "the invalidation never reached Redis"
             await asyncio.sleep(0.05)
         text = (await a.client.get("/metrics")).text
@@ -457,6 +473,58 @@ async def test_an_invalidation_that_could_not_reach_redis_lands_when_it_is_back(
     assert value(text, "switchboard_redis_invalidations_retried_total") >= 1
     assert value(text, "switchboard_redis_invalidation_pending") == 0
     assert "pending cache invalidation landed" in caplog.text
+
+
+async def test_a_pending_invalidation_survives_a_config_reload(
+    redis_server: RedisServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 13: each generation has its own Redis connection, so a SIGHUP that closed the
+    writer's generation before Redis came back dropped its pending clear, and the next
+    generation (sending the same requests, so reading the same keys) served the replaced
+    page from Redis until the TTL. The closing generation hands the clear over."""
+    caplog.set_level(logging.INFO, logger="gateway.redis")
+    path = tmp_path / "switchboard.toml"
+    path.write_text(
+        f'demo = true\ncache_backend = "redis"\nredis_url = "{redis_server.url}"\n'
+        "[resilience]\ncache_ttl_seconds = 120\n"
+    )
+    emulators = {name: create_emulator(name, EmulatorConfig()) for name in PROVIDER_ORDER}
+    transports = {name: httpx.ASGITransport(app=app) for name, app in emulators.items()}
+    app = Reloadable(
+        lambda settings: create_app(settings, transports=transports),  # type: ignore[arg-type]
+        lambda: load_settings(path),
+    )
+    await app.current.start()
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://gw"
+        ) as client:
+            gw = Gateway(client, emulators)
+            number, assistant = await link_while_redis_hangs(redis_server, reader=gw, writer=gw)
+            first = app.current
+            assert page_cache(first).invalidation_pending  # not landed yet (Redis rests 1 s)
+            assert await app.reload() is True  # SIGHUP
+            assert first.closed.is_set()  # with its Redis connection and its retries
+            taken_over = page_cache(app.current)
+            assert taken_over.invalidation_pending
+            # The new generation never serves the page the write replaced ...
+            assert linked(await teli_numbers(gw), number) == {"id": assistant}
+            # ... and the clear lands from it.
+            deadline = time.monotonic() + 20
+            while taken_over.invalidation_pending:
+                assert time.monotonic() < deadline, "the invalidation never reached Redis"
+                await asyncio.sleep(0.05)
+            assert taken_over.backend.stats.invalidations_retried == 1
+            assert linked(await teli_numbers(gw), number) == {"id": assistant}
+    finally:
+        await app.current.close()
+    assert "pending cache invalidation landed" in caplog.text
+
+
+def page_cache(generation: Generation) -> RedisCache:
+    cache = generation.app.state.runtime.cache
+    assert isinstance(cache, RedisCache)
+    return cache
 
 
 def test_pool_settings() -> None:
