@@ -363,6 +363,25 @@ async def test_metrics_layer_counts_each_attempt_by_status() -> None:
     assert sample == 2
 
 
+async def test_tracing_layer_opens_one_client_span_per_attempt() -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from gateway.observability.tracing import TracingTransport
+
+    exporter = InMemorySpanExporter()
+    otel = TracerProvider()
+    otel.add_span_processor(SimpleSpanProcessor(exporter))
+    answer = httpx.MockTransport(lambda _: httpx.Response(502))
+    layer = TracingTransport(answer, FLIREO.value, otel)
+    for _ in range(2):
+        await layer.handle_async_request(request())
+    spans = exporter.get_finished_spans()
+    assert [s.name for s in spans] == ["upstream flireo GET"] * 2
+    assert all(s.attributes and s.attributes["http.response.status_code"] == 502 for s in spans)
+
+
 # -- the stack -----------------------------------------------------------------------------
 
 
