@@ -19,6 +19,7 @@ from ..paging import NumberFilter, Page, PageRequest, Pagination
 from .connection import Connection, Edge
 from .context import Info
 from .docs import DEFAULT_PAGE_SIZE
+from .filters import MAX_CARRIER, NumberConditions
 from .types import Assistant, PhoneNumber
 
 T = TypeVar("T")
@@ -47,9 +48,11 @@ def _check_args(args: Args, maximum: int, default: int) -> tuple[int | None, int
     return args.first, args.last
 
 
-def _check_search(search: str | None) -> None:
+def _check_search(search: str | None, carrier: str | None = None) -> None:
     if search is not None and len(search) > MAX_SEARCH:
         raise UserInputError(f"search must be at most {MAX_SEARCH} characters")
+    if carrier is not None and len(carrier) > MAX_CARRIER:
+        raise UserInputError(f"carrier must be at most {MAX_CARRIER} characters")
 
 
 def _scope(kind: str, providers: Sequence[model.ProviderName], fingerprint: str) -> str:
@@ -138,12 +141,15 @@ def _source(
 
 
 def number_keep(
-    status: model.NumberStatus | None,
-    number_type: model.NumberType | None,
-    search: str | None,
+    c: NumberConditions, *, status_upstream: bool = False
 ) -> Callable[[model.PhoneNumber], bool] | None:
     """The filters applied in the gateway (``status`` only where the upstream cannot)."""
-    if status is None and number_type is None and not search:
+    status = None if status_upstream else c.status
+    number_type, search = c.number_type, c.search
+    flags = (("voice", c.voice), ("sms", c.sms), ("mms", c.mms))
+    wanted = [(name, want) for name, want in flags if want is not None]
+    carrier = c.carrier.strip().casefold() if c.carrier is not None else None
+    if status is None and number_type is None and not search and not wanted and carrier is None:
         return None
     needle = (search or "").strip().casefold()
     # A phone-number-looking search ("+1 555", "555-12") matches the digits of the
@@ -155,6 +161,11 @@ def number_keep(
         if status is not None and n.status is not status:
             return False
         if number_type is not None and n.number_type is not number_type:
+            return False
+        # A capability the provider does not report (None) matches neither true nor false.
+        if any(getattr(n.capabilities, name) is not want for name, want in wanted):
+            return False
+        if carrier is not None and (n.carrier or "").casefold() != carrier:
             return False
         if is_number:
             return digits in n.number
@@ -169,24 +180,23 @@ async def phone_numbers_connection(
     info: Info,
     *,
     providers: list[model.ProviderName] | None,
-    status: model.NumberStatus | None,
-    number_type: model.NumberType | None,
-    search: str | None,
+    conditions: NumberConditions,
     args: Args,
 ) -> Connection[PhoneNumber]:
-    _check_search(search)
+    _check_search(conditions.search, conditions.carrier)
+    status = conditions.status
     selected = _selected(info, providers)
     sources = []
     for slot, provider in enumerate(selected):
         natively = "status" in info.context.runtime.adapters[provider].info.native_number_filters
         native = NumberFilter(status=status if natively else None)
-        keep = number_keep(None if natively else status, number_type, search)
+        keep = number_keep(conditions, status_upstream=natively)
         sources.append(_source(info, slot, provider, "numbers", native, keep))
     return await build_connection(
         info,
         kind="PhoneNumber",
         providers=selected,
-        fingerprint=f"{status}|{number_type}|{search}",
+        fingerprint=conditions.fingerprint(),
         sources=sources,
         args=args,
         to_node=PhoneNumber.of,
@@ -229,6 +239,7 @@ async def assistant_numbers_connection(
     info: Info,
     assistant: model.Assistant,
     *,
+    conditions: NumberConditions,
     first: int | None,
     after: str | None,
     last: int | None,
@@ -243,12 +254,17 @@ async def assistant_numbers_connection(
         numbers = await info.context.loaders.numbers_of_assistant.load(key)
         return Page(items=numbers, total=len(numbers))
 
-    source: Source[model.PhoneNumber] = Source(0, Pagination.NONE, 1, fetch)
+    _check_search(conditions.search, conditions.carrier)
+    keep = number_keep(conditions)
+    source: Source[model.PhoneNumber] = Source(0, Pagination.NONE, 1, fetch, keep)
     return await build_connection(
         info,
         kind="AssistantPhoneNumbers",
         providers=[assistant.provider],
-        fingerprint=assistant.native_id,
+        # Unfiltered: the native id alone, as before there were filters (cursors stay valid).
+        fingerprint=assistant.native_id
+        if keep is None
+        else f"{assistant.native_id}|{conditions.fingerprint()}",
         sources=[source],
         args=Args(first, after, last, before),
         to_node=PhoneNumber.of,

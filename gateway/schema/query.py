@@ -12,36 +12,12 @@ from ..errors import UserInputError
 from .connection import Connection
 from .context import Info
 from .docs import AFTER, BEFORE, FIRST, LAST, PROVIDERS_FILTER
+from .filters import NumberConditions, PhoneNumberFilter
 from .listing import Args, assistants_connection, phone_numbers_connection
 from .nodes import resolve_node
-from .types import Assistant, NumberStatus, NumberType, PhoneNumber, Provider, ProviderInfo
+from .types import Assistant, PhoneNumber, Provider, ProviderInfo
 
 MAX_NODES = 100
-
-
-@strawberry.input(description="Narrows Query.phoneNumbers; all given conditions must hold.")
-class PhoneNumberFilter:
-    providers: list[Provider] | None = strawberry.field(  # type: ignore[valid-type]
-        default=None, description=PROVIDERS_FILTER
-    )
-    status: NumberStatus | None = strawberry.field(  # type: ignore[valid-type]
-        default=None,
-        description="Only numbers with this status. Null: any. Applied upstream where the "
-        "API can (ProviderInfo.nativeFilters), in the gateway otherwise.",
-    )
-    number_type: NumberType | None = strawberry.field(  # type: ignore[valid-type]
-        default=None,
-        description="Only numbers of this type; a number whose provider does not report a "
-        "type (numberType null) never matches. Null: any. Applied in the gateway.",
-    )
-    search: str | None = strawberry.field(
-        default=None,
-        description=(
-            'Digits (e.g. "+1 555", "555-01") match within the number; other text matches '
-            "displayName, case-insensitively. At most 100 characters (BAD_USER_INPUT "
-            "beyond). Null or empty: no search. Applied in the gateway."
-        ),
-    )
 
 
 @strawberry.input(description="Narrows Query.assistants.")
@@ -84,13 +60,10 @@ class Query:
         last: Annotated[int | None, strawberry.argument(description=LAST)] = None,
         before: Annotated[str | None, strawberry.argument(description=BEFORE)] = None,
     ) -> Connection[PhoneNumber]:
-        f = filter or PhoneNumberFilter()
         return await phone_numbers_connection(
             info,
-            providers=f.providers,
-            status=f.status,
-            number_type=f.number_type,
-            search=f.search,
+            providers=filter.providers if filter else None,
+            conditions=NumberConditions.of(filter),
             args=Args(first, after, last, before),
         )
 

@@ -15,6 +15,7 @@ from ..providers import specs
 from .connection import Connection
 from .context import Info
 from .docs import AFTER, BEFORE, FIRST, LAST, describe_values
+from .filters import AssistantPhoneNumberFilter, NumberConditions
 from .health import ProviderHealth, provider_health
 from .ids import node_id
 
@@ -206,6 +207,13 @@ class Assistant(relay.Node):
     async def phone_numbers(
         self,
         info: Info,
+        filter: Annotated[
+            AssistantPhoneNumberFilter | None,
+            strawberry.argument(
+                description="Conditions every number must meet, as for Query.phoneNumbers. "
+                "Null: all."
+            ),
+        ] = None,
         first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
         last: Annotated[int | None, strawberry.argument(description=LAST)] = None,
@@ -214,7 +222,13 @@ class Assistant(relay.Node):
         from .listing import assistant_numbers_connection
 
         return await assistant_numbers_connection(
-            info, self.record, first=first, after=after, last=last, before=before
+            info,
+            self.record,
+            conditions=NumberConditions.of(filter),
+            first=first,
+            after=after,
+            last=last,
+            before=before,
         )
 
 

@@ -1,0 +1,123 @@
+"""The filter inputs of the phone-number connections.
+
+``Query.phoneNumbers`` and ``Assistant.phoneNumbers`` narrow numbers by the same
+conditions, so a frontend that filters one list filters the other the same way: one
+input, :class:`AssistantPhoneNumberFilter`, holds them, and :class:`PhoneNumberFilter`
+adds the choice of providers (an assistant's numbers are all at its own provider). They
+live apart from ``query.py`` because ``types.py`` (``Assistant``) needs them too. The enums
+they use are ``types.py``'s, named lazily: this module is imported while ``types.py`` is
+still being defined, and the raw model enums would be registered a second time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from .docs import PROVIDERS_FILTER
+
+if TYPE_CHECKING:
+    # What the lazy names stand for (types.py makes these model enums GraphQL enums).
+    from ..model import NumberStatus, NumberType
+    from ..model import ProviderName as Provider
+
+_TYPES = strawberry.lazy("gateway.schema.types")
+LazyStatus = Annotated["NumberStatus", _TYPES]
+LazyType = Annotated["NumberType", _TYPES]
+LazyProvider = Annotated["Provider", _TYPES]
+
+MAX_CARRIER = 100
+
+
+def _flag(what: str) -> str:
+    return (
+        f"true: only numbers the provider reports as {what}; false: only those it reports "
+        "as not. A number whose provider does not say (null) matches neither. Null: any."
+    )
+
+
+@strawberry.input(description="Conditions on what a number can do; all given ones must hold.")
+class CapabilitiesFilter:
+    voice: bool | None = strawberry.field(default=None, description=_flag("taking voice calls"))
+    sms: bool | None = strawberry.field(default=None, description=_flag("SMS-capable"))
+    mms: bool | None = strawberry.field(default=None, description=_flag("MMS-capable"))
+
+
+@strawberry.input(
+    description="Narrows Assistant.phoneNumbers (and, with providers, Query.phoneNumbers); "
+    "all given conditions must hold."
+)
+class AssistantPhoneNumberFilter:
+    status: LazyStatus | None = strawberry.field(
+        default=None,
+        description="Only numbers with this status. Null: any. Applied upstream where the "
+        "API can (ProviderInfo.nativeFilters), in the gateway otherwise.",
+    )
+    number_type: LazyType | None = strawberry.field(
+        default=None,
+        description="Only numbers of this type; a number whose provider does not report a "
+        "type (numberType null) never matches. Null: any. Applied in the gateway.",
+    )
+    search: str | None = strawberry.field(
+        default=None,
+        description=(
+            'Digits (e.g. "+1 555", "555-01") match within the number; other text matches '
+            "displayName, case-insensitively. At most 100 characters (BAD_USER_INPUT "
+            "beyond). Null or empty: no search. Applied in the gateway."
+        ),
+    )
+    capabilities: CapabilitiesFilter | None = strawberry.field(
+        default=None,
+        description="Only numbers that can (or cannot) do these. Null: any. Applied in the "
+        "gateway: no provider's API filters by capability.",
+    )
+    carrier: str | None = strawberry.field(
+        default=None,
+        description='Only numbers of this carrier (PhoneNumber.carrier, e.g. "twilio"), '
+        "compared case-insensitively; a number whose provider does not say never matches. "
+        f"At most {MAX_CARRIER} characters. Null: any. Applied in the gateway.",
+    )
+
+
+@strawberry.input(description="Narrows Query.phoneNumbers; all given conditions must hold.")
+class PhoneNumberFilter(AssistantPhoneNumberFilter):
+    providers: list[LazyProvider] | None = strawberry.field(
+        default=None, description=PROVIDERS_FILTER
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NumberConditions:
+    """What a number filter asks, in model terms, for listing.py."""
+
+    status: LazyStatus | None = None
+    number_type: LazyType | None = None
+    search: str | None = None
+    voice: bool | None = None
+    sms: bool | None = None
+    mms: bool | None = None
+    carrier: str | None = None
+
+    @classmethod
+    def of(cls, f: AssistantPhoneNumberFilter | None) -> NumberConditions:
+        if f is None:
+            return cls()
+        c = f.capabilities or CapabilitiesFilter()
+        return cls(f.status, f.number_type, f.search, c.voice, c.sms, c.mms, f.carrier)
+
+    def fingerprint(self) -> str:
+        """Binds cursors to the filter. The conditions added later are appended only when
+        set, so a cursor issued before they existed still verifies."""
+        base = f"{self.status}|{self.number_type}|{self.search}"
+        extra = (self.voice, self.sms, self.mms, self.carrier)
+        return base if extra == (None, None, None, None) else f"{base}|{extra}"
+
+
+__all__ = [
+    "AssistantPhoneNumberFilter",
+    "CapabilitiesFilter",
+    "NumberConditions",
+    "PhoneNumberFilter",
+]
