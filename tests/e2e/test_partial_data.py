@@ -165,7 +165,8 @@ async def test_nodes_does_not_wait_past_a_hanging_providers_deadline(
         body = await gw.query(NODES, ids=ids)
     assert watch.elapsed < 2.5
     nodes = body["data"]["nodes"]
-    assert sum(n is None for n in nodes) == 5 and sum(n is not None for n in nodes) == 20
+    assert sum(n is None for n in nodes) == 5
+    assert sum(n is not None for n in nodes) == len(ids) - 5
     assert {(c, p) for c, p, _ in provider_errors(body)} == {("UPSTREAM_TIMEOUT", "synthflow")}
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from gateway.model import PROVIDER_ORDER
 from tests.processes import served as serve
 
 
@@ -22,7 +23,7 @@ def test_post_graphql_lists_numbers_of_each_provider(served: str) -> None:
     response = httpx.post(f"{served}/graphql", json={"query": query}, timeout=10)
     assert response.status_code == 200
     data = response.json()["data"]
-    assert len(data["providers"]) == 5
+    assert len(data["providers"]) == len(PROVIDER_ORDER)
     assert {n["provider"] for n in data["phoneNumbers"]["nodes"]} == {"TELI"}
 
 

@@ -47,7 +47,11 @@ FEDERATION_DIRECTIVES = {"key", "cost", "listSize", "link"}
 
 # The page cache and request coalescing are off: the figures are the dataloaders' own.
 def _uncached() -> Any:
-    return open_gateway(resilience={"cache_ttl_seconds": 0, "coalesce": False})
+    return open_gateway(
+        resilience={"cache_ttl_seconds": 0, "coalesce": False},
+        # _ids asks two root fields per provider.
+        security={"max_root_fields": 2 * len(PROVIDER_ORDER)},
+    )
 
 
 async def _ids(gw: Gateway, per_provider: int) -> tuple[list[str], list[str]]:

@@ -12,9 +12,11 @@ from pathlib import Path
 
 from graphql import parse, print_ast
 
+from gateway.model import PROVIDER_ORDER
+
 from .conftest import HERE, ROOT, last_json_line, run_node
 
-PROVIDERS = ["BURKI", "BUTTER", "FLIREO", "SYNTHFLOW", "TELI"]
+PROVIDERS = [p.name for p in PROVIDER_ORDER]
 
 
 def test_composes_and_the_gateway_answers_across_both_subgraphs(

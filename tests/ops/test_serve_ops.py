@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from gateway.app import DEMO_QUERY
+from gateway.model import PROVIDER_ORDER
 from tests.processes import Served, served
 
 from .conftest import DEMO_KEY
@@ -34,7 +35,7 @@ def test_health_and_readiness(server: Served) -> None:
     assert ready.status_code == 200
     body = ready.json()
     assert body["status"] == "ready"
-    assert len(body["providers"]) == 5
+    assert len(body["providers"]) == len(PROVIDER_ORDER)
 
 
 def test_metrics_count_a_graphql_request(server: Served) -> None:

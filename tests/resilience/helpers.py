@@ -7,14 +7,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from gateway.model import ProviderName
+from gateway.model import PROVIDER_ORDER, ProviderName
 
 FLIREO = ProviderName.FLIREO
 TELI = ProviderName.TELI
 BUTTER = ProviderName.BUTTER
 BURKI = ProviderName.BURKI
 SYNTHFLOW = ProviderName.SYNTHFLOW
-ALL = {"BURKI", "BUTTER", "FLIREO", "SYNTHFLOW", "TELI"}
+ALL = {p.name for p in PROVIDER_ORDER}
 
 NUMBERS = "{ phoneNumbers(first: 100) { nodes { id provider } } }"
 FLIREO_NUMBERS = "{ phoneNumbers(first: 100, filter: {providers: [FLIREO]}) { nodes { id } } }"
