@@ -77,6 +77,16 @@ class Loaders:
             DataLoader(self._load_numbers_of_assistants)
         )
         self._all: dict[tuple[ProviderName, Kind], asyncio.Future[Collected[Any]]] = {}
+        # Lists the request's selection will need beside the pages it reads (look-ahead):
+        # "assistants" when numbers' assistants are selected, "numbers" when assistants'
+        # numbers are. Started with the first page of each provider, so both arrive in
+        # one upstream round instead of two.
+        self._ahead: set[Kind] = set()
+
+    def look_ahead(self, kind: Kind) -> None:
+        """Start ``kind``'s whole list of each provider as soon as a page of the other
+        list is asked of it (see ``_ahead``)."""
+        self._ahead.add(kind)
 
     def release(self) -> None:
         """Drop what this request loaded, once its response is built. Each DataLoader
@@ -85,6 +95,11 @@ class Loaders:
         for loader in vars(self).values():
             if isinstance(loader, DataLoader):
                 loader.clear_all()
+        for future in self._all.values():  # a look-ahead the response did not need
+            if not future.done():
+                future.cancel()
+            elif not future.cancelled():
+                future.exception()  # retrieved: its failure was reported, or not needed
         self._all.clear()
 
     # -- pages -------------------------------------------------------------------------
@@ -125,11 +140,22 @@ class Loaders:
                 return adapter.list_phone_numbers(key.native, key.request)
             return adapter.list_assistants(key.request)
 
+        self._prefetch({k.provider for k in keys if k.kind == "numbers"}, "assistants")
+        self._prefetch({k.provider for k in keys if k.kind == "assistants"}, "numbers")
         pages = await _settle([call(k) for k in keys])
         for key, page in zip(keys, pages, strict=True):
             if key.kind == "numbers" and isinstance(page, Page):
                 self._prime_embedded(page.items)
         return pages
+
+    def _prefetch(self, providers: set[ProviderName], kind: Kind) -> None:
+        if kind not in self._ahead:
+            return
+        for provider in providers:
+            info = self.runtime.adapters[provider].info
+            if kind == "assistants" and info.embeds_assistant:
+                continue  # the numbers carry what is needed
+            self._start(provider, kind)
 
     def _prime_embedded(self, numbers: list[PhoneNumber]) -> None:
         """Assistants the numbers embed (id and name): no lookup needed to resolve them."""
@@ -147,6 +173,9 @@ class Loaders:
     async def collected(self, provider: ProviderName, kind: Kind) -> Collected[Any]:
         """The whole unfiltered list of one provider, read once per request, with the
         errors of the parts that failed."""
+        return await self._start(provider, kind)
+
+    def _start(self, provider: ProviderName, kind: Kind) -> asyncio.Future[Collected[Any]]:
         key = (provider, kind)
         if key not in self._all:
             self._all[key] = asyncio.ensure_future(
@@ -156,7 +185,7 @@ class Loaders:
                     self.page_size(provider, kind),
                 )
             )
-        return await self._all[key]
+        return self._all[key]
 
     async def all_items(self, provider: ProviderName, kind: Kind) -> list[Any]:
         """The whole unfiltered list of one provider, read once per request."""
@@ -202,7 +231,8 @@ class Loaders:
         return None
 
     async def _assistant_index(self, provider: ProviderName, ids: set[str]) -> dict[str, Assistant]:
-        if len(ids) == 1:  # one lookup: the get-one endpoint is cheaper than a scan
+        if len(ids) == 1 and (provider, "assistants") not in self._all:
+            # One lookup, no list read yet: the get-one endpoint is cheaper than a scan.
             (native_id,) = ids
             one = await lookup_assistant(
                 self.runtime.adapters[provider],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 import uuid
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -188,6 +189,9 @@ class Control:
     requests: Counter[str] = field(default_factory=Counter)
     # The latest request targets exactly as they came on the wire (path?query, undecoded).
     targets: deque[str] = field(default_factory=lambda: deque(maxlen=1000))
+    # When each of the latest requests arrived (time.monotonic): which calls of a GraphQL
+    # request went out together, in one round, and which waited for others.
+    arrivals: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
 
     def take_fault(self, path: str) -> Fault | None:
         for fault in self.faults:
@@ -213,6 +217,7 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         self.control.requests[path] += 1
+        self.control.arrivals.append(time.monotonic())
         raw = scope.get("raw_path") or path.encode()
         query = scope.get("query_string", b"")
         self.control.targets.append((raw + (b"?" + query if query else b"")).decode("latin-1"))

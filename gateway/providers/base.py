@@ -46,6 +46,9 @@ class AdapterInfo:
     assistant_max_page_size: int = 100
     # True where numbers point to assistants only by E.164 number (resolved via assistants).
     links_by_number: bool = False
+    # True where a number carries its assistant's id and name (Burki, Flireo): a request
+    # that wants numbers' assistants needs no assistant list from this provider.
+    embeds_assistant: bool = False
 
 
 class ProviderAdapter(Protocol):

@@ -111,6 +111,7 @@ class Adapter:
         native_number_filters=frozenset({"status"}),
         assistant_pagination=Pagination.OFFSET,
         assistant_max_page_size=MAX_ASSISTANT_LIMIT,
+        embeds_assistant=True,
     )
 
     def __init__(self, settings: ProviderSettings, client: UpstreamClient) -> None:

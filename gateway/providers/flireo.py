@@ -136,6 +136,7 @@ class Adapter:
         max_page_size=MAX_PAGE,
         assistant_pagination=Pagination.OFFSET,
         assistant_max_page_size=MAX_PAGE,
+        embeds_assistant=True,
     )
 
     def __init__(self, settings: ProviderSettings, client: UpstreamClient) -> None:

@@ -1,0 +1,51 @@
+"""Look-ahead: a list whose items' links are selected reads the linked lists in the same
+upstream round as its first pages, timed by the emulators' own clock (when each upstream
+request arrived), not by how long the GraphQL request took."""
+
+from __future__ import annotations
+
+from gateway.emulators.common import Fault
+from gateway.model import PROVIDER_ORDER
+
+from .conftest import Gateway, open_gateway
+
+LATENCY_MS = 300
+NUMBERS_WITH_ASSISTANTS = """
+{ phoneNumbers(first: 100) { edges { node { id number assistant { name } } } } }
+"""
+ASSISTANTS_WITH_NUMBERS = """
+{ assistants(first: 50) { nodes { name phoneNumbers(first: 5) { nodes { number } } } } }
+"""
+
+
+def rounds(gw: Gateway) -> list[list[float]]:
+    """Upstream arrivals grouped into rounds: a request that arrived more than half the
+    injected latency after the first of its round could only have waited for an answer."""
+    arrivals = sorted(t for app in gw.emulators.values() for t in app.state.control.arrivals)
+    grouped: list[list[float]] = []
+    for t in arrivals:
+        if grouped and t - grouped[-1][0] < LATENCY_MS / 2000:
+            grouped[-1].append(t)
+        else:
+            grouped.append([t])
+    return grouped
+
+
+async def _one_round(query: str) -> list[list[float]]:
+    async with open_gateway() as gw:
+        for name in PROVIDER_ORDER:
+            gw.emulators[name].state.control.faults.append(Fault(latency_ms=LATENCY_MS))
+            gw.emulators[name].state.control.arrivals.clear()
+        body = await gw.query(query)
+        assert "errors" not in body, body["errors"]
+        return rounds(gw)
+
+
+async def test_numbers_and_their_assistants_in_one_round() -> None:
+    grouped = await _one_round(NUMBERS_WITH_ASSISTANTS)
+    assert len(grouped) == 1, [len(g) for g in grouped]
+
+
+async def test_assistants_and_their_numbers_in_one_round() -> None:
+    grouped = await _one_round(ASSISTANTS_WITH_NUMBERS)
+    assert len(grouped) == 1, [len(g) for g in grouped]
