@@ -88,19 +88,25 @@ class Loaders:
         list is asked of it (see ``_ahead``)."""
         self._ahead.add(kind)
 
+    def forget(self) -> None:
+        """Drop what this request has read so far (after a write): later reads in the same
+        request ask again. In place, so whoever holds these loaders keeps seeing them."""
+        for loader in vars(self).values():
+            if isinstance(loader, DataLoader):
+                loader.clear_all()
+        self._all.clear()
+
     def release(self) -> None:
         """Drop what this request loaded, once its response is built. Each DataLoader
         holds a bound method of this object (a reference cycle), so without this every
         record of the request stays alive until the collector's next full pass."""
-        for loader in vars(self).values():
-            if isinstance(loader, DataLoader):
-                loader.clear_all()
-        for future in self._all.values():  # a look-ahead the response did not need
+        pending = list(self._all.values())
+        self.forget()
+        for future in pending:  # a look-ahead the response did not need
             if not future.done():
                 future.cancel()
             elif not future.cancelled():
                 future.exception()  # retrieved: its failure was reported, or not needed
-        self._all.clear()
 
     # -- pages -------------------------------------------------------------------------
 

@@ -192,6 +192,7 @@ class LinkErrorCode(enum.StrEnum):
     NOT_LINKABLE = "NOT_LINKABLE"  # the provider cannot link this number (e.g. Teli SMS)
     NOT_SUPPORTED = "NOT_SUPPORTED"  # the provider's API cannot do what was asked
     FORBIDDEN = "FORBIDDEN"  # the provider refused the change for this account
+    UPSTREAM_ERROR = "UPSTREAM_ERROR"  # the provider failed: the change may or may not be made
 
 
 class LinkError(Exception):

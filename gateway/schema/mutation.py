@@ -27,11 +27,9 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import strawberry
-from aiodataloader import DataLoader
 
 from .. import model
 from ..errors import UpstreamError, UserInputError
-from ..loaders import Loaders
 from ..providers.base import LinkError, LinkErrorCode, LinkingAdapter, LinkResult, linking
 from .context import Info
 from .docs import describe_values
@@ -50,7 +48,9 @@ UserErrorCode = strawberry.enum(
         "move numbers (unlink it first). NOT_LINKED: the number is linked to no assistant. "
         "NOT_LINKABLE: the provider cannot route this number to an assistant (e.g. Teli SMS "
         "numbers, which go to users). NOT_SUPPORTED: the provider's API cannot make this "
-        "change. FORBIDDEN: the provider refused the change for this account."
+        "change. FORBIDDEN: the provider refused the change for this account. "
+        "UPSTREAM_ERROR: the provider failed (errors[] has its code); the change may or may "
+        "not have been made."
     ),
 )
 describe_values(
@@ -71,6 +71,9 @@ describe_values(
         "numbers go to users).",
         "NOT_SUPPORTED": "The provider's API cannot make this change.",
         "FORBIDDEN": "The provider refused the change for this account.",
+        "UPSTREAM_ERROR": "The provider failed while the change was asked for; errors[] "
+        "holds its code and provider at this mutation's path. Writes are never retried, so "
+        "the change may or may not have been made: read the number before trying again.",
     },
 )
 
@@ -306,13 +309,7 @@ async def _both(
 async def forget(info: Info, provider: model.ProviderName) -> None:
     """Drop what could still show the state from before a write to ``provider``."""
     await info.context.runtime.invalidate(provider)
-    loaders = info.context.loaders
-    # Cleared in place (not replaced): whoever wraps the request's loaders keeps seeing them.
-    for loader in vars(loaders).values():
-        if isinstance(loader, DataLoader):
-            loader.clear_all()
-    if isinstance(loaders, Loaders):
-        loaders._all.clear()  # the per-request memo of whole lists
+    info.context.loaders.forget()
 
 
 async def _write(info: Info, provider: model.ProviderName, call: Awaitable[LinkResult]) -> Outcome:
@@ -351,7 +348,13 @@ async def unlink(info: Info, phone_number_id: str) -> Outcome:
     return await _write(info, provider, adapter.unlink_phone_number(number))
 
 
-def _refusals(exc: LinkError | Refused) -> list[UserError]:
+def _refusals(exc: LinkError | Refused | UpstreamError, info: Info) -> list[UserError]:
+    """The user errors of a mutation that did not do what it asked. An upstream failure
+    is also reported at this mutation's path (its code, provider and status) and costs
+    only this mutation: the other mutations of the request keep their payloads."""
+    if isinstance(exc, UpstreamError):
+        info.context.report(exc, info)
+        return [UserError(field=None, message=exc.message, code=LinkErrorCode.UPSTREAM_ERROR)]
     errors = exc.errors if isinstance(exc, Refused) else (exc,)
     return [UserError.of(e) for e in errors]
 
@@ -380,10 +383,10 @@ class Mutation:
     ) -> LinkPhoneNumberPayload:
         try:
             outcome = await link(info, input.phone_number_id, input.assistant_id)
-        except (LinkError, Refused) as exc:
+        except (LinkError, Refused, UpstreamError) as exc:
             return LinkPhoneNumberPayload(
                 client_mutation_id=input.client_mutation_id,
-                user_errors=_refusals(exc),
+                user_errors=_refusals(exc, info),
                 outcome=None,
             )
         return LinkPhoneNumberPayload(
@@ -406,10 +409,10 @@ class Mutation:
     ) -> UnlinkPhoneNumberPayload:
         try:
             outcome = await unlink(info, input.phone_number_id)
-        except (LinkError, Refused) as exc:
+        except (LinkError, Refused, UpstreamError) as exc:
             return UnlinkPhoneNumberPayload(
                 client_mutation_id=input.client_mutation_id,
-                user_errors=_refusals(exc),
+                user_errors=_refusals(exc, info),
                 outcome=None,
             )
         return UnlinkPhoneNumberPayload(

@@ -469,11 +469,40 @@ async def test_a_failed_write_is_reported_not_repeated(
         body = await gateway.query(LINK, n=number, a=assistant, c="x")
     else:
         body = await gateway.query(UNLINK, n=number, c="x")
-    assert body["data"] is None
+    # The failure costs this mutation only: its payload says so (UPSTREAM_ERROR, no
+    # outcome) and errors[] has the provider's code at its path.
+    field = "linkPhoneNumber" if op == "link" else "unlinkPhoneNumber"
+    payload = body["data"][field]
+    assert payload["clientMutationId"] == "x"
+    assert [e["code"] for e in payload["userErrors"]] == ["UPSTREAM_ERROR"]
+    assert payload["phoneNumber"] is None
     [error] = body["errors"]
+    assert error["path"] == [field]
     assert error["extensions"]["code"] == "UPSTREAM_HTTP_ERROR"
     assert error["extensions"]["provider"] == provider.value
     assert error["extensions"]["upstreamStatus"] == 503
     assert [w.split()[1] for w in writes] == [path]
     gateway.emulators[provider].state.control.faults.clear()
     assert await read(gateway, provider) == before
+
+
+async def test_one_failed_write_does_not_wipe_the_others(gateway: Gateway) -> None:
+    """Two writes in one request, to two providers; one provider fails: the other write's
+    payload comes back whole."""
+    ok_number, ok_assistant, _ = await write_target(gateway, BURKI, "link")
+    bad_number, bad_assistant, bad_path = await write_target(gateway, FLIREO, "link")
+    gateway.fault(FLIREO, status=503, path_prefix=bad_path)
+    both = """
+    mutation($a: ID!, $x: ID!, $b: ID!, $y: ID!) {
+      ok: linkPhoneNumber(input: {phoneNumberId: $a, assistantId: $x}) {
+        userErrors { code } phoneNumber { id assistant { id } } }
+      bad: linkPhoneNumber(input: {phoneNumberId: $b, assistantId: $y}) {
+        userErrors { code } phoneNumber { id } }
+    }"""
+    body = await gateway.query(both, a=ok_number, x=ok_assistant, b=bad_number, y=bad_assistant)
+    ok, bad = body["data"]["ok"], body["data"]["bad"]
+    assert ok["userErrors"] == [] and ok["phoneNumber"]["assistant"]["id"] == ok_assistant
+    assert [e["code"] for e in bad["userErrors"]] == ["UPSTREAM_ERROR"]
+    assert [(e["path"], e["extensions"]["provider"]) for e in body["errors"]] == [
+        (["bad"], "flireo")
+    ]
