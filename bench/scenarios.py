@@ -14,6 +14,9 @@ from typing import Any
 
 import httpx
 
+from gateway.model import ProviderName
+from gateway.providers import get_spec
+
 from . import queries
 from .capture import DirectClient, capture
 from .launcher import Cluster, Server, cpu_seconds, machine_busy, spawn_switchboard
@@ -616,13 +619,12 @@ def serve_config(cluster: Cluster, path: Path) -> Path:
         "allow_unauthenticated = true",
     ]
     for name, url in cluster.upstreams().items():
+        ids = get_spec(ProviderName(name)).emulator_ids(world)  # only the ids it takes
         lines += [
             f"[providers.{name}]",
             f'base_url = "{url}"',
             f'api_key_env = "{API_KEY_ENV}"',
-            f'organization_id = "{world.organization_id}"',
-            f'workspace = "{world.workspace}"',
-            f'user_id = "{world.user_id}"',
+            *(f'{key} = "{value}"' for key, value in ids.items()),
         ]
     path.write_text("\n".join(lines) + "\n")
     return path
