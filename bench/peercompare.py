@@ -298,10 +298,15 @@ async def peer(cluster: Cluster, opts: Options, report: Report) -> None:
         body_o = json.dumps({"query": ours_query}).encode()
         body_p = json.dumps({"query": peer_query}).encode()
         trows: list[list[Any]] = []
+        # The referee's keys (issue 14): peer.{ours,peer}.{cpu_ms_per_req,req_s}.c<N>, ...
+        figures: dict[str, dict[str, Any]] = {
+            "ours": {"cpu_ms_per_req": {}, "req_s": {}, "p50_ms": os_.p50 * 1e3},
+            "peer": {"cpu_ms_per_req": {}, "req_s": {}, "p50_ms": ps.p50 * 1e3},
+        }
         for c in [c for c in opts.concurrency if c > 1] or [8]:
-            for label, server, url, body in (
-                ("Switchboard (1 worker)", ours_server, ours_url, body_o),
-                ("Hive Gateway (1 process)", peer_server, peer_url, body_p),
+            for side, label, server, url, body in (
+                ("ours", "Switchboard (1 worker)", ours_server, ours_url, body_o),
+                ("peer", "Hive Gateway (1 process)", peer_server, peer_url, body_p),
             ):
                 await run_load(url, body, concurrency=c, duration=min(opts.duration, 2.0))
                 rps, p50, p99, cpu = [], [], [], []
@@ -316,6 +321,9 @@ async def peer(cluster: Cluster, opts: Options, report: Report) -> None:
                     p99.append(lat.p99)
                     n = len(result.latencies)
                     cpu.append(1e3 * used / n if n else float("nan"))
+                figures[side]["cpu_ms_per_req"][f"c{c}"] = sorted(cpu)[len(cpu) // 2]
+                figures[side]["req_s"][f"c{c}"] = sorted(rps)[len(rps) // 2]
+                figures[side]["rss_mib"] = server.rss_kib() / 1024
                 trows.append(
                     [
                         f"{label}, c={c}",
@@ -342,6 +350,7 @@ async def peer(cluster: Cluster, opts: Options, report: Report) -> None:
             f"{min(opts.repeats, 3)} load runs of {opts.duration:.0f} s per row."
         )
         report.data["peer"] = {
+            **figures,
             "ours_p50_ms": os_.p50 * 1e3,
             "peer_p50_ms": ps.p50 * 1e3,
             "ours_upstream": ours_calls,
