@@ -19,7 +19,7 @@ import httpx
 from gateway.emulators import EmulatorConfig
 from gateway.model import PROVIDER_ORDER, ProviderName
 
-from .servers import API_KEY_ENV, CACHE_TTL_ENV, UPSTREAMS_ENV
+from .servers import API_KEY_ENV, CACHE_TTL_ENV, RESPONSE_CACHE_ENV, UPSTREAMS_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -147,6 +147,7 @@ class Cluster:
         cache_ttl: float | None = 0.0,
         stock_bind: bool = False,
         profile: Path | None = None,
+        response_cache: bool = False,
     ) -> Server:
         """Start the gateway; ``cache_ttl`` 0 disables its page cache, None keeps the default."""
         self.stop_gateway()
@@ -154,6 +155,7 @@ class Cluster:
             UPSTREAMS_ENV: json.dumps(self.upstreams()),
             API_KEY_ENV: self.config.api_key,
             CACHE_TTL_ENV: "" if cache_ttl is None else str(cache_ttl),
+            RESPONSE_CACHE_ENV: "1" if response_cache else "",
         }
         args = ["gateway", "--workers", str(workers), *(["--stock-bind"] if stock_bind else [])]
         if profile is not None:

@@ -481,6 +481,23 @@ def _load_row(label: str, results: list[LoadResult], cpu: list[CpuUse]) -> list[
     ]
 
 
+THROUGHPUT_COLUMNS = [
+    "gateway",
+    "req/s median",
+    "req/s min-max",
+    "p50 ms",
+    "p90 ms",
+    "p99 ms",
+    "max ms",
+    "non-200",
+    "gateway CPU %",
+    "gateway CPU ms/req",
+    "emulators CPU %",
+    "loadgen CPU %",
+    "machine busy %",
+]
+
+
 async def _load_rows(
     cluster: Cluster, body: bytes, opts: Options, label: str, report: Report
 ) -> list[list[Any]]:
@@ -531,24 +548,7 @@ async def throughput(cluster: Cluster, opts: Options, report: Report) -> None:
         finally:
             opts.concurrency = saved
     cluster.stop_gateway()
-    report.table(
-        [
-            "gateway",
-            "req/s median",
-            "req/s min-max",
-            "p50 ms",
-            "p90 ms",
-            "p99 ms",
-            "max ms",
-            "non-200",
-            "gateway CPU %",
-            "gateway CPU ms/req",
-            "emulators CPU %",
-            "loadgen CPU %",
-            "machine busy %",
-        ],
-        rows,
-    )
+    report.table(THROUGHPUT_COLUMNS, rows)
     report.note(
         f"Closed loop: c keep-alive connections, each sending the next request as soon as the "
         f"last one is answered; {opts.duration:.0f} s per measurement, "
@@ -781,6 +781,37 @@ async def traversal(cluster: Cluster, opts: Options, report: Report) -> None:
     report.data["traversal"] = {"calls": calls, "calls_needed": needed, "pages": pages}
 
 
+async def warm(cluster: Cluster, opts: Options, report: Report) -> None:
+    """The peer query answered from the whole-response cache (a dashboard polling)."""
+    report.section("5b. Warm path: the peer query from the whole-response cache")
+    query = queries.numbers_page(100)
+    cluster.start_gateway(workers=1, cache_ttl=None, response_cache=True)
+    body = json.dumps(queries.body(query)).encode()
+    saved = opts.concurrency
+    opts.concurrency = tuple(c for c in opts.concurrency if c > 1) or (8,)
+    try:
+        rows = await _load_rows(cluster, body, opts, "1 worker, response cache", report)
+    finally:
+        opts.concurrency = saved
+        cluster.stop_gateway()
+    report.table(THROUGHPUT_COLUMNS, rows)
+    rps = {
+        f"c{c}": report.data[f"throughput 1 worker, response cache c={c} rps"]
+        for c in opts.concurrency
+        if c > 1
+    }
+    figures: dict[str, Any] = {"ours": {"req_s": rps}}
+    peer = report.data.get("peer", {}).get("peer", {}).get("req_s", {})
+    if peer:
+        figures["ratio_to_peer"] = {c: rps[c] / peer[c] for c in rps if peer.get(c)}
+    report.data["warm"] = figures
+    report.note(
+        "`response_cache = true`, default page-cache TTL (5 s): the same query again and "
+        "again, as a dashboard polls; ratios are to Hive Gateway's req/s on the peer query in "
+        "the same run (section 5), where that scenario ran first."
+    )
+
+
 SCENARIOS = {
     "overhead": overhead,
     "efficiency": efficiency,
@@ -788,6 +819,7 @@ SCENARIOS = {
     "fanout": fanout,
     "throughput": throughput,
     "peer": _peer,
+    "warm": warm,
     "memory": memory,
     "reload": reload,
     "profile": _profile,

@@ -27,6 +27,8 @@ UPSTREAMS_ENV = "BENCH_UPSTREAMS"
 API_KEY_ENV = "BENCH_API_KEY"
 # Page-cache TTL in seconds for the gateway process; unset keeps the gateway's default.
 CACHE_TTL_ENV = "BENCH_CACHE_TTL"
+# "1": the whole-response cache on (gateway/response_cache.py), for the warm-path scenario.
+RESPONSE_CACHE_ENV = "BENCH_RESPONSE_CACHE"
 
 
 def cache_overrides(cache_ttl: float | None) -> dict[str, Any]:
@@ -43,7 +45,10 @@ def has_cache() -> bool:
 
 
 def gateway_settings(
-    upstreams: dict[str, str], config: EmulatorConfig, cache_ttl: float | None = None
+    upstreams: dict[str, str],
+    config: EmulatorConfig,
+    cache_ttl: float | None = None,
+    response_cache: bool = False,
 ) -> Settings:
     """Real (non-demo) settings whose providers are the emulators at ``upstreams``."""
     providers = {
@@ -63,6 +68,7 @@ def gateway_settings(
         cursor_secret="switchboard-bench-secret",
         **cache_overrides(cache_ttl),
         **security,
+        **({"response_cache": True} if response_cache else {}),
     )
 
 
@@ -70,7 +76,12 @@ def gateway_app() -> Starlette:
     """uvicorn factory (``--workers`` needs an import string): reads the upstreams from env."""
     upstreams: dict[str, str] = json.loads(os.environ[UPSTREAMS_ENV])
     ttl = os.environ.get(CACHE_TTL_ENV)
-    settings = gateway_settings(upstreams, EmulatorConfig(), float(ttl) if ttl else None)
+    settings = gateway_settings(
+        upstreams,
+        EmulatorConfig(),
+        float(ttl) if ttl else None,
+        response_cache=os.environ.get(RESPONSE_CACHE_ENV) == "1",
+    )
     return create_app(settings)
 
 

@@ -192,6 +192,18 @@ class GraphQLEndpoint:
     async def _run(
         self, params: Params, context: Context, method: str, media: str, cacheable: bool = True
     ) -> Outcome:
+        cache = self.response_caches.get(context.caller.tenant if context.caller else None)
+        if not cacheable:
+            cache = None
+        key = None
+        if cache is not None and params.query is not None:
+            # A response is stored only for a query this tenant's gate admitted with the
+            # same text, operation name and variables, under the same configuration (the
+            # cache's scope): the gate would decide the same again, so a hit skips it.
+            key = cache.key(params.query, params.operation_name, params.variables)
+            hit = await cache.get(key)
+            if hit is not None:
+                return self._cached(hit, method, cache, context)
         try:
             admitted = await self.gate.admit(
                 params.query,
@@ -211,8 +223,7 @@ class GraphQLEndpoint:
             return Outcome(_refusal_body(exc), exc.http_status)
         context.admitted = admitted
         operation = admitted.operation.operation.value
-        cache = self.response_caches.get(context.caller.tenant if context.caller else None)
-        if cache is None or not cacheable or operation != "query":
+        if cache is None or operation != "query":
             if cache is not None and operation == "mutation":
                 cache.begin_write()
                 try:
@@ -220,18 +231,23 @@ class GraphQLEndpoint:
                 finally:
                     cache.end_write()
             return await self._execute(admitted, params, context, method, media)
-        key = cache.key(admitted.query, admitted.operation_name, params.variables)
-        hit = await cache.get(key)
-        if hit is None:
-            mark = cache.mark()
-            outcome = await self._execute(admitted, params, context, method, media)
-            if outcome.body is None or "errors" in outcome.body or "data" not in outcome.body:
-                return outcome
-            hit = outcome.encoded = outcome.to_bytes()
-            await cache.store(key, mark, hit)
+        if key is None:  # a persisted query sent by hash: its text is known only now
+            key = cache.key(admitted.query, params.operation_name, params.variables)
+            hit = await cache.get(key)
+            if hit is not None:
+                return self._cached(hit, method, cache, context)
+        mark = cache.mark()
+        outcome = await self._execute(admitted, params, context, method, media)
+        if outcome.body is None or "errors" in outcome.body or "data" not in outcome.body:
+            return outcome
+        encoded = outcome.to_bytes()
+        await cache.store(key, mark, encoded)
+        return self._cached(encoded, method, cache, context)
+
+    def _cached(self, body: bytes, method: str, cache: ResponseCache, context: Context) -> Outcome:
         if method != "GET":
-            return Outcome(None, encoded=hit)
-        return self._http_cached(hit, cache.ttl_seconds, context)
+            return Outcome(None, encoded=body)
+        return self._http_cached(body, cache.ttl_seconds, context)
 
     def _http_cached(self, body: bytes, ttl: float, context: Context) -> Outcome:
         """A GET query's response with validators, so browsers and CDNs can reuse it: an
