@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from gateway.model import PROVIDER_ORDER, ProviderName
+from tests.writes import Op, providers_where, writes
 
 from .conftest import Gateway
 
@@ -61,6 +62,8 @@ query($p: [Provider!]) {
   }
 }
 """
+# The HTTP methods a write may use (a PATCH of the number is a write too).
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 ASSISTANT_NUMBERS = """
 query($id: ID!) { node(id: $id) { ... on Assistant { phoneNumbers(first: 100) { nodes { id } } } } }
 """
@@ -157,7 +160,7 @@ def record_writes(gw: Gateway) -> list[str]:
 @PROVIDERS
 async def test_link_read_back_unlink(gateway: Gateway, provider: ProviderName) -> None:
     before = await read(gateway, provider)  # also fills the page cache
-    writes = record_writes(gateway)
+    log = record_writes(gateway)
     number = before.free(gateway, provider)
     target = before.assistants[-1]
     assert number["status"] == "AVAILABLE"
@@ -182,7 +185,7 @@ async def test_link_read_back_unlink(gateway: Gateway, provider: ProviderName) -
 
     payload = await unlink(gateway, number["id"])
     assert payload["userErrors"] == []
-    assert len(writes) >= 2 and all(w.split()[0] in {"POST", "PUT", "DELETE"} for w in writes)
+    assert len(log) >= 2 and all(w.split()[0] in WRITE_METHODS for w in log)
     assert payload["phoneNumber"] == {"id": number["id"], "status": "AVAILABLE", "assistant": None}
     assert payload["assistant"]["id"] == target["id"]
     assert number["id"] not in ids(payload["assistant"]["phoneNumbers"])
@@ -203,7 +206,7 @@ async def test_common_user_errors(gateway: Gateway, provider: ProviderName) -> N
     world = await read(gateway, provider)
     held, free = world.held(), world.free(gateway, provider)
     holder = held["assistant"]["id"]
-    writes = record_writes(gateway)
+    log = record_writes(gateway)
 
     errors = refused(await link(gateway, "garbage", held["id"]), "INVALID_ID", "INVALID_ID")
     assert [e["field"] for e in errors] == [["input", "phoneNumberId"], ["input", "assistantId"]]
@@ -227,7 +230,7 @@ async def test_common_user_errors(gateway: Gateway, provider: ProviderName) -> N
     assert errors[0]["field"] == ["input", "phoneNumberId"]
     refused(await unlink(gateway, free["id"]), "NOT_LINKED")
 
-    assert writes == []  # every refusal came before any write
+    assert log == []  # every refusal came before any write
     assert await read(gateway, provider) == world
 
 
@@ -244,17 +247,19 @@ async def test_cross_provider_is_refused_without_upstream_calls(gateway: Gateway
 # --- a number linked elsewhere, per provider ----------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "provider", [BURKI, BUTTER, SYNTHFLOW], ids=["burki", "butter", "synthflow"]
-)
+REFUSING = providers_where(lambda w: not w.moves_linked)
+MOVING = providers_where(lambda w: w.moves_linked)
+
+
+@pytest.mark.parametrize("provider", REFUSING, ids=[p.value for p in REFUSING])
 async def test_linked_elsewhere_is_refused(gateway: Gateway, provider: ProviderName) -> None:
     world = await read(gateway, provider)
     held = world.held()
     other = world.other_than(held["assistant"]["id"])
-    writes = record_writes(gateway)
+    log = record_writes(gateway)
     [error] = refused(await link(gateway, held["id"], other["id"]), "LINKED_ELSEWHERE")
     assert error["field"] == ["input", "phoneNumberId"]
-    assert writes == []
+    assert log == []
     assert (await read(gateway, provider)).number(held["id"]) == held
 
 
@@ -265,13 +270,13 @@ async def test_the_precheck_reads_past_the_page_cache(gateway: Gateway) -> None:
     state: Any = gateway.emulators[BURKI].state.data
     state.set_assistant(int(number["nativeId"]), 1)  # linked outside the gateway
     target = next(a for a in world.assistants if a["nativeId"] != "1")
-    writes = record_writes(gateway)
+    log = record_writes(gateway)
     refused(await link(gateway, number["id"], target["id"]), "LINKED_ELSEWHERE")
-    assert writes == []
+    assert log == []
     assert state.numbers[state.number_pos[int(number["nativeId"])]]["assistant"]["id"] == 1
 
 
-@pytest.mark.parametrize("provider", [FLIREO, TELI], ids=["flireo", "teli"])
+@pytest.mark.parametrize("provider", MOVING, ids=[p.value for p in MOVING])
 async def test_linked_elsewhere_is_moved(gateway: Gateway, provider: ProviderName) -> None:
     world = await read(gateway, provider)
     held = world.held()
@@ -374,7 +379,7 @@ async def test_butter_twilio_number_without_integration(gateway: Gateway) -> Non
 @dataclass(frozen=True)
 class Refusal:
     provider: ProviderName
-    op: str  # "link" or "unlink"
+    op: Op
     status: int
     code: str
 
@@ -382,40 +387,21 @@ class Refusal:
         return f"{self.provider.value}-{self.op}-{self.status}"
 
 
-REFUSALS = [
-    Refusal(BURKI, "link", 404, "ASSISTANT_NOT_FOUND"),
-    Refusal(BURKI, "unlink", 404, "ASSISTANT_NOT_FOUND"),
-    Refusal(BUTTER, "link", 404, "PHONE_NUMBER_NOT_FOUND"),  # the agent exists: the number
-    Refusal(BUTTER, "link", 403, "FORBIDDEN"),
-    Refusal(BUTTER, "link", 409, "LINKED_ELSEWHERE"),
-    Refusal(BUTTER, "link", 400, "NOT_LINKABLE"),
-    Refusal(BUTTER, "unlink", 404, "ASSISTANT_NOT_FOUND"),
-    Refusal(BUTTER, "unlink", 403, "FORBIDDEN"),
-    Refusal(BUTTER, "unlink", 400, "NOT_LINKED"),
-    Refusal(FLIREO, "link", 400, "ALREADY_LINKED"),
-    Refusal(FLIREO, "link", 404, "PHONE_NUMBER_NOT_FOUND"),
-    Refusal(FLIREO, "link", 403, "FORBIDDEN"),
-    Refusal(SYNTHFLOW, "unlink", 400, "NOT_LINKED"),
-    Refusal(SYNTHFLOW, "unlink", 404, "ASSISTANT_NOT_FOUND"),
-    Refusal(TELI, "link", 404, "PHONE_NUMBER_NOT_FOUND"),
-    Refusal(TELI, "link", 400, "NOT_LINKABLE"),
-    Refusal(TELI, "unlink", 404, "PHONE_NUMBER_NOT_FOUND"),
-    Refusal(TELI, "link", 403, "FORBIDDEN"),
-]
+REFUSALS = [Refusal(p, r.op, r.status, r.code) for p in PROVIDER_ORDER for r in writes(p).refusals]
 
 
-async def write_target(gw: Gateway, provider: ProviderName, op: str) -> tuple[str, str, str]:
+async def write_target(gw: Gateway, provider: ProviderName, op: Op) -> tuple[str, str, str]:
     """(number id, assistant id, the write's path) for one link or unlink of ``provider``."""
     world = await read(gw, provider)
     if provider is SYNTHFLOW:  # the detach endpoint: the agent update shares a path with GET
         state: Any = gw.emulators[SYNTHFLOW].state.data
         agent = next(a for a in state.assistants if a["attached_phone_numbers"])
         slug = agent["attached_phone_numbers"][0]["slug"]
-        path = f"/v2/assistants/{agent['model_id']}/phone_numbers/{slug}"
+        number, assistant = {"nativeId": slug}, {"nativeId": agent["model_id"]}
         return (
             gid("PhoneNumber", SYNTHFLOW, slug),
             gid("Assistant", SYNTHFLOW, agent["model_id"]),
-            path,
+            writes(SYNTHFLOW).path(op, number, assistant),
         )
     if op == "link":
         number = world.free(gw, provider)
@@ -425,17 +411,7 @@ async def write_target(gw: Gateway, provider: ProviderName, op: str) -> tuple[st
         if provider is TELI:
             number = next(n for n in world.numbers if n["assistant"] and n["capabilities"]["voice"])
         assistant = next(a for a in world.assistants if a["id"] == number["assistant"]["id"])
-    a_native, n_native = assistant["nativeId"], number["nativeId"]
-    path = {
-        BURKI: f"/api/v1/assistants/{a_native}/phone-numbers/{n_native}/"
-        + ("assign" if op == "link" else "unassign"),
-        BUTTER: f"/api/agents/{a_native}/assign-phone-number"
-        if op == "link"
-        else f"/api/agents/{a_native}/unassign-phone-number/{n_native}",
-        FLIREO: f"/v1/assistants/{a_native}/phone-number",
-        TELI: f"/v1/voice/phone-numbers/{number['number']}/update-agent",
-    }[provider]
-    return number["id"], assistant["id"], path
+    return number["id"], assistant["id"], writes(provider).path(op, number, assistant)
 
 
 @pytest.mark.parametrize("case", REFUSALS, ids=str)
@@ -443,13 +419,13 @@ async def test_provider_refusals_are_user_errors(gateway: Gateway, case: Refusal
     number, assistant, path = await write_target(gateway, case.provider, case.op)
     before = await read(gateway, case.provider)
     gateway.fault(case.provider, status=case.status, path_prefix=path, times=1)
-    writes = record_writes(gateway)
+    log = record_writes(gateway)
     if case.op == "link":
         payload = await link(gateway, number, assistant)
     else:
         payload = await unlink(gateway, number)
     refused(payload, case.code)
-    assert [w.split()[1] for w in writes] == [path]  # one write, refused, not repeated
+    assert [w.split()[1] for w in log] == [path]  # one write, refused, not repeated
     assert await read(gateway, case.provider) == before
 
 
@@ -460,11 +436,11 @@ async def test_provider_refusals_are_user_errors(gateway: Gateway, case: Refusal
 async def test_a_failed_write_is_reported_not_repeated(
     gateway: Gateway, provider: ProviderName
 ) -> None:
-    op = "unlink" if provider is SYNTHFLOW else "link"
+    op = writes(provider).failing_op
     number, assistant, path = await write_target(gateway, provider, op)
     before = await read(gateway, provider)
     gateway.fault(provider, status=503, path_prefix=path)  # until cleared: a retry would fail too
-    writes = record_writes(gateway)
+    log = record_writes(gateway)
     if op == "link":
         body = await gateway.query(LINK, n=number, a=assistant, c="x")
     else:
@@ -481,7 +457,7 @@ async def test_a_failed_write_is_reported_not_repeated(
     assert error["extensions"]["code"] == "UPSTREAM_HTTP_ERROR"
     assert error["extensions"]["provider"] == provider.value
     assert error["extensions"]["upstreamStatus"] == 503
-    assert [w.split()[1] for w in writes] == [path]
+    assert [w.split()[1] for w in log] == [path]
     gateway.emulators[provider].state.control.faults.clear()
     assert await read(gateway, provider) == before
 

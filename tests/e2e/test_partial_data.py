@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from gateway.model import ProviderName
+from gateway.model import PROVIDER_ORDER, ProviderName
 from tests.resilience.helpers import fast, stopwatch
 
 from .conftest import Gateway, GatewayFactory
@@ -99,7 +99,7 @@ async def test_teli_without_user_id_lists_sms_numbers_only(make_gateway: Gateway
 # -- 2, 3. A lookup answers as the list does, whatever the batch size -----------------------
 
 
-@pytest.mark.parametrize("provider", ["BURKI", "BUTTER", "FLIREO", "SYNTHFLOW", "TELI"])
+@pytest.mark.parametrize("provider", [p.name for p in PROVIDER_ORDER])
 async def test_assigned_numbers_name_their_assistant_at_any_page_size(
     make_gateway: GatewayFactory, provider: str
 ) -> None:
