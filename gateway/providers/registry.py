@@ -28,6 +28,7 @@ class ProviderName(enum.StrEnum):
     FLIREO = "flireo"
     SYNTHFLOW = "synthflow"
     TELI = "teli"
+    VAPI = "vapi"
 
 
 PROVIDER_ORDER: tuple[ProviderName, ...] = tuple(ProviderName)
@@ -36,9 +37,9 @@ PROVIDER_ORDER: tuple[ProviderName, ...] = tuple(ProviderName)
 @cache
 def specs() -> Mapping[ProviderName, ProviderSpec[Any]]:
     """Every provider's spec, in ``ProviderName`` order."""
-    from . import burki, butter, flireo, synthflow, teli
+    from . import burki, butter, flireo, synthflow, teli, vapi
 
-    declared = (burki.SPEC, butter.SPEC, flireo.SPEC, synthflow.SPEC, teli.SPEC)
+    declared = (burki.SPEC, butter.SPEC, flireo.SPEC, synthflow.SPEC, teli.SPEC, vapi.SPEC)
     table = {s.name: s for s in declared}
     missing = [n.value for n in ProviderName if n not in table]
     if missing or len(table) != len(declared):

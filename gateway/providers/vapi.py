@@ -1,0 +1,266 @@
+"""Vapi (api.vapi.ai; ../shared/providers-vapi-retell.md A): page-numbered numbers, bare
+arrays of assistants, and a number routed to one assistant by its ``assistantId``.
+
+Numbers are read from ``GET /v2/phone-number`` (``page`` + ``limit``, ``totalItems`` in
+``metadata``), a page-number list the gateway addresses by offset: an offset that is not
+a multiple of the page size is served from the two pages around it. A deployment that
+does not serve the v2 path (404/405) is read through the legacy bare array
+``GET /phone-number`` instead (remembered per adapter); that list cannot page, so one
+that comes back full (1000 numbers) is an error naming Vapi rather than a silent cut.
+
+Assistants are a bare array (``GET /assistant``, at most 1000 a call). A full answer is
+continued by ``createdAt``: the next call asks past the last item's timestamp in the
+direction the answer is sorted (the sort order is not documented, so it is read off the
+answer), and ids already seen are dropped.
+
+A number may route to a squad or a workflow instead of an assistant: it is ASSIGNED with
+no assistant, and linking it is refused (``LINKED_ELSEWHERE``) rather than silently
+dropping that routing. Linking is ``PATCH /phone-number/{id}`` with ``assistantId``
+(Vapi overwrites it, so a number held by another assistant moves); unlinking sends
+``assistantId: null``, which only an SDK issue documents, so an answer that still shows
+the assistant is reported (``NOT_SUPPORTED``) instead of taken for success.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, ClassVar, Literal
+
+from pydantic import RootModel
+
+from ..config import ProviderSettings
+from ..emulators import vapi as emulator
+from ..errors import UpstreamBadResponse, UpstreamError, UpstreamHTTPError
+from ..model import Assistant, AssistantRef, NumberStatus, PhoneNumber, ProviderName
+from ..paging import NumberFilter, Page, PageRequest, Pagination
+from ..upstream import UpstreamClient
+from .base import (
+    LOOKUP_ABSENT,
+    AdapterInfo,
+    LinkError,
+    LinkErrorCode,
+    LinkResult,
+    UpstreamModel,
+    check_link,
+    check_unlink,
+    forbidden,
+    get_json_or_none,
+    parse,
+)
+from .spec import ProviderSpec
+
+VAPI = ProviderName.VAPI
+NUMBERS = "/phone-number"
+NUMBERS_V2 = "/v2/phone-number"
+ASSISTANTS = "/assistant"
+MAX_LIMIT = 1000  # documented range of limit: 0-1000
+_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+
+
+class _Number(UpstreamModel):
+    id: str
+    provider: str
+    # Optional for Vapi-bought and BYO numbers (A.7): the SIP URI stands in where absent.
+    number: str | None = None
+    sipUri: str | None = None
+    name: str | None = None
+    assistantId: str | None = None
+    squadId: str | None = None
+    workflowId: str | None = None
+    createdAt: datetime
+    updatedAt: datetime | None = None
+
+
+class _Metadata(UpstreamModel):
+    itemsPerPage: int
+    totalItems: int
+    currentPage: int
+
+
+class _NumberPage(UpstreamModel):
+    results: list[_Number]
+    metadata: _Metadata
+
+
+class _Assistant(UpstreamModel):
+    id: str
+    # Optional in the spec: an unnamed assistant is shown by its id.
+    name: str | None = None
+    createdAt: datetime
+
+
+_Numbers = RootModel[list[_Number]]
+_Assistants = RootModel[list[_Assistant]]
+
+
+def _number(n: _Number) -> PhoneNumber:
+    held = n.assistantId or n.squadId or n.workflowId
+    return PhoneNumber(
+        provider=VAPI,
+        native_id=n.id,
+        number=n.number or n.sipUri or "",
+        status=NumberStatus.ASSIGNED if held else NumberStatus.AVAILABLE,
+        display_name=n.name,
+        carrier=n.provider,
+        assistant=AssistantRef(VAPI, n.assistantId) if n.assistantId else None,
+        created_at=n.createdAt,
+        updated_at=n.updatedAt,
+    )
+
+
+def _assistant(a: _Assistant) -> Assistant:
+    return Assistant(provider=VAPI, native_id=a.id, name=a.name or a.id)
+
+
+class Adapter:
+    """Vapi filters nothing the gateway asks for: status is filtered by the gateway."""
+
+    name: ClassVar[ProviderName] = VAPI
+    info: ClassVar[AdapterInfo] = AdapterInfo(
+        pagination=Pagination.OFFSET,
+        max_page_size=MAX_LIMIT,
+        # One call answers the whole list (continued by createdAt where it is full).
+        assistant_pagination=Pagination.NONE,
+        assistant_max_page_size=MAX_LIMIT,
+    )
+
+    def __init__(self, settings: ProviderSettings, client: UpstreamClient) -> None:
+        self._client = client
+        self._paged = True  # False once /v2/phone-number turned out not to be served
+
+    @staticmethod
+    def auth_headers(settings: ProviderSettings) -> dict[str, str]:
+        """The private API key as a bearer token; none without a key (Vapi answers 401)."""
+        return {"Authorization": f"Bearer {settings.api_key}"} if settings.api_key else {}
+
+    async def list_phone_numbers(self, flt: NumberFilter, page: PageRequest) -> Page[PhoneNumber]:
+        if self._paged:
+            try:
+                return await self._numbers_v2(page)
+            except UpstreamHTTPError as exc:
+                if exc.status not in LOOKUP_ABSENT:
+                    raise
+                self._paged = False
+        listed = parse(VAPI, _Numbers, await self._client.get_json(NUMBERS, {"limit": MAX_LIMIT}))
+        if len(listed.root) >= MAX_LIMIT:
+            raise UpstreamBadResponse(
+                VAPI,
+                f"GET {NUMBERS_V2} is not served and GET {NUMBERS} answered its maximum of "
+                f"{MAX_LIMIT} numbers: the rest cannot be listed",
+            )
+        numbers = [_number(n) for n in listed.root]
+        return Page(numbers[page.offset : page.offset + page.limit], total=len(numbers))
+
+    async def _numbers_v2(self, page: PageRequest) -> Page[PhoneNumber]:
+        """The numbers ``[offset, offset + limit)`` from pages of ``limit`` numbers."""
+        size = max(1, min(page.limit, MAX_LIMIT))
+        first = page.offset // size
+        items: list[PhoneNumber] = []
+        total = 0
+        for number in range(first + 1, first + (2 if page.offset % size else 1) + 1):
+            payload = await self._client.get_json(NUMBERS_V2, {"page": number, "limit": size})
+            body = parse(VAPI, _NumberPage, payload)
+            items += [_number(n) for n in body.results]
+            total = body.metadata.totalItems
+            if len(body.results) < size:
+                break
+        skip = page.offset - first * size
+        return Page(items[skip : skip + size], total=total)
+
+    async def list_assistants(self, page: PageRequest) -> Page[Assistant]:
+        """Every assistant: calls of 1000, continued by ``createdAt`` while they are full."""
+        seen: dict[str, _Assistant] = {}
+        params: dict[str, Any] = {"limit": MAX_LIMIT}
+        while True:
+            payload = await self._client.get_json(ASSISTANTS, params)
+            batch = parse(VAPI, _Assistants, payload).root
+            fresh = [a for a in batch if a.id not in seen]
+            seen.update((a.id, a) for a in fresh)
+            if len(batch) < MAX_LIMIT or not fresh:
+                break
+            # ASSUMPTION: the order is undocumented (A.12): it is read off the answer.
+            newest_first = batch[0].createdAt >= batch[-1].createdAt
+            edge: Literal["createdAtLe", "createdAtGe"] = (
+                "createdAtLe" if newest_first else "createdAtGe"
+            )
+            params = {"limit": MAX_LIMIT, edge: batch[-1].createdAt.isoformat()}
+        assistants = [_assistant(a) for a in seen.values()]
+        return Page(assistants, total=len(assistants))
+
+    async def get_assistant(self, native_id: str) -> Assistant | None:
+        if not _UUID.fullmatch(native_id):
+            return None  # Vapi ids are UUIDs (format: uuid in the spec)
+        return await get_json_or_none(
+            self._client,
+            f"{ASSISTANTS}/{native_id}",
+            lambda payload: _assistant(parse(VAPI, _Assistant, payload)),
+        )
+
+    async def link_phone_number(self, number: PhoneNumber, assistant: Assistant) -> LinkResult:
+        if number.assistant is None and number.status is NumberStatus.ASSIGNED:
+            raise LinkError(
+                LinkErrorCode.LINKED_ELSEWHERE,
+                f"{number.number} routes to a vapi squad or workflow, not an assistant; "
+                "change that routing at vapi first",
+                "phoneNumberId",
+            )
+        previous = check_link(number, assistant, moves=True)
+        shown = await self._patch(number, {"assistantId": assistant.native_id}, "link")
+        if shown.assistantId != assistant.native_id:
+            raise UpstreamBadResponse(VAPI, "PATCH answered a number without the new assistantId")
+        return LinkResult(number.native_id, assistant.native_id, previous_assistant_id=previous)
+
+    async def unlink_phone_number(self, number: PhoneNumber) -> LinkResult:
+        holder = check_unlink(number)
+        # ASSUMPTION: null clears assistantId (an SDK issue only, A.6); checked below.
+        shown = await self._patch(number, {"assistantId": None}, "unlink")
+        if shown.assistantId:
+            raise LinkError(
+                LinkErrorCode.NOT_SUPPORTED,
+                f"vapi kept {number.number} on its assistant: it did not clear assistantId",
+                "phoneNumberId",
+            )
+        return LinkResult(number.native_id, holder)
+
+    async def _patch(self, number: PhoneNumber, change: dict[str, Any], verb: str) -> _Number:
+        """One ``PATCH``, never repeated. ``provider`` is sent as the SDK sends it (the
+        update bodies are told apart by it); the documented-by-observation errors as
+        refusals, anything else stays an upstream error."""
+        body = {**change, "provider": number.carrier} if number.carrier else change
+        try:
+            payload = await self._client.request_json(
+                "PATCH", f"{NUMBERS}/{number.native_id}", json_body=body
+            )
+        except UpstreamError as exc:
+            raise _refusal(exc, number, verb) from None
+        return parse(VAPI, _Number, payload)
+
+
+# Upstream status -> how a refused link reads (NestJS statuses; A.9).
+# ASSUMPTION: an unknown number is NestJS's default 404 (A.9 finds no documented body).
+_REFUSALS: dict[int, tuple[LinkErrorCode, str]] = {
+    404: (LinkErrorCode.PHONE_NUMBER_NOT_FOUND, "vapi no longer has {number}"),
+    400: (LinkErrorCode.NOT_LINKABLE, "vapi refused to {verb} {number}"),
+}
+
+
+def _refusal(exc: UpstreamError, number: PhoneNumber, verb: str) -> Exception:
+    if exc.status == 403:
+        return forbidden(VAPI, f"{verb} the number")
+    if exc.status in _REFUSALS:
+        code, text = _REFUSALS[exc.status]
+        return LinkError(code, text.format(number=number.number, verb=verb), "phoneNumberId")
+    return exc
+
+
+SPEC = ProviderSpec(
+    name=VAPI,
+    title="Vapi",
+    description="Vapi (vapi.ai).",
+    adapter=Adapter,
+    settings=ProviderSettings,
+    emulator=emulator.create_app,
+    default_base_url="https://api.vapi.ai",
+    docs_url="https://docs.vapi.ai/api-reference",
+)
