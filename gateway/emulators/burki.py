@@ -400,6 +400,6 @@ def _with_stats(assistant: Record) -> Record:
 
 
 def create_app(config: EmulatorConfig) -> Starlette:
-    world = make_world(config.seed, config.numbers, config.assistants)
+    world = make_world(config.seed, config.numbers, config.assistants, provider="burki")
     state = render(world, config.docs_only)
     return build_app(_routes(state, config), world, config, state)

@@ -209,7 +209,7 @@ def paginate(
 
 
 def create_app(config: EmulatorConfig) -> Starlette:
-    world = make_world(config.seed, config.numbers, config.assistants)
+    world = make_world(config.seed, config.numbers, config.assistants, provider="butter")
     state = render(world)
 
     def fail(status: int, message: str) -> JSONResponse:

@@ -22,12 +22,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from . import demo_world
+from .demo_world import BLOCKS, SLOTS, Block
+
 CONTROL_PREFIX = "/__emulator__"
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
-_LOCALITIES = ("Amsterdam", "Rotterdam", "New York", "San Francisco", "Austin", None)
-_TYPES = ("local", "mobile", "national")
-_FIRST = ("Support", "Sales", "Booking", "Billing", "Triage", "Reception", "Survey", "Renewals")
-_SECOND = ("Agent", "Assistant", "Line", "Desk", "Bot")
 
 
 @dataclass
@@ -104,33 +103,106 @@ def capped(items: list[Any], cap: int | None) -> list[Any]:
     return items if cap is None else items[:cap]
 
 
-def make_world(seed: int, n_numbers: int, n_assistants: int, *, country: str = "1") -> World:
-    """Deterministic: the same seed and sizes always give the same world."""
-    rng = random.Random(seed)
+def _draw(seed: int, provider: str | None, count: int) -> list[tuple[Block, str]]:
+    """``count`` distinct numbers of ``provider``'s account, from the reserved ranges of
+    its countries (then of any country, then ``demo_world.overflow``), never one another
+    account draws."""
+    rng = random.Random(f"{seed}:{provider}")
+    slot = demo_world.slot_of(provider)
+    countries = list(demo_world.countries_of(provider))
+    free: dict[Block, list[int]] = {}
+    for block in BLOCKS:
+        offsets = list(range(slot, block.size, SLOTS))
+        random.Random(f"{seed}:{block.prefix}").shuffle(offsets)
+        free[block] = offsets
+    out: list[tuple[Block, str]] = []
+    overflow = demo_world.overflow(slot)
+    for _ in range(count):
+        open_blocks = [b for b in BLOCKS if free[b]]
+        if not open_blocks:  # load tests: past the reserved ranges
+            out.append(next(overflow))
+            continue
+        own = [c for c in countries if any(b.country == c for b in open_blocks)]
+        if own:  # the account's main country most, the others less
+            country = rng.choices(own, weights=range(len(own) + 1, 1, -1))[0]
+            open_blocks = [b for b in open_blocks if b.country == country]
+        # Mobile and non-geographic ranges are fewer but a line in three, as in real fleets.
+        block = rng.choices(
+            open_blocks, [4 if b.number_type != "local" else 1 for b in open_blocks]
+        )[0]
+        out.append((block, block.e164(free[block].pop())))
+    return out
+
+
+def _assistant_names(seed: int, provider: str | None, count: int) -> list[str]:
+    """Believable, company-wide distinct names: a persona and a job, in several languages."""
+    pool = [f"{first} ({role})" for first in demo_world.FIRST_NAMES for role in demo_world.ROLES]
+    random.Random(seed).shuffle(pool)
+    mine = pool[demo_world.slot_of(provider) :: SLOTS]
+    # One persona per job within an account while there are enough of them.
+    personas: set[str] = set()
+    ordered: list[tuple[bool, int, str]] = []
+    for name in mine:
+        persona = name.split(" (")[0]
+        ordered.append((persona in personas, len(ordered), name))
+        personas.add(persona)
+    mine = [name for _, _, name in sorted(ordered)]
+    return [
+        mine[i % len(mine)] + (f" {i // len(mine) + 1}" if i >= len(mine) else "")
+        for i in range(count)
+    ]
+
+
+def make_world(
+    seed: int, n_numbers: int, n_assistants: int, *, provider: str | None = None
+) -> World:
+    """``provider``'s account of the demo company; the same arguments give the same world.
+
+    Each account holds its own numbers (README, The demo world), except that its last
+    number is also the first of the next account's (from 4 numbers on): a number held at
+    two providers, which the gateway keeps as two records.
+    """
+    rng = random.Random(f"{seed}:{provider}:records")
     assistants = [
         WorldAssistant(
             index=i,
-            name=f"{rng.choice(_FIRST)} {rng.choice(_SECOND)} {i + 1}",
+            name=name,
             active=rng.random() > 0.2,
             created_at=EPOCH + timedelta(hours=i),
         )
-        for i in range(n_assistants)
+        for i, name in enumerate(_assistant_names(seed, provider, n_assistants))
     ]
-    numbers = []
-    base = 2_000_000_000 + rng.randrange(1_000_000)
-    for i in range(n_numbers):
+    drawn = _draw(seed, provider, n_numbers)
+    shared_with = demo_world.next_account(provider)
+    if shared_with and n_numbers >= 4:
+        drawn[-1] = _draw(seed, shared_with, 1)[0]
+    numbers: list[WorldNumber] = []
+    # The newest assistant (set up last) holds one number so far; the others share the
+    # rest unevenly, a main line holding most, except the one before it (no number yet).
+    newest = n_assistants - 1
+    weights = [1 / (k + 1) ** 1.5 for k in range(max(newest, 0))]
+    if newest >= 2:  # the one before it is still a draft: no number yet
+        weights[newest - 1] = 0
+    for i, (block, e164) in enumerate(drawn):
         assigned = n_assistants > 0 and rng.random() < 0.6
+        holder = None
+        if assigned:
+            taken = any(n.assistant == newest for n in numbers)
+            holder = rng.choices(range(newest), weights)[0] if taken and newest else newest
+        sms = block.number_type == "mobile" or rng.random() < (0.7 if e164[1] == "1" else 0.2)
         numbers.append(
             WorldNumber(
                 index=i,
-                e164=f"+{country}{base + i * 7919}",
-                assistant=rng.randrange(n_assistants) if assigned else None,
+                e164=e164,
+                assistant=holder,
                 created_at=EPOCH + timedelta(days=i // 24, hours=i % 24),
-                locality=rng.choice(_LOCALITIES),
-                number_type=rng.choice(_TYPES),
+                locality=block.locality,
+                number_type=block.number_type,
                 voice=True,
-                sms=rng.random() < 0.5,
-                label=f"Line {i + 1}" if rng.random() < 0.7 else None,
+                sms=sms,
+                label=rng.choice(demo_world.labels(block.lang, block.locality))
+                if rng.random() < 0.75
+                else None,
             )
         )
     return World(numbers=numbers, assistants=assistants)

@@ -310,7 +310,7 @@ def _write_endpoint(
 
 
 def create_app(config: EmulatorConfig) -> Starlette:
-    world = make_world(config.seed, config.numbers, config.assistants)
+    world = make_world(config.seed, config.numbers, config.assistants, provider="flireo")
     data = render(world, config.docs_only)
     reads: list[tuple[str, Handler]] = [
         ("/v1/phone-numbers", list_numbers),

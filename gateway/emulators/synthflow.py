@@ -202,7 +202,7 @@ def _listing(key: str, items: list[Record], limit: int, offset: int, cap: int | 
 
 
 def create_app(config: EmulatorConfig) -> Starlette:
-    world = make_world(config.seed, config.numbers, config.assistants)
+    world = make_world(config.seed, config.numbers, config.assistants, provider="synthflow")
     state = _render(world)
     cap = config.page_cap(documented_max=False)
     hidden = config.docs_only  # undocumented error bodies are empty objects

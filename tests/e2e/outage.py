@@ -7,8 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-from gateway.emulators import EmulatorConfig
-from gateway.emulators.common import make_world
+from gateway.emulators import EmulatorConfig, create_emulator
 from gateway.model import ProviderName
 
 from .conftest import Gateway, open_gateway
@@ -41,7 +40,7 @@ def world_keys(worlds: dict[ProviderName, EmulatorConfig]) -> list[str]:
     return [
         f"{p.name}:{n.e164}"
         for p, c in worlds.items()
-        for n in make_world(c.seed, c.numbers, c.assistants).numbers
+        for n in create_emulator(p, c).state.world.numbers
     ]
 
 

@@ -11,8 +11,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.emulators import EmulatorConfig
-from gateway.emulators.common import make_world
+from gateway.emulators import EmulatorConfig, create_emulator
 from gateway.model import PROVIDER_ORDER, ProviderName
 
 from .conftest import Gateway, open_gateway
@@ -36,7 +35,7 @@ def expected(worlds: dict[ProviderName, EmulatorConfig], flt: dict[str, str] | N
     """Every (provider, number) the filter should yield, straight from the emulators' worlds."""
     out = set()
     for provider, config in worlds.items():
-        for n in make_world(config.seed, config.numbers, config.assistants).numbers:
+        for n in create_emulator(provider, config).state.world.numbers:
             status = "ASSIGNED" if n.assistant is not None else "AVAILABLE"
             if flt and "status" in flt and flt["status"] != status:
                 continue

@@ -21,7 +21,8 @@ from tests.processes import CLIENT_HEADERS
 GATEWAY_KEYS = {"acme": "gw-key-acme-0001", "globex": "gw-key-globex-0002"}
 READ_ONLY_KEY = "gw-key-acme-readonly"
 UPSTREAM_KEYS = {"acme": "upstream-acme-secret", "globex": "upstream-globex-secret"}
-SEEDS = {"acme": 101, "globex": 202}
+# Seeds whose demo worlds share no number (test_each_tenant_sees_only_its_own_numbers).
+SEEDS = {"acme": 101, "globex": 208}
 
 
 class ByCredentialTransport(httpx.AsyncBaseTransport):

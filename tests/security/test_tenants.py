@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.emulators.common import make_world
+from gateway.emulators import EmulatorConfig, create_emulator
+from gateway.model import PROVIDER_ORDER
 
 from .conftest import GATEWAY_KEYS, READ_ONLY_KEY, SEEDS, tenant_gateway
 
@@ -26,7 +27,9 @@ async def post(
 
 
 def world_numbers(tenant: str) -> set[str]:
-    return {n.e164 for n in make_world(SEEDS[tenant], 12, 3).numbers}
+    """Every number the tenant's accounts hold, at any provider."""
+    config = EmulatorConfig(seed=SEEDS[tenant], numbers=12, assistants=3)
+    return {n.e164 for p in PROVIDER_ORDER for n in create_emulator(p, config).state.world.numbers}
 
 
 async def test_operations_need_a_known_key() -> None:
