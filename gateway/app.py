@@ -16,7 +16,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from .config import Settings
-from .demo import demo_provider_settings, demo_transports
+from .demo import demo_emulators, demo_provider_settings, demo_transports
+from .demo_faults import DemoFaults, parse_switch
 from .model import PROVIDER_ORDER, ProviderName
 from .observability import health, tracing
 from .observability.logging import redact
@@ -107,10 +108,19 @@ def create_app(
 ) -> Starlette:
     """Build the app. ``transports`` replace the network per provider (demo mode, tests);
     ``tracer_provider`` replaces OpenTelemetry's global one when ``settings.tracing``."""
+    faults = None  # the demo failure switch: only over the demo's own emulators
+    if settings.demo and transports is None:
+        emulators = demo_emulators()
+        transports = {n: httpx.ASGITransport(app=e) for n, e in emulators.items()}
+        faults = DemoFaults({n: e.state.control for n, e in emulators.items()})
+        for value in settings.demo_fail:
+            faults.set(*parse_switch(value))
     # Shared by the replicas (docs/operations.md, Scale-out): one connection, opened lazily.
     redis = open_redis(settings)
     runtimes = build_runtimes(settings, transports, redis.page_cache() if redis else None)
     runtime = next(iter(runtimes.values()))
+    if faults is not None:
+        faults.on_change = runtime.invalidate
     # Scrub the credentials from every log line, however they would get there.
     redact.add(
         [
@@ -186,6 +196,7 @@ def create_app(
             Route("/readyz", health.readyz),
             Route("/metrics", metrics.endpoint),
             *ide.routes(),
+            *(faults.routes() if faults else []),
         ],
         middleware=middleware,
         lifespan=lifespan,

@@ -24,6 +24,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--demo", action="store_true", help="serve the built-in emulators, no credentials"
     )
+    serve.add_argument(
+        "--fail",
+        action="append",
+        metavar="PROVIDER[:MODE]",
+        help="demo mode only: start PROVIDER's emulator failing (5xx, the default), "
+        "rate-limited (429) or slow; again for another provider; /demo/faults switches it",
+    )
     serve.add_argument("--config", help="TOML or YAML settings file")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
@@ -79,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         print(hash_key(key))
         return 0
     try:
-        overrides = {"demo": True} if getattr(args, "demo", False) else {}
+        overrides: dict[str, Any] = {"demo": True} if getattr(args, "demo", False) else {}
+        if getattr(args, "fail", None):
+            overrides["demo_fail"] = args.fail
         settings = load_settings(args.config, **overrides)
         served = [settings.enabled_providers()] + [
             t.enabled_providers() for t in settings.tenants.values()

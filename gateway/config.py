@@ -155,6 +155,9 @@ class Settings(BaseSettings):
     )
 
     demo: bool = False
+    # Demo mode only: providers whose emulator starts slow, failing or rate-limited, each
+    # "PROVIDER[:MODE]" (gateway/demo_faults.py); refused outside demo mode.
+    demo_fail: list[str] = Field(default_factory=list)
     max_page_size: int = Field(default=100, ge=1, le=10_000)
     # Upstream page size the gateway asks for (capped by each provider's maximum).
     upstream_page_size: int = Field(default=100, ge=1, le=1000)
@@ -219,6 +222,15 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _resolve(self) -> Settings:
         self._resolve_redis()
+        if self.demo_fail and not self.demo:
+            raise ValueError("demo_fail: the failure switch exists only in demo mode (--demo)")
+        from .demo_faults import parse_switch  # it reads the provider registry
+
+        for value in self.demo_fail:
+            try:
+                parse_switch(value)
+            except ValueError as exc:
+                raise ValueError(f"demo_fail: {exc}") from None
         if self.demo:
             return self
         object.__setattr__(self, "providers", _resolve_providers("providers", self.providers))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+from starlette.applications import Starlette
 
 from .config import ProviderSettings
 from .emulators import EmulatorConfig
@@ -19,10 +20,13 @@ def demo_provider_settings(
     return get_spec(name).demo_settings(config, f"http://{name.value}.emulator")
 
 
+def demo_emulators(config: EmulatorConfig = DEMO_EMULATOR) -> dict[ProviderName, Starlette]:
+    """Every provider's emulator app (their fault controls drive the demo failure switch)."""
+    return {name: get_spec(name).emulator(config) for name in PROVIDER_ORDER}
+
+
 def demo_transports(
     config: EmulatorConfig = DEMO_EMULATOR,
 ) -> dict[ProviderName, httpx.AsyncBaseTransport]:
     """One in-process transport per provider, each serving that provider's emulator."""
-    return {
-        name: httpx.ASGITransport(app=get_spec(name).emulator(config)) for name in PROVIDER_ORDER
-    }
+    return {name: httpx.ASGITransport(app=app) for name, app in demo_emulators(config).items()}
