@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from gateway.static.ide import load_assets
@@ -87,3 +88,31 @@ def test_graphiql_runs_the_demo_query_offline(served: str, browser: Browser) -> 
         if p["entry"].get("level") == "error"
     ]
     assert not problems, page.diagnostics()
+
+
+def test_the_failure_switch_shows_partial_data_in_graphiql(served: str, browser: Browser) -> None:
+    """The demo's failure switch, as a user meets it: flireo switched to failing on
+    /demo/faults, then GraphiQL's demo query shows the others' numbers and flireo's error."""
+    control = browser.open_page(f"{served}/demo/faults")
+    control.wait_for("!!document.querySelector('#mode-flireo')")
+    control.evaluate(
+        "document.querySelector('#mode-flireo').parentElement"
+        ".querySelector('button[value=failing]').click()"
+    )
+    control.wait_for("(document.querySelector('#mode-flireo') || {}).textContent === 'failing'")
+    try:
+        page = browser.open_page(f"{served}/graphql")
+        page.wait_for("!!document.querySelector('.graphiql-execute-button')")
+        page.wait_for(QUERY_TEXT)
+        page.evaluate("document.querySelector('.graphiql-execute-button').click()")
+        text = page.wait_for(
+            f"(() => {{ const t = {RESULT_TEXT}; return t.includes('errors') && t }})()"
+        )
+        result = json.loads(text)
+        assert result["data"]["phoneNumbers"]["edges"], result
+        providers = {e["extensions"].get("provider") for e in result["errors"]}
+        assert providers == {"flireo"}, result["errors"]
+        codes = {e["extensions"]["code"] for e in result["errors"]}
+        assert codes <= {"UPSTREAM_UNAVAILABLE", "UPSTREAM_HTTP_ERROR"}, codes
+    finally:
+        httpx.post(f"{served}/demo/faults", json={"provider": "flireo", "mode": "ok"}, timeout=10)
