@@ -247,6 +247,23 @@ def _cut(lanes: list[_Lane[T]], needed: int) -> list[UpstreamError]:
     return errors
 
 
+async def _read(
+    lanes: list[_Lane[T]],
+    needed: int,
+    within: Callable[[Position], bool],
+    reached: Position | None,
+    backward: bool,
+    on_error: OnError,
+) -> tuple[list[tuple[Cursor, T]], list[UpstreamError]]:
+    """The first ``needed`` entries of the lanes with their cursors, and the failures that
+    cost them items (each reported through ``on_error``); forward and backward alike."""
+    await _collect(lanes, needed, within)
+    cut = _cut(lanes, needed)
+    for error in cut:
+        on_error(error)
+    return _cursors(lanes, reached, backward=backward)[:needed], cut
+
+
 async def paginate(
     sources: list[Source[T]],
     *,
@@ -286,11 +303,7 @@ async def paginate(
         def within_fwd(p: Position) -> bool:
             return before is None or key(p) < key(before.position)
 
-        await _collect(lanes, count + 1, within_fwd)
-        cut = _cut(lanes, count + 1)
-        for error in cut:
-            on_error(error)
-        entries = _cursors(lanes, reached, backward=False)[: count + 1]
+        entries, cut = await _read(lanes, count + 1, within_fwd, reached, False, on_error)
         return Window(
             entries[:count],
             has_previous=after is not None,
@@ -311,11 +324,7 @@ async def paginate(
     def within_back(p: Position) -> bool:
         return after is None or key(p) > key(after.position)
 
-    await _collect(lanes, last + 1, within_back)
-    cut = _cut(lanes, last + 1)
-    for error in cut:
-        on_error(error)
-    entries = _cursors(lanes, reached, backward=True)[: last + 1]
+    entries, cut = await _read(lanes, last + 1, within_back, reached, True, on_error)
     return Window(
         list(reversed(entries[:last])),
         has_previous=len(entries) > last or bool(cut),
