@@ -88,6 +88,7 @@ ACCOUNTS: dict[str, tuple[str, ...]] = {
     "synthflow": ("US", "GB", "DE"),
     "teli": ("US", "CA"),
     "butter": ("US", "CA", "AU"),
+    "vapi": ("US", "CA", "GB"),
 }
 OTHER_COUNTRIES = ("US", "GB", "AU")
 

@@ -236,7 +236,7 @@ def get_assistant(request: Request, data: VapiData, body: Any) -> Record:
 
 
 def create_app(config: EmulatorConfig) -> Starlette:
-    world = make_world(config.seed, config.numbers, config.assistants)
+    world = make_world(config.seed, config.numbers, config.assistants, provider="vapi")
     data = render(world, config.docs_only)
     served: list[tuple[str, str, Any]] = [
         ("GET", "/phone-number", list_numbers),
