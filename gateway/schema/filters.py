@@ -79,6 +79,13 @@ class AssistantPhoneNumberFilter:
         "compared case-insensitively; a number whose provider does not say never matches. "
         f"At most {MAX_CARRIER} characters. Null: any. Applied in the gateway.",
     )
+    locality: str | None = strawberry.field(
+        default=None,
+        description='Only numbers whose locality (PhoneNumber.locality, e.g. "Berlin") '
+        "contains this text, case-insensitively; a number whose provider does not report "
+        f"a locality never matches. At most {MAX_CARRIER} characters. Null or empty: any. "
+        "Applied in the gateway.",
+    )
 
 
 @strawberry.input(description="Narrows Query.phoneNumbers; all given conditions must hold.")
@@ -99,20 +106,25 @@ class NumberConditions:
     sms: bool | None = None
     mms: bool | None = None
     carrier: str | None = None
+    locality: str | None = None
 
     @classmethod
     def of(cls, f: AssistantPhoneNumberFilter | None) -> NumberConditions:
         if f is None:
             return cls()
         c = f.capabilities or CapabilitiesFilter()
-        return cls(f.status, f.number_type, f.search, c.voice, c.sms, c.mms, f.carrier)
+        return cls(
+            f.status, f.number_type, f.search, c.voice, c.sms, c.mms, f.carrier, f.locality
+        )
 
     def fingerprint(self) -> str:
         """Binds cursors to the filter. The conditions added later are appended only when
         set, so a cursor issued before they existed still verifies."""
         base = f"{self.status}|{self.number_type}|{self.search}"
         extra = (self.voice, self.sms, self.mms, self.carrier)
-        return base if extra == (None, None, None, None) else f"{base}|{extra}"
+        if extra != (None, None, None, None):
+            base = f"{base}|{extra}"
+        return base if self.locality is None else f"{base}|locality={self.locality!r}"
 
 
 __all__ = [

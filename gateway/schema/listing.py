@@ -49,11 +49,14 @@ def _check_args(args: Args, maximum: int, default: int) -> tuple[int | None, int
     return args.first, args.last
 
 
-def _check_search(search: str | None, carrier: str | None = None) -> None:
+def _check_search(search: str | None, **names: str | None) -> None:
+    """Text conditions have a length limit (BAD_USER_INPUT beyond): ``search`` and the
+    named ones (carrier, locality)."""
     if search is not None and len(search) > MAX_SEARCH:
         raise UserInputError(f"search must be at most {MAX_SEARCH} characters")
-    if carrier is not None and len(carrier) > MAX_CARRIER:
-        raise UserInputError(f"carrier must be at most {MAX_CARRIER} characters")
+    for name, value in names.items():
+        if value is not None and len(value) > MAX_CARRIER:
+            raise UserInputError(f"{name} must be at most {MAX_CARRIER} characters")
 
 
 def _scope(kind: str, providers: Sequence[model.ProviderName], fingerprint: str) -> str:
@@ -175,7 +178,15 @@ def number_keep(
     flags = (("voice", c.voice), ("sms", c.sms), ("mms", c.mms))
     wanted = [(name, want) for name, want in flags if want is not None]
     carrier = c.carrier.strip().casefold() if c.carrier is not None else None
-    if status is None and number_type is None and not search and not wanted and carrier is None:
+    place = (c.locality or "").strip().casefold()
+    if (
+        status is None
+        and number_type is None
+        and not search
+        and not wanted
+        and carrier is None
+        and not place
+    ):
         return None
     needle = (search or "").strip().casefold()
     # A phone-number-looking search ("+1 555", "555-12") matches the digits of the
@@ -193,6 +204,8 @@ def number_keep(
             return False
         if carrier is not None and (n.carrier or "").casefold() != carrier:
             return False
+        if place and (n.locality is None or place not in n.locality.casefold()):
+            return False
         if is_number:
             return digits in n.number
         if needle:
@@ -209,7 +222,9 @@ async def phone_numbers_connection(
     conditions: NumberConditions,
     args: Args,
 ) -> Connection[PhoneNumber]:
-    _check_search(conditions.search, conditions.carrier)
+    _check_search(
+        conditions.search, carrier=conditions.carrier, locality=conditions.locality
+    )
     status = conditions.status
     selected = _selected(info, providers)
     sources = []
@@ -280,7 +295,9 @@ async def assistant_numbers_connection(
         numbers = await info.context.loaders.numbers_of_assistant.load(key)
         return Page(items=numbers, total=len(numbers))
 
-    _check_search(conditions.search, conditions.carrier)
+    _check_search(
+        conditions.search, carrier=conditions.carrier, locality=conditions.locality
+    )
     keep = number_keep(conditions)
     source: Source[model.PhoneNumber] = Source(0, Pagination.NONE, 1, fetch, keep)
     return await build_connection(

@@ -1,9 +1,9 @@
-"""The capability and carrier filters of ``phoneNumbers``, and ``Assistant.phoneNumbers
+"""The capability, carrier and locality filters of ``phoneNumbers``, and ``Assistant.phoneNumbers
 (filter:)``, over real HTTP against ``switchboard serve --demo``.
 
 Each filtered list is checked against the unfiltered list filtered here by the documented
 rule: a flag matches only a number whose provider reports that value (null matches
-neither true nor false), a carrier matches case-insensitively, and an assistant's
+neither true nor false), a carrier matches case-insensitively, a locality within the name, and an assistant's
 filtered numbers are its unfiltered numbers that meet the same conditions.
 """
 
@@ -22,7 +22,7 @@ NUMBERS = """
 query($filter: PhoneNumberFilter, $after: String) {
   phoneNumbers(first: 100, after: $after, filter: $filter) {
     totalCount
-    nodes { id number status carrier capabilities { voice sms mms } }
+    nodes { id number status carrier locality capabilities { voice sms mms } }
     pageInfo { hasNextPage endCursor }
   }
 }
@@ -109,8 +109,24 @@ def test_the_carrier_filter_is_case_insensitive_and_skips_unknown_carriers(demo:
     assert numbers(demo, {"carrier": "no-such-carrier"}) == []
 
 
-def test_a_too_long_carrier_is_bad_user_input(demo: Served) -> None:
-    body = post(demo, NUMBERS, filter={"carrier": "x" * 101})
+def test_the_locality_filter_matches_within_and_skips_unknown_localities(demo: Served) -> None:
+    everything = numbers(demo)
+    places = sorted({n["locality"] for n in everything if n["locality"]})
+    assert places, "the demo reports no locality: the test proves nothing"
+    for place in places[:6]:
+        part = place[1:4]  # within the name, and in another case
+        expected = [
+            n["id"] for n in everything if part.casefold() in (n["locality"] or "").casefold()
+        ]
+        got = numbers(demo, {"locality": part.upper()})
+        assert [n["id"] for n in got] == expected
+        assert len(expected) < len(everything)
+    assert numbers(demo, {"locality": "no such place"}) == []
+
+
+@pytest.mark.parametrize("name", ["carrier", "locality"])
+def test_a_too_long_text_condition_is_bad_user_input(demo: Served, name: str) -> None:
+    body = post(demo, NUMBERS, filter={name: "x" * 101})
     assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
 
 
