@@ -113,9 +113,7 @@ class NumberConditions:
         if f is None:
             return cls()
         c = f.capabilities or CapabilitiesFilter()
-        return cls(
-            f.status, f.number_type, f.search, c.voice, c.sms, c.mms, f.carrier, f.locality
-        )
+        return cls(f.status, f.number_type, f.search, c.voice, c.sms, c.mms, f.carrier, f.locality)
 
     def fingerprint(self) -> str:
         """Binds cursors to the filter. The conditions added later are appended only when

@@ -222,9 +222,7 @@ async def phone_numbers_connection(
     conditions: NumberConditions,
     args: Args,
 ) -> Connection[PhoneNumber]:
-    _check_search(
-        conditions.search, carrier=conditions.carrier, locality=conditions.locality
-    )
+    _check_search(conditions.search, carrier=conditions.carrier, locality=conditions.locality)
     status = conditions.status
     selected = _selected(info, providers)
     sources = []
@@ -295,9 +293,7 @@ async def assistant_numbers_connection(
         numbers = await info.context.loaders.numbers_of_assistant.load(key)
         return Page(items=numbers, total=len(numbers))
 
-    _check_search(
-        conditions.search, carrier=conditions.carrier, locality=conditions.locality
-    )
+    _check_search(conditions.search, carrier=conditions.carrier, locality=conditions.locality)
     keep = number_keep(conditions)
     source: Source[model.PhoneNumber] = Source(0, Pagination.NONE, 1, fetch, keep)
     return await build_connection(
