@@ -129,19 +129,16 @@ class GraphQLEndpoint:
                 if method == "GET"
                 else await read_post(request)
             )
-            context = make_context(runtime, request, caller)
-            if self.metrics is not None:
-                self.metrics.observe_loaders(context.loaders)
-            if isinstance(params, list):
-                try:
-                    batch = await self._batch(params, context, method, media)
-                finally:
-                    context.loaders.release()
-                return self._encode(batch, 200, media)
+            # Built only when an operation executes: a response from the cache needs no
+            # loaders (building them was most of a cache hit's cost).
+            contexts = _Contexts(runtime, request, caller, self.metrics)
             try:
-                outcome = await self._run(params, context, method, media)
+                if isinstance(params, list):
+                    batch = await self._batch(params, contexts, method, media)
+                    return self._encode(batch, 200, media)
+                outcome = await self._run(params, contexts, method, media)
             finally:
-                context.loaders.release()
+                contexts.release()
             return self._respond(outcome.to_bytes(), outcome.status, media, outcome.headers)
         except Refusal as exc:
             self._count_refusal(exc)
@@ -167,7 +164,7 @@ class GraphQLEndpoint:
         return runtime
 
     async def _batch(
-        self, batch: list[Params], context: Context, method: str, media: str
+        self, batch: list[Params], contexts: _Contexts, method: str, media: str
     ) -> list[dict[str, Any]]:
         if not self.batching:
             raise Refusal(
@@ -182,19 +179,17 @@ class GraphQLEndpoint:
         # One context per operation (its own errors), one set of loaders for all of them,
         # run together so that their upstream reads batch and coalesce.
         outcomes = await asyncio.gather(
-            *(
-                self._run(p, dataclasses.replace(context, partial_errors=[]), method, media, False)
-                for p in batch
-            )
+            *(self._run(p, contexts, method, media, batched=True) for p in batch)
         )
         return [o.body or {} for o in outcomes]
 
     async def _run(
-        self, params: Params, context: Context, method: str, media: str, cacheable: bool = True
+        self, params: Params, contexts: _Contexts, method: str, media: str, batched: bool = False
     ) -> Outcome:
-        cache = self.response_caches.get(context.caller.tenant if context.caller else None)
-        if not cacheable:
-            cache = None
+        """One operation. A batch's operations share the request's loaders, each with its
+        own errors, and are never served from or stored in the response cache."""
+        caller = contexts.caller
+        cache = None if batched else self.response_caches.get(caller.tenant if caller else None)
         key = None
         if cache is not None and params.query is not None:
             # A response is stored only for a query this tenant's gate admitted with the
@@ -203,14 +198,14 @@ class GraphQLEndpoint:
             key = cache.key(params.query, params.operation_name, params.variables)
             hit = await cache.get(key)
             if hit is not None:
-                return self._cached(hit, method, cache, context)
+                return self._cached(hit, method, cache, contexts)
         try:
             admitted = await self.gate.admit(
                 params.query,
                 params.extensions,
                 params.operation_name,
                 params.variables,
-                context.caller,
+                caller,
                 method=method,
             )
         except DocumentError as exc:
@@ -221,6 +216,9 @@ class GraphQLEndpoint:
         except Refusal as exc:
             self._count_refusal(exc)
             return Outcome(_refusal_body(exc), exc.http_status)
+        context = contexts.get()
+        if batched:
+            context = dataclasses.replace(context, partial_errors=[])
         context.admitted = admitted
         operation = admitted.operation.operation.value
         if cache is None or operation != "query":
@@ -235,32 +233,33 @@ class GraphQLEndpoint:
             key = cache.key(admitted.query, params.operation_name, params.variables)
             hit = await cache.get(key)
             if hit is not None:
-                return self._cached(hit, method, cache, context)
+                return self._cached(hit, method, cache, contexts)
         mark = cache.mark()
         outcome = await self._execute(admitted, params, context, method, media)
         if outcome.body is None or "errors" in outcome.body or "data" not in outcome.body:
             return outcome
         encoded = outcome.to_bytes()
         await cache.store(key, mark, encoded)
-        return self._cached(encoded, method, cache, context)
+        return self._cached(encoded, method, cache, contexts)
 
-    def _cached(self, body: bytes, method: str, cache: ResponseCache, context: Context) -> Outcome:
+    def _cached(
+        self, body: bytes, method: str, cache: ResponseCache, contexts: _Contexts
+    ) -> Outcome:
         if method != "GET":
             return Outcome(None, encoded=body)
-        return self._http_cached(body, cache.ttl_seconds, context)
+        return self._http_cached(body, cache.ttl_seconds, contexts)
 
-    def _http_cached(self, body: bytes, ttl: float, context: Context) -> Outcome:
+    def _http_cached(self, body: bytes, ttl: float, contexts: _Contexts) -> Outcome:
         """A GET query's response with validators, so browsers and CDNs can reuse it: an
         ETag (304 when it matches), and a max-age of the cache TTL, private with a key."""
         etag = f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
-        scope = "private" if context.caller is not None else "public"
+        scope = "private" if contexts.caller is not None else "public"
         headers = {
             "etag": etag,
             "cache-control": f"{scope}, max-age={int(ttl)}",
             "vary": "Accept, Authorization, X-API-Key",
         }
-        request = context.request
-        if request is not None and request.headers.get("if-none-match") == etag:
+        if contexts.request.headers.get("if-none-match") == etag:
             return Outcome(None, 304, encoded=b"", headers=headers)
         return Outcome(None, encoded=body, headers=headers)
 
@@ -315,6 +314,30 @@ class GraphQLEndpoint:
         return Response(
             body, status_code=status, headers=headers, media_type=f"{media}; charset=utf-8"
         )
+
+
+class _Contexts:
+    """The context of a request's operations, built when the first one executes and
+    released with the response."""
+
+    __slots__ = ("_context", "caller", "metrics", "request", "runtime")
+
+    def __init__(
+        self, runtime: Runtime, request: Request, caller: Caller | None, metrics: Metrics | None
+    ) -> None:
+        self.runtime, self.request, self.caller, self.metrics = runtime, request, caller, metrics
+        self._context: Context | None = None
+
+    def get(self) -> Context:
+        if self._context is None:
+            self._context = make_context(self.runtime, self.request, self.caller)
+            if self.metrics is not None:
+                self.metrics.observe_loaders(self._context.loaders)
+        return self._context
+
+    def release(self) -> None:
+        if self._context is not None:
+            self._context.loaders.release()
 
 
 def _refusal_body(exc: Refusal) -> dict[str, Any]:
