@@ -285,14 +285,6 @@ def check_unlink(number: PhoneNumber) -> str:
     return number.assistant.native_id
 
 
-def forbidden(provider: ProviderName, what: str) -> LinkError:
-    """A write the provider answered 403: the account (or key) may not make this change."""
-    return LinkError(
-        LinkErrorCode.FORBIDDEN,
-        f"{provider.value} refused to {what}: this account may not change that number",
-    )
-
-
 async def which_missing(
     adapter: ProviderAdapter, assistant_id: str, *, linking: bool = True
 ) -> LinkError:
@@ -331,7 +323,6 @@ __all__ = [
     "check_unlink",
     "collect",
     "collect_all",
-    "forbidden",
     "get_json_or_none",
     "linking",
     "lookup_assistant",

@@ -47,10 +47,10 @@ from .base import (
     UpstreamModel,
     check_link,
     check_unlink,
-    forbidden,
     get_json_or_none,
     parse,
 )
+from .refusals import FORBIDDEN, Refused, StatusTable, Write, refusal
 from .spec import ProviderSpec
 
 ASSISTANTS_PATH = "/api/v1/assistants"
@@ -100,6 +100,21 @@ class BurkiAPIResponse(UpstreamModel):
 # One validation call per response: a 50,000-number list validates in pydantic-core.
 NumberList = RootModel[list[BurkiNumber]]
 AssistantList = RootModel[list[BurkiAssistant]]
+
+
+# 404 is the documented "assistant not found". The backend turns every service failure
+# (the number missing among them) into a 500 whose cause only its body names, so a 500
+# stays an upstream error.
+ASSIGN_REFUSALS: StatusTable = {
+    404: Refused(
+        LinkErrorCode.ASSISTANT_NOT_FOUND, "burki has no assistant {assistant}", "assistantId"
+    ),
+    403: FORBIDDEN,
+}
+UNASSIGN_REFUSALS: StatusTable = {
+    404: Refused(LinkErrorCode.ASSISTANT_NOT_FOUND, "burki has no assistant {assistant}", None),
+    403: FORBIDDEN,
+}
 
 
 class Adapter:
@@ -165,34 +180,23 @@ class Adapter:
 
     async def link_phone_number(self, number: PhoneNumber, assistant: Assistant) -> LinkResult:
         check_link(number, assistant, moves=False)
-        await self._link("assign", assistant.native_id, number.native_id)
+        await self._link("assign", assistant.native_id, number, ASSIGN_REFUSALS)
         return LinkResult(number.native_id, assistant.native_id)
 
     async def unlink_phone_number(self, number: PhoneNumber) -> LinkResult:
         holder = check_unlink(number)
-        await self._link("unassign", holder, number.native_id)
+        await self._link("unassign", holder, number, UNASSIGN_REFUSALS)
         return LinkResult(number.native_id, holder)
 
-    async def _link(self, verb: str, assistant_id: str, number_id: str) -> None:
-        """One ``assign``/``unassign`` call, never repeated.
-
-        404 is the documented "assistant not found". The backend turns every service
-        failure (the number missing among them) into a 500 whose cause only its body
-        names, so a 500 stays an upstream error.
-        """
-        path = f"{ASSISTANTS_PATH}/{assistant_id}/phone-numbers/{number_id}/{verb}"
+    async def _link(
+        self, verb: str, assistant_id: str, number: PhoneNumber, refusals: StatusTable
+    ) -> None:
+        """One ``assign``/``unassign`` call, never repeated; ``refusals`` reads its errors."""
+        path = f"{ASSISTANTS_PATH}/{assistant_id}/phone-numbers/{number.native_id}/{verb}"
         try:
             payload = await self._client.request_json("POST", path)
         except UpstreamError as exc:
-            if exc.status == 404:
-                raise LinkError(
-                    LinkErrorCode.ASSISTANT_NOT_FOUND,
-                    f"burki has no assistant {assistant_id}",
-                    "assistantId" if verb == "assign" else None,
-                ) from None
-            if exc.status == 403:
-                raise forbidden(self.name, f"{verb} the number") from None
-            raise
+            raise await refusal(refusals, exc, Write(self, number, assistant_id, verb)) from None
         if not parse(self.name, BurkiAPIResponse, payload).success:
             raise LinkError(LinkErrorCode.NOT_LINKABLE, f"burki did not {verb} the number")
 

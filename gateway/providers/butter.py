@@ -38,7 +38,6 @@ from ..model import (
 from ..upstream import UpstreamClient
 from .base import (
     AdapterInfo,
-    LinkError,
     LinkErrorCode,
     LinkResult,
     NumberFilter,
@@ -48,11 +47,10 @@ from .base import (
     UpstreamModel,
     check_link,
     check_unlink,
-    forbidden,
     get_json_or_none,
     parse,
-    which_missing,
 )
+from .refusals import FORBIDDEN, WHICH_MISSING, Refused, StatusTable, Write, refusal
 from .spec import ProviderSpec
 
 MAX_PAGE_SIZE = 100  # the emulator's assumed cap (see gateway/emulators/butter.py)
@@ -114,6 +112,29 @@ class ButterAction(UpstreamModel):
 
     success: Literal[True]
     data: ButterAgent
+
+
+# The documented statuses of assign and unassign; others stay upstream errors. Butter
+# refuses a number assigned already (409), to another agent or this one.
+_ALREADY_ASSIGNED = Refused(
+    LinkErrorCode.LINKED_ELSEWHERE, "{number} is already assigned to an agent; unlink it first"
+)
+ASSIGN_REFUSALS: StatusTable = {
+    404: WHICH_MISSING,  # "agent or number not found"
+    403: FORBIDDEN,
+    409: _ALREADY_ASSIGNED,
+    # The one documented 400 of assign.
+    400: Refused(
+        LinkErrorCode.NOT_LINKABLE,
+        "{number} is a Twilio number without a Twilio integration at butter",
+    ),
+}
+UNASSIGN_REFUSALS: StatusTable = {
+    404: Refused(LinkErrorCode.ASSISTANT_NOT_FOUND, "butter has no agent {assistant}", None),
+    403: FORBIDDEN,
+    409: _ALREADY_ASSIGNED,
+    400: Refused(LinkErrorCode.NOT_LINKED, "{number} is not assigned to agent {assistant}"),
+}
 
 
 class Adapter:
@@ -182,7 +203,8 @@ class Adapter:
                 "POST", path, json_body={"phone_number_id": number.native_id}
             )
         except UpstreamError as exc:
-            raise await self._refusal(exc, number, assistant.native_id, assign=True) from None
+            write = Write(self, number, assistant.native_id, "assign")
+            raise await refusal(ASSIGN_REFUSALS, exc, write) from None
         parse(self.name, ButterAction, body)
         return LinkResult(number.native_id, assistant.native_id)
 
@@ -195,42 +217,10 @@ class Adapter:
         try:
             body = await self._client.request_json("POST", path)
         except UpstreamError as exc:
-            raise await self._refusal(exc, number, holder, assign=False) from None
+            write = Write(self, number, holder, "unassign")
+            raise await refusal(UNASSIGN_REFUSALS, exc, write) from None
         parse(self.name, ButterAction, body)
         return LinkResult(number.native_id, holder)
-
-    async def _refusal(
-        self, exc: UpstreamError, number: PhoneNumber, agent_id: str, *, assign: bool
-    ) -> Exception:
-        """The documented statuses of assign/unassign as user errors; others stay upstream
-        errors. The write is not sent again whatever the answer."""
-        if exc.status == 404:
-            if assign:  # "agent or number not found"
-                return await which_missing(self, agent_id)
-            return LinkError(
-                LinkErrorCode.ASSISTANT_NOT_FOUND, f"butter has no agent {agent_id}", None
-            )
-        if exc.status == 403:
-            return forbidden(self.name, "assign the number" if assign else "unassign the number")
-        if exc.status == 409:
-            return LinkError(
-                LinkErrorCode.LINKED_ELSEWHERE,
-                f"{number.number} is already assigned to an agent; unlink it first",
-                "phoneNumberId",
-            )
-        if exc.status == 400:
-            if assign:  # the one documented 400 of assign
-                return LinkError(
-                    LinkErrorCode.NOT_LINKABLE,
-                    f"{number.number} is a Twilio number without a Twilio integration at butter",
-                    "phoneNumberId",
-                )
-            return LinkError(
-                LinkErrorCode.NOT_LINKED,
-                f"{number.number} is not assigned to agent {agent_id}",
-                "phoneNumberId",
-            )
-        return exc
 
     def _number(self, n: ButterNumber) -> PhoneNumber:
         return PhoneNumber(

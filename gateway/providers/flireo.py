@@ -41,10 +41,17 @@ from .base import (
     UpstreamModel,
     check_link,
     check_unlink,
-    forbidden,
     get_json_or_none,
     parse,
-    which_missing,
+)
+from .refusals import (
+    FORBIDDEN,
+    WHICH_MISSING,
+    Refused,
+    StatusTable,
+    WhichMissing,
+    Write,
+    refusal,
 )
 from .spec import ProviderSpec
 
@@ -127,6 +134,25 @@ def _page_params(page: PageRequest) -> dict[str, Any]:
     return {"limit": min(max(page.limit, 1), MAX_PAGE), "offset": page.offset}
 
 
+# Link: POST /v1/assistants/{id}/phone-number. Unlink: that path's GET (what the
+# assistant shows), then its DELETE. A 404 may mean either id: the assistant is read.
+LINK_REFUSALS: StatusTable = {
+    # already_linked, already_in_use or invalid_parameters
+    400: Refused(
+        LinkErrorCode.ALREADY_LINKED,
+        "flireo refused to link {number}: it is linked or in use already",
+    ),
+    404: WHICH_MISSING,
+    403: FORBIDDEN,
+}
+SHOW_REFUSALS: StatusTable = {404: WhichMissing(linking=False), 403: FORBIDDEN}
+UNLINK_REFUSALS: StatusTable = {
+    **SHOW_REFUSALS,
+    # no_phone_number
+    400: Refused(LinkErrorCode.NOT_LINKED, "{number} is not linked to an assistant"),
+}
+
+
 class Adapter:
     """Flireo has no status filter: the gateway filters on ``available`` itself."""
 
@@ -177,13 +203,8 @@ class Adapter:
                 "POST", path, json_body={"phone_number_id": number.native_id}
             )
         except UpstreamError as exc:
-            if exc.status == 400:  # already_linked, already_in_use or invalid_parameters
-                raise LinkError(
-                    LinkErrorCode.ALREADY_LINKED,
-                    f"flireo refused to link {number.number}: it is linked or in use already",
-                    "phoneNumberId",
-                ) from None
-            raise await self._refusal(exc, assistant.native_id, linking=True) from None
+            write = Write(self, number, assistant.native_id, "link")
+            raise await refusal(LINK_REFUSALS, exc, write) from None
         linked = parse(self.name, _LinkBody, payload).data
         replaced = linked.previous_phone_number_id
         return LinkResult(
@@ -199,7 +220,8 @@ class Adapter:
         try:
             shown = parse(self.name, _LinkedBody, await self._client.get_json(path)).data
         except UpstreamHTTPError as exc:
-            raise await self._refusal(exc, holder, linking=False) from None
+            write = Write(self, number, holder, "unlink")
+            raise await refusal(SHOW_REFUSALS, exc, write) from None
         if shown.phone_number is None:
             raise LinkError(
                 LinkErrorCode.NOT_LINKED,
@@ -216,22 +238,10 @@ class Adapter:
         try:
             payload = await self._client.request_json("DELETE", path)
         except UpstreamError as exc:
-            if exc.status == 400:  # no_phone_number
-                raise LinkError(
-                    LinkErrorCode.NOT_LINKED,
-                    f"{number.number} is not linked to an assistant",
-                    "phoneNumberId",
-                ) from None
-            raise await self._refusal(exc, holder, linking=False) from None
+            write = Write(self, number, holder, "unlink")
+            raise await refusal(UNLINK_REFUSALS, exc, write) from None
         parse(self.name, _UnlinkBody, payload)
         return LinkResult(number.native_id, holder)
-
-    async def _refusal(self, exc: UpstreamError, assistant_id: str, *, linking: bool) -> Exception:
-        if exc.status == 404:
-            return await which_missing(self, assistant_id, linking=linking)
-        if exc.status == 403:
-            return forbidden(self.name, "link the number" if linking else "unlink the number")
-        return exc
 
     def _number(self, n: _Number) -> PhoneNumber:
         linked = n.linked_assistant

@@ -43,10 +43,10 @@ from .base import (
     UpstreamModel,
     check_link,
     check_unlink,
-    forbidden,
     get_json_or_none,
     parse,
 )
+from .refusals import FORBIDDEN, Refused, StatusTable, Write, refusal
 from .spec import ProviderSpec
 
 NUMBERS_PATH = "/v2/numbers"
@@ -131,6 +131,26 @@ class SynthflowSettings(ProviderSettings):
     workspace: str | None = None
 
 
+_NO_AGENT = Refused(
+    LinkErrorCode.ASSISTANT_NOT_FOUND, "synthflow has no agent {assistant}", "assistantId"
+)
+_NO_HOLDER = replace(_NO_AGENT, field=None)  # the agent unlinked from is no input
+LINK_REFUSALS: StatusTable = {
+    404: _NO_AGENT,
+    403: FORBIDDEN,
+    # The number became another agent's inbound one.
+    400: Refused(
+        LinkErrorCode.LINKED_ELSEWHERE,
+        "synthflow refused {number}: another agent holds it as its inbound number",
+    ),
+}
+UNLINK_REFUSALS: StatusTable = {
+    404: _NO_HOLDER,
+    403: FORBIDDEN,
+    400: Refused(LinkErrorCode.NOT_LINKED, "{number} is no longer attached to agent {assistant}"),
+}
+
+
 class Adapter:
     name: ClassVar[ProviderName] = ProviderName.SYNTHFLOW
     info: ClassVar[AdapterInfo] = AdapterInfo(
@@ -197,14 +217,14 @@ class Adapter:
             number if holder is None else replace(number, assistant=AssistantRef(self.name, holder))
         )
         check_link(held, assistant, moves=False)
-        agent = await self._agent(assistant.native_id, linking=True)
+        write = Write(self, number, assistant.native_id, "link")
+        agent = await self._agent(write, _NO_AGENT)
         await self._write(
             "PUT",
             f"/v2/assistants/{quote(assistant.native_id, safe='')}",
             {"phone_number": number.number},
-            number,
-            assistant.native_id,
-            linking=True,
+            write,
+            LINK_REFUSALS,
         )
         old = agent.phone_number
         outbound = {x.number for x in agent.attached_phone_numbers or ()}
@@ -217,16 +237,15 @@ class Adapter:
             replace(number, assistant=AssistantRef(self.name, holders[0])) if holders else number
         )
         for model_id in holders:
-            agent = await self._agent(model_id, linking=False)
+            write = Write(self, number, model_id, "unlink")
+            agent = await self._agent(write, _NO_HOLDER)
             path = f"/v2/assistants/{quote(model_id, safe='')}"
             if agent.phone_number == number.number:
-                await self._write(
-                    "PUT", path, {"phone_number": ""}, number, model_id, linking=False
-                )
+                await self._write("PUT", path, {"phone_number": ""}, write, UNLINK_REFUSALS)
             if number.number in {x.number for x in agent.attached_phone_numbers or ()}:
                 slug = quote(number.native_id, safe="")
                 await self._write(
-                    "DELETE", f"{path}/phone_numbers/{slug}", None, number, model_id, linking=False
+                    "DELETE", f"{path}/phone_numbers/{slug}", None, write, UNLINK_REFUSALS
                 )
         return LinkResult(number.native_id, holders[0])
 
@@ -254,47 +273,22 @@ class Adapter:
         )
         return found or []
 
-    async def _agent(self, model_id: str, *, linking: bool) -> _Agent:
-        """The raw agent (its inbound ``phone_number`` and ``attached_phone_numbers``)."""
-        agents = await self._agents(model_id)
+    async def _agent(self, write: Write, missing: Refused) -> _Agent:
+        """The raw agent (its inbound ``phone_number`` and ``attached_phone_numbers``);
+        ``missing`` where Synthflow has none."""
+        agents = await self._agents(write.assistant_id)
         if not agents:
-            raise _no_agent(model_id, linking=linking)
+            raise missing.error(write)
         return agents[0]
 
     async def _write(
-        self,
-        method: str,
-        path: str,
-        body: object,
-        number: PhoneNumber,
-        model_id: str,
-        *,
-        linking: bool,
+        self, method: str, path: str, body: object, write: Write, refusals: StatusTable
     ) -> None:
         """One write, never repeated; the documented 400/404 ``detail`` errors as refusals."""
         try:
             payload = await self._client.request_json(method, path, json_body=body)
         except UpstreamError as exc:
-            if exc.status == 404:
-                raise _no_agent(model_id, linking=linking) from None
-            if exc.status == 403:
-                raise forbidden(
-                    self.name, f"{'link' if linking else 'unlink'} the number"
-                ) from None
-            if exc.status == 400 and linking:  # the number became another agent's inbound one
-                raise LinkError(
-                    LinkErrorCode.LINKED_ELSEWHERE,
-                    f"synthflow refused {number.number}: another agent holds it as its "
-                    "inbound number",
-                    "phoneNumberId",
-                ) from None
-            if exc.status == 400:
-                raise LinkError(
-                    LinkErrorCode.NOT_LINKED,
-                    f"{number.number} is no longer attached to agent {model_id}",
-                    "phoneNumberId",
-                ) from None
-            raise
+            raise await refusal(refusals, exc, write) from None
         parse(self.name, _UpdateBody if method == "PUT" else _StatusBody, payload)
 
     def _number(self, n: _Number) -> PhoneNumber:
@@ -318,14 +312,6 @@ class Adapter:
             phone_number_ids=tuple(_slug(n) for n in unique),
             phone_numbers=unique,
         )
-
-
-def _no_agent(model_id: str, *, linking: bool) -> LinkError:
-    return LinkError(
-        LinkErrorCode.ASSISTANT_NOT_FOUND,
-        f"synthflow has no agent {model_id}",
-        "assistantId" if linking else None,
-    )
 
 
 SPEC = ProviderSpec(

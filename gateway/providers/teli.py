@@ -52,12 +52,11 @@ from .base import (
     UpstreamModel,
     check_link,
     check_unlink,
-    forbidden,
     get_json_or_none,
     naming,
     parse,
-    which_missing,
 )
+from .refusals import FORBIDDEN, WHICH_MISSING, Refused, StatusTable, Write, refusal
 from .spec import ProviderSpec
 
 TELI = ProviderName.TELI
@@ -180,6 +179,17 @@ class TeliSettings(ProviderSettings):
     user_id: str | None = None
 
 
+# The documented errors of update-agent. Linking, a 404 is the number or the agent.
+_ACTION = "change the number's agent"
+_NOT_ROUTABLE = Refused(LinkErrorCode.NOT_LINKABLE, "teli refused to route {number} to an agent")
+LINK_REFUSALS: StatusTable = {404: WHICH_MISSING, 400: _NOT_ROUTABLE, 403: FORBIDDEN}
+UNLINK_REFUSALS: StatusTable = {
+    404: Refused(LinkErrorCode.PHONE_NUMBER_NOT_FOUND, "teli has no voice number {number}"),
+    400: _NOT_ROUTABLE,
+    403: FORBIDDEN,
+}
+
+
 class Adapter:
     name: ClassVar[ProviderName] = TELI
     # Neither list is paged: the page size is nominal, every response is the whole list.
@@ -290,42 +300,30 @@ class Adapter:
     async def link_phone_number(self, number: PhoneNumber, assistant: Assistant) -> LinkResult:
         _voice_only(number)
         previous = check_link(number, assistant, moves=True)
-        await self._update_agent(number, {"inbound_agent_id": assistant.native_id}, assistant)
+        write = Write(self, number, assistant.native_id, "link", _ACTION)
+        await self._update_agent(write, {"inbound_agent_id": assistant.native_id}, LINK_REFUSALS)
         return LinkResult(number.native_id, assistant.native_id, previous_assistant_id=previous)
 
     async def unlink_phone_number(self, number: PhoneNumber) -> LinkResult:
         _voice_only(number)
         holder = check_unlink(number)
-        await self._update_agent(number, {"inbound_agent_id": "", "outbound_agent_id": ""}, None)
+        write = Write(self, number, holder, "unlink", _ACTION)
+        cleared = {"inbound_agent_id": "", "outbound_agent_id": ""}
+        await self._update_agent(write, cleared, UNLINK_REFUSALS)
         return LinkResult(number.native_id, holder)
 
     async def _update_agent(
-        self, number: PhoneNumber, body: dict[str, str], assistant: Assistant | None
+        self, write: Write, body: dict[str, str], refusals: StatusTable
     ) -> None:
         """One update-agent call, never repeated; its documented errors as refusals."""
+        number = write.number
         path = f"{VOICE_NUMBERS}/{quote(number.number, safe='')}/update-agent"
         try:
             payload = await self._client.request_json(
                 "POST", path, params={"organization_id": self._org}, json_body=body
             )
         except UpstreamError as exc:
-            if exc.status == 404 and assistant is not None:  # the number or the agent
-                raise await which_missing(self, assistant.native_id) from None
-            if exc.status == 404:
-                raise LinkError(
-                    LinkErrorCode.PHONE_NUMBER_NOT_FOUND,
-                    f"teli has no voice number {number.number}",
-                    "phoneNumberId",
-                ) from None
-            if exc.status == 400:
-                raise LinkError(
-                    LinkErrorCode.NOT_LINKABLE,
-                    f"teli refused to route {number.number} to an agent",
-                    "phoneNumberId",
-                ) from None
-            if exc.status == 403:
-                raise forbidden(self.name, "change the number's agent") from None
-            raise
+            raise await refusal(refusals, exc, write) from None
         if not parse(TELI, _AgentUpdate, payload).success:
             raise LinkError(
                 LinkErrorCode.NOT_LINKABLE, f"teli did not update the agent of {number.number}"

@@ -44,10 +44,10 @@ from .base import (
     UpstreamModel,
     check_link,
     check_unlink,
-    forbidden,
     get_json_or_none,
     parse,
 )
+from .refusals import FORBIDDEN, Refused, StatusTable, Write, refusal
 from .spec import ProviderSpec
 
 VAPI = ProviderName.VAPI
@@ -111,6 +111,15 @@ def _number(n: _Number) -> PhoneNumber:
 
 def _assistant(a: _Assistant) -> Assistant:
     return Assistant(provider=VAPI, native_id=a.id, name=a.name or a.id)
+
+
+# Upstream status -> how a refused PATCH reads (NestJS statuses; A.9).
+# ASSUMPTION: an unknown number is NestJS's default 404 (A.9 finds no documented body).
+REFUSALS: StatusTable = {
+    404: Refused(LinkErrorCode.PHONE_NUMBER_NOT_FOUND, "vapi no longer has {number}"),
+    400: Refused(LinkErrorCode.NOT_LINKABLE, "vapi refused to {verb} {number}"),
+    403: FORBIDDEN,
+}
 
 
 class Adapter:
@@ -206,7 +215,8 @@ class Adapter:
                 "phoneNumberId",
             )
         previous = check_link(number, assistant, moves=True)
-        shown = await self._patch(number, {"assistantId": assistant.native_id}, "link")
+        write = Write(self, number, assistant.native_id, "link")
+        shown = await self._patch(write, {"assistantId": assistant.native_id})
         if shown.assistantId != assistant.native_id:
             raise UpstreamBadResponse(VAPI, "PATCH answered a number without the new assistantId")
         return LinkResult(number.native_id, assistant.native_id, previous_assistant_id=previous)
@@ -214,7 +224,7 @@ class Adapter:
     async def unlink_phone_number(self, number: PhoneNumber) -> LinkResult:
         holder = check_unlink(number)
         # ASSUMPTION: null clears assistantId (an SDK issue only, A.6); checked below.
-        shown = await self._patch(number, {"assistantId": None}, "unlink")
+        shown = await self._patch(Write(self, number, holder, "unlink"), {"assistantId": None})
         if shown.assistantId:
             raise LinkError(
                 LinkErrorCode.NOT_SUPPORTED,
@@ -223,35 +233,19 @@ class Adapter:
             )
         return LinkResult(number.native_id, holder)
 
-    async def _patch(self, number: PhoneNumber, change: dict[str, Any], verb: str) -> _Number:
+    async def _patch(self, write: Write, change: dict[str, Any]) -> _Number:
         """One ``PATCH``, never repeated. ``provider`` is sent as the SDK sends it (the
         update bodies are told apart by it); the documented-by-observation errors as
         refusals, anything else stays an upstream error."""
+        number = write.number
         body = {**change, "provider": number.carrier} if number.carrier else change
         try:
             payload = await self._client.request_json(
                 "PATCH", f"{NUMBERS}/{number.native_id}", json_body=body
             )
         except UpstreamError as exc:
-            raise _refusal(exc, number, verb) from None
+            raise await refusal(REFUSALS, exc, write) from None
         return parse(VAPI, _Number, payload)
-
-
-# Upstream status -> how a refused link reads (NestJS statuses; A.9).
-# ASSUMPTION: an unknown number is NestJS's default 404 (A.9 finds no documented body).
-_REFUSALS: dict[int, tuple[LinkErrorCode, str]] = {
-    404: (LinkErrorCode.PHONE_NUMBER_NOT_FOUND, "vapi no longer has {number}"),
-    400: (LinkErrorCode.NOT_LINKABLE, "vapi refused to {verb} {number}"),
-}
-
-
-def _refusal(exc: UpstreamError, number: PhoneNumber, verb: str) -> Exception:
-    if exc.status == 403:
-        return forbidden(VAPI, f"{verb} the number")
-    if exc.status in _REFUSALS:
-        code, text = _REFUSALS[exc.status]
-        return LinkError(code, text.format(number=number.number, verb=verb), "phoneNumberId")
-    return exc
 
 
 SPEC = ProviderSpec(
