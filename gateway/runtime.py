@@ -85,7 +85,7 @@ def build_runtime(
         client = UpstreamClient(
             name,
             prov,
-            cls.auth_headers(prov),
+            cls.auth.headers(prov),
             transport=transport,
             policy=settings.resilience_for(name, prov),
             cache=cache,

@@ -35,6 +35,7 @@ from ..model import (
 )
 from ..pagination import fill
 from ..upstream import UpstreamClient
+from .auth import BEARER, AuthScheme
 from .base import (
     AdapterInfo,
     LinkError,
@@ -129,13 +130,10 @@ class Adapter:
         embeds_assistant=True,
     )
 
+    auth: ClassVar[AuthScheme] = BEARER
+
     def __init__(self, settings: ProviderSettings, client: UpstreamClient) -> None:
         self._client = client
-
-    @staticmethod
-    def auth_headers(settings: ProviderSettings) -> dict[str, str]:
-        """Bearer API key; without a key no header is sent and Burki answers 401."""
-        return {"Authorization": f"Bearer {settings.api_key}"} if settings.api_key else {}
 
     async def list_phone_numbers(self, flt: NumberFilter, page: PageRequest) -> Page[PhoneNumber]:
         """The whole (status-filtered) list; ``page`` is ignored, as Burki does not page."""

@@ -36,6 +36,7 @@ from ..model import (
     ProviderName,
 )
 from ..upstream import UpstreamClient
+from .auth import AuthScheme
 from .base import (
     AdapterInfo,
     LinkErrorCode,
@@ -147,19 +148,16 @@ class Adapter:
         assistant_max_page_size=MAX_PAGE_SIZE,
     )
 
+    # Both documented headers; an unset organization id is left for Butter to reject.
+    auth: ClassVar[AuthScheme] = AuthScheme(
+        "X-API-Key", ids={"X-Organization-Id": "organization_id"}
+    )
+
     def __init__(self, settings: ButterSettings, client: UpstreamClient) -> None:
         self._client = client
         size = settings.page_size_param
         self._size_param = PAGE_SIZE_PARAM if size is None else size
         self._cursor_param = settings.cursor_param or CURSOR_PARAM
-
-    @staticmethod
-    def auth_headers(settings: ButterSettings) -> dict[str, str]:
-        """Both documented headers; an unset organization id is left for Butter to reject."""
-        headers = {"X-API-Key": settings.api_key or ""}
-        if settings.organization_id:
-            headers["X-Organization-Id"] = settings.organization_id
-        return headers
 
     async def _page(
         self, path: str, page: PageRequest, item: type[ItemT], **params: Any

@@ -29,6 +29,7 @@ from ..errors import UpstreamError, UpstreamHTTPError
 from ..model import Assistant, AssistantRef, NumberStatus, NumberType, PhoneNumber, ProviderName
 from ..pagination import fill
 from ..upstream import UpstreamClient
+from .auth import BEARER, AuthScheme
 from .base import (
     AdapterInfo,
     LinkError,
@@ -165,12 +166,10 @@ class Adapter:
         embeds_assistant=True,
     )
 
+    auth: ClassVar[AuthScheme] = BEARER
+
     def __init__(self, settings: ProviderSettings, client: UpstreamClient) -> None:
         self._client = client
-
-    @staticmethod
-    def auth_headers(settings: ProviderSettings) -> dict[str, str]:
-        return {"Authorization": f"Bearer {settings.api_key or ''}"}
 
     async def list_phone_numbers(self, flt: NumberFilter, page: PageRequest) -> Page[PhoneNumber]:
         payload = await self._client.get_json("/v1/phone-numbers", _page_params(page))

@@ -22,6 +22,7 @@ from starlette.applications import Starlette
 from ..config import ProviderSettings
 from ..emulators.common import EmulatorConfig
 from ..upstream import UpstreamClient
+from .auth import AuthScheme
 from .base import AdapterInfo, ProviderAdapter
 from .registry import ProviderName
 
@@ -30,14 +31,14 @@ S_contra = TypeVar("S_contra", bound=ProviderSettings, contravariant=True)
 
 
 class AdapterClass(Protocol[S_contra]):
-    """The adapter class of a provider: built from its settings and client, it tells the
-    client which headers authenticate it, and what the upstream supports natively."""
+    """The adapter class of a provider: built from its settings and client, it declares
+    how its calls authenticate, and what the upstream supports natively."""
 
     def __call__(self, settings: S_contra, client: UpstreamClient) -> ProviderAdapter: ...
 
-    def auth_headers(self, settings: S_contra) -> dict[str, str]:
-        """The credential headers of every call; a missing key sends none (or an empty
-        one), which the upstream answers 401, rather than failing here."""
+    @property
+    def auth(self) -> AuthScheme:
+        """How the key travels (a missing key sends no credential: see ``auth.py``)."""
         ...
 
     @property

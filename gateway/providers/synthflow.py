@@ -31,6 +31,7 @@ from ..emulators import synthflow as emulator
 from ..errors import UpstreamError, UpstreamHTTPError
 from ..model import Assistant, AssistantRef, NumberStatus, PhoneNumber, ProviderName
 from ..upstream import UpstreamClient
+from .auth import BEARER, AuthScheme
 from .base import (
     AdapterInfo,
     LinkError,
@@ -162,13 +163,11 @@ class Adapter:
         links_by_number=True,
     )
 
+    auth: ClassVar[AuthScheme] = BEARER
+
     def __init__(self, settings: SynthflowSettings, client: UpstreamClient) -> None:
         self._workspace = settings.workspace
         self._client = client
-
-    @staticmethod
-    def auth_headers(settings: SynthflowSettings) -> dict[str, str]:
-        return {"Authorization": f"Bearer {settings.api_key or ''}"}
 
     async def list_phone_numbers(self, flt: NumberFilter, page: PageRequest) -> Page[PhoneNumber]:
         available = None if flt.status is None else flt.status is NumberStatus.AVAILABLE

@@ -40,6 +40,7 @@ from ..emulators import teli as emulator
 from ..errors import UpstreamError
 from ..model import Assistant, AssistantRef, Capabilities, NumberStatus, PhoneNumber, ProviderName
 from ..upstream import UpstreamClient
+from .auth import AuthScheme
 from .base import (
     AdapterInfo,
     LinkError,
@@ -199,13 +200,11 @@ class Adapter:
         native_number_filters=frozenset({"status"}),
     )
 
+    auth: ClassVar[AuthScheme] = AuthScheme("X-API-Key")
+
     def __init__(self, settings: TeliSettings, client: UpstreamClient) -> None:
         self._settings = settings
         self._client = client
-
-    @staticmethod
-    def auth_headers(settings: TeliSettings) -> dict[str, str]:
-        return {"X-API-Key": settings.api_key} if settings.api_key else {}
 
     async def list_phone_numbers(self, flt: NumberFilter, page: PageRequest) -> Page[PhoneNumber]:
         """SMS numbers, then voice numbers; every one of the org's (``is_admin=true``).

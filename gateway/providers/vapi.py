@@ -35,6 +35,7 @@ from ..errors import UpstreamBadResponse, UpstreamError, UpstreamHTTPError
 from ..model import Assistant, AssistantRef, NumberStatus, PhoneNumber, ProviderName
 from ..paging import NumberFilter, Page, PageRequest, Pagination
 from ..upstream import UpstreamClient
+from .auth import BEARER, AuthScheme
 from .base import (
     LOOKUP_ABSENT,
     AdapterInfo,
@@ -134,14 +135,11 @@ class Adapter:
         assistant_max_page_size=MAX_LIMIT,
     )
 
+    auth: ClassVar[AuthScheme] = BEARER  # the private API key
+
     def __init__(self, settings: ProviderSettings, client: UpstreamClient) -> None:
         self._client = client
         self._paged = True  # False once /v2/phone-number turned out not to be served
-
-    @staticmethod
-    def auth_headers(settings: ProviderSettings) -> dict[str, str]:
-        """The private API key as a bearer token; none without a key (Vapi answers 401)."""
-        return {"Authorization": f"Bearer {settings.api_key}"} if settings.api_key else {}
 
     async def list_phone_numbers(self, flt: NumberFilter, page: PageRequest) -> Page[PhoneNumber]:
         if self._paged:

@@ -119,7 +119,7 @@ async def make_harness() -> AsyncIterator[HarnessFactory]:
             settings = settings.model_copy(update={"api_key": api_key})
         cls = adapter_class(name)
         transport = httpx.ASGITransport(app=app)
-        client = UpstreamClient(name, settings, cls.auth_headers(settings), transport=transport)
+        client = UpstreamClient(name, settings, cls.auth.headers(settings), transport=transport)
         raw = httpx.AsyncClient(transport=transport, base_url=settings.base_url or "")
         opened.extend([client, raw])
         return Harness(app, cls(settings, client), client, app.state.world, raw)

@@ -151,8 +151,8 @@ async def test_adapter_raises_unauthorized_everywhere(
 def test_auth_headers() -> None:
     from gateway.config import ProviderSettings
 
-    assert Adapter.auth_headers(ProviderSettings(api_key="k-1")) == {"Authorization": "Bearer k-1"}
-    assert Adapter.auth_headers(ProviderSettings()) == {}
+    assert Adapter.auth.headers(ProviderSettings(api_key="k-1")) == {"Authorization": "Bearer k-1"}
+    assert Adapter.auth.headers(ProviderSettings()) == {}
 
 
 # --- phone numbers: the wire --------------------------------------------------------

@@ -176,7 +176,7 @@ async def test_adapter_never_repeats_a_write(make_harness: HarnessFactory) -> No
     client = UpstreamClient(
         BURKI,
         settings,
-        Adapter.auth_headers(settings),
+        Adapter.auth.headers(settings),
         transport=httpx.ASGITransport(app=h.app),
         policy=ResilienceSettings(backoff_base_seconds=0, backoff_max_seconds=0),
     )

@@ -83,7 +83,7 @@ async def test_organization_header_is_required_and_checked(make_harness: Harness
 
 async def test_adapter_sends_both_headers() -> None:
     settings = demo_provider_settings(BUTTER)
-    assert Adapter.auth_headers(settings) == {
+    assert Adapter.auth.headers(settings) == {
         "X-API-Key": "demo-key",
         "X-Organization-Id": "org_demo",
     }
@@ -106,7 +106,7 @@ async def test_adapter_wrong_organization_is_unauthorized(make_harness: HarnessF
     h = make_harness(BUTTER)
     settings = demo_provider_settings(BUTTER).model_copy(update={"organization_id": "org_x"})
     transport = httpx.ASGITransport(app=h.app)
-    client = UpstreamClient(BUTTER, settings, Adapter.auth_headers(settings), transport=transport)
+    client = UpstreamClient(BUTTER, settings, Adapter.auth.headers(settings), transport=transport)
     try:
         with pytest.raises(UpstreamUnauthorized) as err:
             await Adapter(settings, client).list_phone_numbers(NumberFilter(), PageRequest(10))

@@ -7,6 +7,7 @@ import pytest
 
 from gateway.demo import demo_provider_settings
 from gateway.model import ProviderName
+from gateway.providers import adapter_class
 from gateway.providers.base import lookup_assistant
 
 from .conftest import Harness, HarnessFactory
@@ -14,8 +15,7 @@ from .conftest import Harness, HarnessFactory
 
 def auth(h: Harness) -> dict[str, str]:
     """The adapter's own headers, for raw requests to its emulator."""
-    headers: dict[str, str] = type(h.adapter).auth_headers(demo_provider_settings(h.adapter.name))  # type: ignore[attr-defined]
-    return headers
+    return adapter_class(h.adapter.name).auth.headers(demo_provider_settings(h.adapter.name))
 
 
 BUTTER, FLIREO, TELI = ProviderName.BUTTER, ProviderName.FLIREO, ProviderName.TELI

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from gateway.demo import demo_provider_settings
 from gateway.errors import UpstreamBadResponse, UpstreamHTTPError, UpstreamUnauthorized
 from gateway.model import PROVIDER_ORDER, NumberStatus, ProviderName
+from gateway.providers import adapter_class
 from gateway.providers.base import NumberFilter
 
 from .conftest import HarnessFactory
@@ -80,6 +82,20 @@ async def test_bad_key_is_unauthorized(make_harness: HarnessFactory, name: Provi
         await h.all_numbers()
     assert err.value.provider is name and err.value.status == 401
     assert "wrong-key" not in str(err.value)
+
+
+async def test_missing_key_sends_no_credential(
+    make_harness: HarnessFactory, name: ProviderName
+) -> None:
+    """One behaviour for every auth scheme: no key, no credential header (never an empty
+    one); the upstream's 401 is reported as this provider's."""
+    scheme = adapter_class(name).auth
+    keyless = demo_provider_settings(name).model_copy(update={"api_key": None})
+    assert scheme.header not in scheme.headers(keyless)
+    h = make_harness(name, api_key="")
+    with pytest.raises(UpstreamUnauthorized) as err:
+        await h.all_numbers()
+    assert err.value.provider is name and err.value.status == 401
 
 
 @pytest.mark.parametrize("fault", ["malformed", "wrong_shape"])

@@ -89,7 +89,7 @@ async def test_auth_is_checked_before_validation(make_harness: HarnessFactory) -
 async def test_adapter_sends_bearer_key(make_harness: HarnessFactory) -> None:
     h = flireo(make_harness)
     settings = demo_provider_settings(FLIREO).model_copy(update={"api_key": "k-123"})
-    assert Adapter.auth_headers(settings) == {"Authorization": "Bearer k-123"}
+    assert Adapter.auth.headers(settings) == {"Authorization": "Bearer k-123"}
     page = await h.adapter.list_phone_numbers(NumberFilter(), PageRequest(limit=5))
     assert len(page.items) == 5
 

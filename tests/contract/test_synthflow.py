@@ -72,7 +72,7 @@ async def test_missing_or_wrong_key_is_401_with_detail_body(
 
 async def test_adapter_with_wrong_key_raises_unauthorized(make_harness: HarnessFactory) -> None:
     h = make_harness(SF, api_key="nope")
-    assert Adapter.auth_headers(demo_provider_settings(SF)) == AUTH
+    assert Adapter.auth.headers(demo_provider_settings(SF)) == AUTH
     for call in (
         h.adapter.list_phone_numbers(NumberFilter(), PageRequest(limit=5)),
         h.adapter.list_assistants(PageRequest(limit=5)),

@@ -85,7 +85,7 @@ class Recorder(httpx.AsyncBaseTransport):
 def recording_adapter(h: Harness) -> tuple[Adapter, Recorder, UpstreamClient]:
     settings = demo_provider_settings(TELI, CONFIG)
     recorder = Recorder(httpx.ASGITransport(app=h.app))
-    client = UpstreamClient(TELI, settings, Adapter.auth_headers(settings), transport=recorder)
+    client = UpstreamClient(TELI, settings, Adapter.auth.headers(settings), transport=recorder)
     return Adapter(settings, client), recorder, client
 
 
@@ -120,8 +120,8 @@ async def test_adapter_with_wrong_key_raises_unauthorized(make_harness: HarnessF
 
 def test_auth_headers_carry_only_the_key() -> None:
     settings = demo_provider_settings(TELI, CONFIG)
-    assert Adapter.auth_headers(settings) == {"X-API-Key": "demo-key"}
-    assert Adapter.auth_headers(settings.model_copy(update={"api_key": None})) == {}
+    assert Adapter.auth.headers(settings) == {"X-API-Key": "demo-key"}
+    assert Adapter.auth.headers(settings.model_copy(update={"api_key": None})) == {}
 
 
 # --- organization and user validation ----------------------------------------------------

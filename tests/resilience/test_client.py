@@ -43,7 +43,7 @@ async def flireo() -> AsyncIterator[tuple[Any, Factory]]:
             settings = demo_provider_settings(FLIREO)
             if api_key is not None:
                 settings = settings.model_copy(update={"api_key": api_key})
-            headers = adapter_class(FLIREO).auth_headers(settings)
+            headers = adapter_class(FLIREO).auth.headers(settings)
             transport = httpx.ASGITransport(app=app)
             client = UpstreamClient(FLIREO, settings, headers, transport=transport, **kwargs)
             stack.push_async_callback(client.aclose)
