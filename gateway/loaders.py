@@ -22,7 +22,7 @@ from typing import Any, Literal, TypeVar
 from aiodataloader import DataLoader
 
 from .errors import DanglingLink, UpstreamError
-from .model import Assistant, PhoneNumber, ProviderName
+from .model import Assistant, PhoneNumber, ProviderName, routed_assistant_ids
 from .paging import Collected, NumberFilter, Page, PageRequest, Pagination, collect
 from .providers.base import lookup_assistant
 from .runtime import Runtime
@@ -166,11 +166,11 @@ class Loaders:
     def _prime_embedded(self, numbers: list[PhoneNumber]) -> None:
         """Assistants the numbers embed (id and name): no lookup needed to resolve them."""
         for n in numbers:
-            ref = n.assistant
-            if ref is not None and ref.name is not None:
-                found = Assistant(ref.provider, ref.native_id, ref.name, active=ref.active)
-                for loader in (self.assistant, self.linked_assistant):
-                    loader.prime((ref.provider, ref.native_id), found)
+            for ref in (n.assistant, *(r.assistant for r in n.routes)):
+                if ref is not None and ref.name is not None:
+                    found = Assistant(ref.provider, ref.native_id, ref.name, active=ref.active)
+                    for loader in (self.assistant, self.linked_assistant):
+                        loader.prime((ref.provider, ref.native_id), found)
 
     def pagination(self, provider: ProviderName, kind: Kind) -> Pagination:
         info = self.runtime.adapters[provider].info
@@ -294,15 +294,16 @@ class Loaders:
             raise listed.partial[0]  # the part that failed may hold this assistant's numbers
         numbers = listed.items
         table: dict[str, list[PhoneNumber]] = defaultdict(list)
-        if self.runtime.adapters[provider].info.links_by_number:
+        info = self.runtime.adapters[provider].info
+        if info.links_by_number:
             owner = await self._assistants_by_number(provider, set())
             for n in numbers:
                 if n.number in owner:
                     table[owner[n.number].native_id].append(n)
         else:
-            for n in numbers:
-                if n.assistant is not None:
-                    table[n.assistant.native_id].append(n)
+            for n in numbers:  # every assistant a number routes to holds it, once
+                for native_id in routed_assistant_ids(n, info.link_route):
+                    table[native_id].append(n)
         return table
 
     async def _load_numbers_of_assistants(self, keys: list[tuple[ProviderName, str]]) -> list[Any]:

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import UpstreamBadResponse, UpstreamError, UpstreamHTTPError
-from ..model import Assistant, PhoneNumber, ProviderName
+from ..model import Assistant, PhoneNumber, ProviderName, RouteKind
 from ..paging import (
     Collected,
     NumberFilter,
@@ -49,6 +49,9 @@ class AdapterInfo:
     # True where a number carries its assistant's id and name (Burki, Flireo): a request
     # that wants numbers' assistants needs no assistant list from this provider.
     embeds_assistant: bool = False
+    # What a number's one ``assistant`` link is for, where the adapter lists no
+    # ``routes`` of its own: the direction its docs give it, UNSPECIFIED where they do not.
+    link_route: RouteKind = field(default_factory=RouteKind)
 
 
 class ProviderAdapter(Protocol):

@@ -2,8 +2,9 @@
 
 Teli lists SMS numbers (assigned to *users*, so they never carry an assistant) and voice
 numbers (linked to agents by ``inbound_agent_id``/``outbound_agent_id``) on two endpoints,
-neither paged. Holding both whole lists, the adapter filters status itself, exactly, and
-so declares it native.
+neither paged. A voice number's routes are those two agents (inbound and outbound voice),
+its ``assistant`` the inbound one, else the outbound one. Holding both whole lists, the
+adapter filters status itself, exactly, and so declares it native.
 
 Each endpoint's numbers stand on their own: when one of the two fails, the other's
 numbers are returned with the failure as a partial error naming the endpoint. The voice
@@ -35,6 +36,7 @@ from urllib.parse import quote
 
 from pydantic import BeforeValidator
 
+from .. import model
 from ..config import ProviderSettings
 from ..emulators import teli as emulator
 from ..errors import UpstreamError
@@ -150,21 +152,35 @@ def _sms_number(rec: _SmsNumber) -> PhoneNumber:
     )
 
 
+_INBOUND = model.RouteKind(model.RouteDirection.INBOUND, model.RouteChannel.VOICE)
+_OUTBOUND = model.RouteKind(model.RouteDirection.OUTBOUND, model.RouteChannel.VOICE)
+
+
+def _routed(n: PhoneNumber, routes: tuple[model.Route, ...]) -> PhoneNumber:
+    """``n`` with these routes, its assistant the primary one (the inbound agent)."""
+    primary = model.primary_route(routes)
+    return replace(n, routes=routes, assistant=primary.assistant if primary else None)
+
+
 def _voice_number(rec: _VoiceNumber) -> PhoneNumber:
     # "" clears an assignment on update-agent, so treat it like null.
-    agent_id = rec.inbound_agent_id or rec.outbound_agent_id or None
-    return PhoneNumber(
+    routes = tuple(
+        model.Route(AssistantRef(TELI, agent_id), kind)
+        for agent_id, kind in ((rec.inbound_agent_id, _INBOUND), (rec.outbound_agent_id, _OUTBOUND))
+        if agent_id
+    )
+    number = PhoneNumber(
         provider=TELI,
         native_id=rec.id,
         number=rec.phone_number,
-        status=NumberStatus.ASSIGNED if agent_id else NumberStatus.AVAILABLE,
+        status=NumberStatus.ASSIGNED if routes else NumberStatus.AVAILABLE,
         display_name=rec.nickname,
         locality=rec.location,
         capabilities=Capabilities(voice=True),
         carrier=rec.provider,
-        assistant=AssistantRef(TELI, agent_id) if agent_id else None,
         created_at=rec.created_at,
     )
+    return _routed(number, routes)
 
 
 def _assistant(rec: _Agent) -> Assistant:
@@ -272,19 +288,20 @@ class Adapter:
         by ``voice_agent_id`` is pointed at the agent the list says has that id. The list
         is read only when some id is not in the ``agent_id`` format."""
         odd = {
-            n.assistant.native_id
+            r.assistant.native_id
             for n in numbers
-            if n.assistant is not None and not _AGENT_ID.fullmatch(n.assistant.native_id)
+            for r in n.routes
+            if not _AGENT_ID.fullmatch(r.assistant.native_id)
         }
         if not odd:
             return numbers
         table = {a.voice_agent_id: a.agent_id for a in await self._agents() if a.voice_agent_id}
-        return [
-            replace(n, assistant=AssistantRef(TELI, table[n.assistant.native_id]))
-            if n.assistant is not None and n.assistant.native_id in table
-            else n
-            for n in numbers
-        ]
+
+        def renamed(route: model.Route) -> model.Route:
+            native_id = table.get(route.assistant.native_id, route.assistant.native_id)
+            return replace(route, assistant=AssistantRef(TELI, native_id))
+
+        return [_routed(n, tuple(renamed(r) for r in n.routes)) if n.routes else n for n in numbers]
 
     async def get_assistant(self, native_id: str) -> Assistant | None:
         if not native_id:

@@ -32,7 +32,16 @@ from pydantic import RootModel
 from ..config import ProviderSettings
 from ..emulators import vapi as emulator
 from ..errors import UpstreamBadResponse, UpstreamError, UpstreamHTTPError
-from ..model import Assistant, AssistantRef, NumberStatus, PhoneNumber, ProviderName
+from ..model import (
+    Assistant,
+    AssistantRef,
+    NumberStatus,
+    PhoneNumber,
+    ProviderName,
+    RouteChannel,
+    RouteDirection,
+    RouteKind,
+)
 from ..paging import NumberFilter, Page, PageRequest, Pagination
 from ..upstream import UpstreamClient
 from .auth import BEARER, AuthScheme
@@ -133,6 +142,8 @@ class Adapter:
         # One call answers the whole list (continued by createdAt where it is full).
         assistant_pagination=Pagination.NONE,
         assistant_max_page_size=MAX_LIMIT,
+        # assistantId is the "assistant for inbound calls" (A.7).
+        link_route=RouteKind(RouteDirection.INBOUND, RouteChannel.VOICE),
     )
 
     auth: ClassVar[AuthScheme] = BEARER  # the private API key

@@ -28,6 +28,12 @@ NumberType = strawberry.enum(
     model.NumberType,
     description="What kind of number the provider sells it as, where it says (today: Flireo).",
 )
+RouteDirection = strawberry.enum(
+    model.RouteDirection, description="Which calls or messages a route of a number takes."
+)
+RouteChannel = strawberry.enum(
+    model.RouteChannel, description="Whether a route takes calls or text messages."
+)
 PaginationStyle = strawberry.enum(
     Pagination, name="PaginationStyle", description="How a provider's list endpoint pages."
 )
@@ -48,6 +54,25 @@ describe_values(
         "MOBILE": "A mobile number.",
         "NATIONAL": "A non-geographic number with national reach.",
         "TOLL_FREE": "A toll-free number (free for the caller).",
+    },
+)
+describe_values(
+    model.RouteDirection,
+    {
+        "INBOUND": "Calls (or messages) the number receives (e.g. Vapi, Teli's inbound agent).",
+        "OUTBOUND": "Calls (or messages) placed from the number (e.g. Teli's outbound agent).",
+        "UNSPECIFIED": (
+            "The provider links the number to one assistant and its docs do not say for "
+            "which direction (Burki, Butter, Flireo; Synthflow, whose agents hold a number "
+            "for inbound or for outbound calls, is not told apart here)."
+        ),
+    },
+)
+describe_values(
+    model.RouteChannel,
+    {
+        "VOICE": "Phone calls.",
+        "SMS": "Text messages, where a provider routes them to an assistant.",
     },
 )
 describe_values(
@@ -79,6 +104,65 @@ class Capabilities:
     outbound: bool | None = strawberry.field(
         description="Can place outbound calls. Null: not reported (Butter reports it)."
     )
+
+
+async def _linked(
+    info: Info, n: model.PhoneNumber, ref: model.AssistantRef | None
+) -> Assistant | None:
+    """The assistant ``ref`` points to (or, where the provider links by number, the one
+    that holds ``n``), through the request's batched loaders; ``None`` only where there
+    is none (a failed lookup is an error at the field's path, never a silent null)."""
+    loaders = info.context.loaders
+    found: model.Assistant | None
+    if ref is not None:
+        found = await loaders.linked_assistant.load((n.provider, ref.native_id))
+    elif (
+        n.status is model.NumberStatus.ASSIGNED
+        and info.context.runtime.adapters[n.provider].info.links_by_number
+    ):
+        found = await loaders.assistant_by_number.load((n.provider, n.number))
+    else:
+        return None
+    return Assistant.of(found) if found else None
+
+
+@strawberry.type(
+    description="One way a number reaches an assistant: a direction, a channel and, where "
+    "the provider splits traffic between several assistants, a share."
+)
+class AssistantRoute:
+    direction: RouteDirection = strawberry.field(  # type: ignore[valid-type]
+        description="Which calls (or messages) this route takes; UNSPECIFIED where the "
+        "provider does not say."
+    )
+    channel: RouteChannel = strawberry.field(  # type: ignore[valid-type]
+        description="Calls (VOICE) or text messages (SMS)."
+    )
+    weight: float | None = strawberry.field(
+        description="This route's share of its direction and channel, in (0, 1]; the "
+        "shares of one direction and channel sum to 1 (a split, e.g. 0.7 and 0.3 for an "
+        "A/B test). Null: the provider links one assistant and has no split."
+    )
+    number: strawberry.Private[model.PhoneNumber]
+    ref: strawberry.Private[model.AssistantRef | None]
+
+    @classmethod
+    def of(
+        cls,
+        n: model.PhoneNumber,
+        kind: model.RouteKind,
+        weight: float | None,
+        ref: model.AssistantRef | None,
+    ) -> AssistantRoute:
+        """A route of ``n``; ``ref`` None: its assistant is the one that holds ``n``."""
+        return cls(direction=kind.direction, channel=kind.channel, weight=weight, number=n, ref=ref)
+
+    @strawberry.field(
+        description="The assistant the route leads to. Null with an error at this path "
+        "when its provider cannot say which (a failed or dangling lookup)."
+    )
+    async def assistant(self, info: Info) -> Assistant | None:
+        return await _linked(info, self.number, self.ref)
 
 
 @strawberry.federation.type(keys=["id"], description="A phone number held at one provider.")
@@ -148,21 +232,30 @@ class PhoneNumber(relay.Node):
         found: PhoneNumber | None = await resolve_entity(info, "PhoneNumber", id)
         return found
 
-    @strawberry.field(description="The assistant this number routes to, if any.")
+    @strawberry.field(
+        description="The assistant this number routes to, if any. A number routed to "
+        "several (see routes) shows its primary one: the inbound voice route with the "
+        "largest share (the first listed on a tie), else the outbound voice one, else "
+        "the SMS ones in the same order. Null: routed to no assistant (or, with an error "
+        "at this path, its provider could not say which)."
+    )
     async def assistant(self, info: Info) -> Assistant | None:
-        loaders = info.context.loaders
+        return await _linked(info, self.record, self.record.assistant)
+
+    @strawberry.field(
+        description="Every route of the number to an assistant: per direction and "
+        "channel, one assistant or a weighted split of several. A provider with "
+        "a single link gives one route, the same assistant as `assistant`. Empty: routed "
+        "to no assistant. Resolved through the same batched lookups as `assistant`."
+    )
+    def routes(self, info: Info) -> list[AssistantRoute]:
         n = self.record
-        found: model.Assistant | None
-        if n.assistant is not None:
-            found = await loaders.linked_assistant.load((n.provider, n.assistant.native_id))
-        elif (
-            n.status is model.NumberStatus.ASSIGNED
-            and info.context.runtime.adapters[n.provider].info.links_by_number
-        ):
-            found = await loaders.assistant_by_number.load((n.provider, n.number))
-        else:
-            return None
-        return Assistant.of(found) if found else None
+        adapter = info.context.runtime.adapters[n.provider].info
+        listed = model.routes_of(n, adapter.link_route)
+        if not listed and n.status is model.NumberStatus.ASSIGNED and adapter.links_by_number:
+            # The assistant holds the number (Synthflow): found by number when asked for.
+            return [AssistantRoute.of(n, adapter.link_route, None, None)]
+        return [AssistantRoute.of(n, r.kind, r.weight, r.assistant) for r in listed]
 
 
 @strawberry.federation.type(keys=["id"], description="A voice assistant (agent) at one provider.")
@@ -257,4 +350,4 @@ class ProviderInfo:
         return provider_health(info.context.runtime, self.name)
 
 
-__all__ = ["Assistant", "PhoneNumber", "ProviderInfo"]
+__all__ = ["Assistant", "AssistantRoute", "PhoneNumber", "ProviderInfo"]
