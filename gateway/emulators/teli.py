@@ -15,8 +15,9 @@ Docs-only mode (``EmulatorConfig.docs_only``): ``GET /v1/agents/{agent_id}`` ans
 shape of its own (``{success, data}``: the docs show that it exists, not what it returns),
 voice numbers' ``created_at`` is ``{}``, as the schema types it, and a voice number's
 ``inbound_agent_id``/``outbound_agent_id`` hold the agent's ``voice_agent_id`` (the docs'
-example ``"agent_abc123"`` has that format): update-agent takes either id and stores the
-``voice_agent_id``. ``unique_id`` is the row UUID rather than the ``agent_id``.
+example ``"agent_abc123"`` has that format): update-agent takes only that id (an
+``agent_id`` is the documented 404 "Agent not found") and stores it. ``unique_id`` is
+the row UUID rather than the ``agent_id``.
 """
 
 from __future__ import annotations
@@ -177,9 +178,11 @@ def create_app(config: EmulatorConfig) -> Starlette:
         agents_by_id={a["agent_id"]: a for a in agents},
     )
     # update-agent: every id it accepts -> the id it stores on the number.
-    link_ids = {a["agent_id"]: a[_link_key(config)] for a in agents}
-    if config.docs_only:
-        link_ids |= {a["voice_agent_id"]: a["voice_agent_id"] for a in agents}
+    # ASSUMPTION: update-agent takes the agent_id (the docs' words), not only the
+    # voice_agent_id (their example's format); docs-only takes only the example's.
+    link_ids = {a[_link_key(config)]: a[_link_key(config)] for a in agents}
+    if not config.docs_only:
+        link_ids |= {a["agent_id"]: a["agent_id"] for a in agents}
 
     def guard(request: Request, *, org_required: bool = True) -> Response | None:
         """Auth, then the organization: the checks every partner endpoint makes."""

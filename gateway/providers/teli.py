@@ -17,11 +17,15 @@ a number held by another agent moves (reported as the previous assistant). Unlin
 clears both ``inbound_agent_id`` and ``outbound_agent_id``, so the number routes to no
 agent. SMS numbers are assigned to users, not agents: linking them is refused up front.
 The agent id sent is the ``agent_id`` (the docs' example looks like a ``voice_agent_id``;
-they are ambiguous, see providers.md E). For the same reason a voice number may name its
-agent by ``voice_agent_id``: such ids (any not in the documented ``agent_id`` format) are
-translated to ``agent_id`` through the agent list, whose items carry both; if that list
-fails, its error is a partial error of the number list and the ids stay as sent, so their
-assistant is an error, not a confident null.
+they are ambiguous, see providers.md E), unless the voice numbers listed hold
+``voice_agent_id``s: then that id is sent. Where no linked number has been seen yet, a 404
+for an agent the agent list has is sent once more with its ``voice_agent_id``, so a Teli
+that takes only that id still links (and its number is not reported missing). For the same
+reason a voice number may name its agent by ``voice_agent_id``: such ids (any not in
+the documented ``agent_id`` format) are translated to ``agent_id`` through the agent
+list, whose items carry both; if that list fails, its error is a partial error of the
+number list and the ids stay as sent, so their assistant is an error, not a confident
+null.
 """
 
 from __future__ import annotations
@@ -221,6 +225,9 @@ class Adapter:
     def __init__(self, settings: TeliSettings, client: UpstreamClient) -> None:
         self._settings = settings
         self._client = client
+        # Which id this Teli's voice numbers hold for their agents, as last listed: True
+        # the voice_agent_id, False the agent_id, None not seen yet (no linked number).
+        self._holds_voice_agent_ids: bool | None = None
 
     async def list_phone_numbers(self, flt: NumberFilter, page: PageRequest) -> Page[PhoneNumber]:
         """SMS numbers, then voice numbers; every one of the org's (``is_admin=true``).
@@ -287,12 +294,10 @@ class Adapter:
         """``numbers`` with every agent named by its ``agent_id``: a number that names it
         by ``voice_agent_id`` is pointed at the agent the list says has that id. The list
         is read only when some id is not in the ``agent_id`` format."""
-        odd = {
-            r.assistant.native_id
-            for n in numbers
-            for r in n.routes
-            if not _AGENT_ID.fullmatch(r.assistant.native_id)
-        }
+        held = [r.assistant.native_id for n in numbers for r in n.routes]
+        odd = {i for i in held if not _AGENT_ID.fullmatch(i)}
+        if held:
+            self._holds_voice_agent_ids = bool(odd)
         if not odd:
             return numbers
         table = {a.voice_agent_id: a.agent_id for a in await self._agents() if a.voice_agent_id}
@@ -317,7 +322,22 @@ class Adapter:
         _voice_only(number)
         previous = check_link(number, assistant, moves=True)
         write = Write(self, number, assistant.native_id, "link", _ACTION)
-        await self._update_agent(write, {"inbound_agent_id": assistant.native_id}, LINK_REFUSALS)
+
+        async def by_voice_agent_id() -> dict[str, str] | None:
+            agents = await self._agents()
+            agent = next((a for a in agents if a.agent_id == assistant.native_id), None)
+            if agent is None or not agent.voice_agent_id or agent.voice_agent_id == agent.agent_id:
+                return None
+            return {"inbound_agent_id": agent.voice_agent_id}
+
+        # The docs ask for the agent_id, their example is a voice_agent_id: send the id
+        # this Teli's numbers hold; not known yet, the agent_id, and after a 404 for an
+        # agent the list has, once more by its voice_agent_id.
+        body = {"inbound_agent_id": assistant.native_id}
+        if self._holds_voice_agent_ids:
+            body = await by_voice_agent_id() or body
+        again = by_voice_agent_id if self._holds_voice_agent_ids is None else None
+        await self._update_agent(write, body, LINK_REFUSALS, again=again)
         return LinkResult(number.native_id, assistant.native_id, previous_assistant_id=previous)
 
     async def unlink_phone_number(self, number: PhoneNumber) -> LinkResult:
@@ -329,17 +349,31 @@ class Adapter:
         return LinkResult(number.native_id, holder)
 
     async def _update_agent(
-        self, write: Write, body: dict[str, str], refusals: StatusTable
+        self,
+        write: Write,
+        body: dict[str, str],
+        refusals: StatusTable,
+        *,
+        again: Callable[[], Awaitable[dict[str, str] | None]] | None = None,
     ) -> None:
-        """One update-agent call, never repeated; its documented errors as refusals."""
+        """One update-agent call, never repeated as it was; its documented errors as
+        refusals. ``again``: after a 404 (nothing changed), the other body to send once,
+        if it has one."""
         number = write.number
         path = f"{VOICE_NUMBERS}/{quote(number.number, safe='')}/update-agent"
+        params = {"organization_id": self._org}
         try:
-            payload = await self._client.request_json(
-                "POST", path, params={"organization_id": self._org}, json_body=body
-            )
+            payload = await self._client.request_json("POST", path, params=params, json_body=body)
         except UpstreamError as exc:
-            raise await refusal(refusals, exc, write) from None
+            retry = await again() if again is not None and exc.status == 404 else None
+            if retry is None:
+                raise await refusal(refusals, exc, write) from None
+            try:
+                payload = await self._client.request_json(
+                    "POST", path, params=params, json_body=retry
+                )
+            except UpstreamError as second:
+                raise await refusal(refusals, second, write) from None
         if not parse(TELI, _AgentUpdate, payload).success:
             raise LinkError(
                 LinkErrorCode.NOT_LINKABLE, f"teli did not update the agent of {number.number}"

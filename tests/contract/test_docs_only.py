@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from gateway.demo import demo_provider_settings
+from gateway.emulators.common import EmulatorConfig
 from gateway.model import ProviderName
 from gateway.providers import adapter_class
-from gateway.providers.base import lookup_assistant
+from gateway.providers.base import linking, lookup_assistant
 
 from .conftest import Harness, HarnessFactory
 
@@ -126,6 +127,34 @@ async def test_teli_link_with_agent_id_where_numbers_hold_voice_agent_ids(
     await h.linking().link_phone_number(free, target)
     after = await h.number(free.native_id)
     assert after.assistant is not None and after.assistant.native_id == target.native_id
+
+
+async def test_teli_link_sends_the_voice_agent_id_after_a_404_before_any_number_is_seen(
+    make_harness: HarnessFactory,
+) -> None:
+    """Docs-only update-agent takes only the example's id format (voice_agent_id). An
+    adapter that has listed no voice number yet sends the agent_id, gets the documented 404
+    and sends the write once more by the voice_agent_id: the number is linked, not
+    reported missing."""
+    world = {"docs_only": True, "numbers": 30, "assistants": 5}
+    h = make_harness(TELI, **world)
+    free = next(n for n in await h.all_numbers() if n.capabilities.voice and n.assistant is None)
+    target = (await h.all_assistants())[2]
+    fresh = adapter_class(TELI)(demo_provider_settings(TELI, EmulatorConfig(**world)), h.client)
+    control = h.app.state.control
+    control.targets.clear()
+    can = linking(fresh)
+    assert can is not None
+    await can.link_phone_number(free, target)
+    writes = [t for t in control.targets if t.endswith("/update-agent?organization_id=org_demo")]
+    assert len(writes) == 2, list(control.targets)
+    after = await h.number(free.native_id)
+    assert after.assistant is not None and after.assistant.native_id == target.native_id
+    # Having seen numbers that hold voice_agent_ids, the same adapter sends that id at once.
+    other = next(n for n in await h.all_numbers() if n.capabilities.voice and n.assistant is None)
+    control.targets.clear()
+    await h.linking().link_phone_number(other, target)
+    assert len([t for t in control.targets if "/update-agent" in t]) == 1
 
 
 async def test_burki_hostile_readings_change_nothing_the_adapter_returns(
