@@ -7,6 +7,7 @@ import hmac
 import inspect
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import httpx
 
@@ -17,6 +18,16 @@ from .providers.base import ProviderAdapter
 from .resilience import MemoryCache, PageCache
 from .resilience.redis_cache import RedisBackend
 from .upstream import UpstreamClient
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderFailure:
+    """The last upstream error a response of a runtime carried for one provider."""
+
+    code: str
+    message: str
+    upstream_status: int | None
+    at: datetime
 
 
 @dataclass
@@ -32,6 +43,9 @@ class Runtime:
     providers: dict[ProviderName, ProviderSettings] = field(default_factory=dict)
     # True when this runtime opened its cache (a Redis connection) and closes it.
     owns_cache: bool = False
+    # Per provider, the last upstream error a response carried (``providers { health }``,
+    # recorded by schema/health.py); lives and dies with the runtime, so a reload clears it.
+    last_errors: dict[ProviderName, ProviderFailure] = field(default_factory=dict)
 
     async def invalidate(self, provider: ProviderName) -> None:
         """Forget what is kept across requests about ``provider``: called after every write

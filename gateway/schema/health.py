@@ -17,9 +17,7 @@ keeping the error that opened the breaker is what tells an operator why it is op
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import strawberry
 
@@ -27,35 +25,16 @@ from ..errors import UpstreamError
 from ..model import ProviderName
 from ..observability.health import breaker_state
 from ..resilience.breaker import CircuitOpen
+from ..runtime import ProviderFailure, Runtime
 from .docs import describe_values
 
-# Where a runtime keeps its providers' last errors. The record lives and dies with the
-# runtime (a config reload starts with none), so it is an attribute of the runtime itself.
-_ATTRIBUTE = "_schema_last_errors"
 
-
-@dataclass(frozen=True, slots=True)
-class Failure:
-    code: str
-    message: str
-    upstream_status: int | None
-    at: datetime
-
-
-def _failures(runtime: Any) -> dict[ProviderName, Failure]:
-    found: dict[ProviderName, Failure] | None = getattr(runtime, _ATTRIBUTE, None)
-    if found is None:
-        found = {}
-        setattr(runtime, _ATTRIBUTE, found)
-    return found
-
-
-def record(runtime: Any, error: BaseException | None) -> None:
+def record(runtime: Runtime | None, error: BaseException | None) -> None:
     """Remember ``error`` as its provider's last error in ``runtime`` (the tenant's), if it
     is an upstream failure other than an open breaker's fail-fast."""
     if runtime is None or not isinstance(error, UpstreamError) or isinstance(error, CircuitOpen):
         return
-    _failures(runtime)[error.provider] = Failure(
+    runtime.last_errors[error.provider] = ProviderFailure(
         code=error.code.value,
         message=error.message,
         upstream_status=error.status,
@@ -117,8 +96,8 @@ class ProviderHealth:
     )
 
 
-def provider_health(runtime: Any, provider: ProviderName) -> ProviderHealth:
-    failure = _failures(runtime).get(provider)
+def provider_health(runtime: Runtime, provider: ProviderName) -> ProviderHealth:
+    failure = runtime.last_errors.get(provider)
     last = None
     if failure is not None:
         last = ProviderError(
