@@ -107,7 +107,7 @@ class OperationGate:
         elif operation.operation is OperationType.SUBSCRIPTION:
             raise DocumentError("OPERATION_NOT_SUPPORTED", "subscriptions are not supported")
         admitted = Admitted(query, document, operation)
-        check(document, admitted.operation_name, variables, self.limits)
+        check(document, operation, variables, self.limits)  # what will run, as chosen
         return admitted
 
 

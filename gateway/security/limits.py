@@ -140,16 +140,20 @@ class _Walker:
 
 def measure(
     document: DocumentNode,
-    operation_name: str | None,
+    operation: OperationDefinitionNode | str | None,
     variables: Mapping[str, Any] | None,
     budget: int = 10_000,
 ) -> Measure:
-    """Measure the operation that would run (every operation if the name matches none)."""
+    """Measure the operation that will run: the gate's choice (a node), else the one of
+    that name (every operation if the name matches none)."""
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    named = [o for o in operations if o.name and o.name.value == operation_name]
+    if isinstance(operation, OperationDefinitionNode):
+        named = [operation]
+    else:
+        named = [o for o in operations if o.name and o.name.value == operation]
     walker = _Walker(fragments, variables or {}, budget)
     for op in named or operations:
         walker.m.directives += len(op.directives or ())
@@ -159,12 +163,12 @@ def measure(
 
 def check(
     document: DocumentNode,
-    operation_name: str | None,
+    operation: OperationDefinitionNode | str | None,
     variables: Mapping[str, Any] | None,
     limits: QueryLimits,
 ) -> None:
     """Raise :class:`LimitExceeded` for the first limit the operation breaks."""
-    m = measure(document, operation_name, variables, budget=limits.max_tokens * 4)
+    m = measure(document, operation, variables, budget=limits.max_tokens * 4)
     rules = (
         (m.depth, limits.max_depth, "QUERY_TOO_DEEP", "depth"),
         (m.aliases, limits.max_aliases, "QUERY_TOO_MANY_ALIASES", "aliases"),
