@@ -22,37 +22,8 @@ from typing import ClassVar
 
 from pydantic import RootModel
 
-from ..config import ProviderSettings
 from ..emulators import burki as emulator
-from ..errors import UpstreamError
-from ..model import (
-    Assistant,
-    AssistantRef,
-    Capabilities,
-    NumberStatus,
-    PhoneNumber,
-    ProviderName,
-)
-from ..pagination import fill
-from ..upstream import UpstreamClient
-from .auth import BEARER, AuthScheme
-from .base import (
-    AdapterInfo,
-    LinkError,
-    LinkErrorCode,
-    LinkResult,
-    NumberFilter,
-    Page,
-    PageRequest,
-    Pagination,
-    UpstreamModel,
-    check_link,
-    check_unlink,
-    get_json_or_none,
-    parse,
-)
-from .refusals import FORBIDDEN, Refused, StatusTable, Write, refusal
-from .spec import ProviderSpec
+from . import kit
 
 ASSISTANTS_PATH = "/api/v1/assistants"
 NUMBERS_PATH = f"{ASSISTANTS_PATH}/organization/phone-numbers"
@@ -60,7 +31,7 @@ AVAILABLE_PATH = f"{NUMBERS_PATH}/available"
 MAX_ASSISTANT_LIMIT = 1000  # the backend rejects limit > 1000 with a 422
 
 
-class BurkiAssistantInfo(UpstreamModel):
+class BurkiAssistantInfo(kit.UpstreamModel):
     """``OrganizationAssistantInfo``: the assistant a number embeds."""
 
     id: int
@@ -68,7 +39,7 @@ class BurkiAssistantInfo(UpstreamModel):
     is_active: bool
 
 
-class BurkiNumber(UpstreamModel):
+class BurkiNumber(kit.UpstreamModel):
     """``OrganizationPhoneNumberResponse`` (the fields the gateway reads)."""
 
     id: int
@@ -83,7 +54,7 @@ class BurkiNumber(UpstreamModel):
     updated_at: datetime | None = None
 
 
-class BurkiAssistant(UpstreamModel):
+class BurkiAssistant(kit.UpstreamModel):
     """``AssistantResponse`` (the fields the gateway reads)."""
 
     id: int
@@ -91,7 +62,7 @@ class BurkiAssistant(UpstreamModel):
     is_active: bool | None = None
 
 
-class BurkiAPIResponse(UpstreamModel):
+class BurkiAPIResponse(kit.UpstreamModel):
     """``APIResponse``: what assign and unassign return."""
 
     success: bool
@@ -106,38 +77,42 @@ AssistantList = RootModel[list[BurkiAssistant]]
 # 404 is the documented "assistant not found". The backend turns every service failure
 # (the number missing among them) into a 500 whose cause only its body names, so a 500
 # stays an upstream error.
-ASSIGN_REFUSALS: StatusTable = {
-    404: Refused(
-        LinkErrorCode.ASSISTANT_NOT_FOUND, "burki has no assistant {assistant}", "assistantId"
+ASSIGN_REFUSALS: kit.StatusTable = {
+    404: kit.Refused(
+        kit.LinkErrorCode.ASSISTANT_NOT_FOUND, "burki has no assistant {assistant}", "assistantId"
     ),
-    403: FORBIDDEN,
+    403: kit.FORBIDDEN,
 }
-UNASSIGN_REFUSALS: StatusTable = {
-    404: Refused(LinkErrorCode.ASSISTANT_NOT_FOUND, "burki has no assistant {assistant}", None),
-    403: FORBIDDEN,
+UNASSIGN_REFUSALS: kit.StatusTable = {
+    404: kit.Refused(
+        kit.LinkErrorCode.ASSISTANT_NOT_FOUND, "burki has no assistant {assistant}", None
+    ),
+    403: kit.FORBIDDEN,
 }
 
 
 class Adapter:
-    name: ClassVar[ProviderName] = ProviderName.BURKI
-    info: ClassVar[AdapterInfo] = AdapterInfo(
-        pagination=Pagination.NONE,
+    name: ClassVar[kit.ProviderName] = kit.ProviderName.BURKI
+    info: ClassVar[kit.AdapterInfo] = kit.AdapterInfo(
+        pagination=kit.Pagination.NONE,
         # NONE: every call returns the whole list, whatever the page size.
         max_page_size=10_000,
         native_number_filters=frozenset({"status"}),
-        assistant_pagination=Pagination.OFFSET,
+        assistant_pagination=kit.Pagination.OFFSET,
         assistant_max_page_size=MAX_ASSISTANT_LIMIT,
         embeds_assistant=True,
     )
 
-    auth: ClassVar[AuthScheme] = BEARER
+    auth: ClassVar[kit.AuthScheme] = kit.BEARER
 
-    def __init__(self, settings: ProviderSettings, client: UpstreamClient) -> None:
+    def __init__(self, settings: kit.ProviderSettings, client: kit.UpstreamClient) -> None:
         self._client = client
 
-    async def list_phone_numbers(self, flt: NumberFilter, page: PageRequest) -> Page[PhoneNumber]:
+    async def list_phone_numbers(
+        self, flt: kit.NumberFilter, page: kit.PageRequest
+    ) -> kit.Page[kit.PhoneNumber]:
         """The whole (status-filtered) list; ``page`` is ignored, as Burki does not page."""
-        if flt.status is NumberStatus.AVAILABLE:
+        if flt.status is kit.NumberStatus.AVAILABLE:
             payload = await self._client.get_json(AVAILABLE_PATH)
         else:
             payload = await self._client.get_json(
@@ -148,87 +123,95 @@ class Adapter:
                     "include_inactive": False,
                 },
             )
-        items = [self._number(n) for n in parse(self.name, NumberList, payload).root]
-        return Page(items, total=len(items))
+        items = [self._number(n) for n in kit.parse(self.name, NumberList, payload).root]
+        return kit.Page(items, total=len(items))
 
-    async def list_assistants(self, page: PageRequest) -> Page[Assistant]:
+    async def list_assistants(self, page: kit.PageRequest) -> kit.Page[kit.Assistant]:
         """``skip`` + ``limit``, in several calls where a request is above Burki's 1000 or
         an answer is shorter than asked. Burki reports no total and its order is not
         documented: a short answer ends the list only as :func:`~gateway.pagination.fill`
         decides (a round-sized one may be a silent cap and is followed), and the page
         that reaches the end carries the total it implies."""
 
-        async def batch(request: PageRequest) -> Page[Assistant]:
+        async def batch(request: kit.PageRequest) -> kit.Page[kit.Assistant]:
             payload = await self._client.get_json(
                 ASSISTANTS_PATH, {"skip": request.offset, "limit": request.limit}
             )
-            return Page([self._assistant(a) for a in parse(self.name, AssistantList, payload).root])
+            return kit.Page(
+                [self._assistant(a) for a in kit.parse(self.name, AssistantList, payload).root]
+            )
 
-        return await fill(batch, page, MAX_ASSISTANT_LIMIT)
+        return await kit.fill(batch, page, MAX_ASSISTANT_LIMIT)
 
-    async def get_assistant(self, native_id: str) -> Assistant | None:
+    async def get_assistant(self, native_id: str) -> kit.Assistant | None:
         # Burki ids are integers: anything else cannot exist (the API would answer 422).
         if not (native_id.isascii() and native_id.isdigit()):
             return None
-        return await get_json_or_none(
+        return await kit.get_json_or_none(
             self._client,
             f"{ASSISTANTS_PATH}/{int(native_id)}",
-            lambda payload: self._assistant(parse(self.name, BurkiAssistant, payload)),
+            lambda payload: self._assistant(kit.parse(self.name, BurkiAssistant, payload)),
         )
 
-    async def link_phone_number(self, number: PhoneNumber, assistant: Assistant) -> LinkResult:
-        check_link(number, assistant, moves=False)
+    async def link_phone_number(
+        self, number: kit.PhoneNumber, assistant: kit.Assistant
+    ) -> kit.LinkResult:
+        kit.check_link(number, assistant, moves=False)
         await self._link("assign", assistant.native_id, number, ASSIGN_REFUSALS)
-        return LinkResult(number.native_id, assistant.native_id)
+        return kit.LinkResult(number.native_id, assistant.native_id)
 
-    async def unlink_phone_number(self, number: PhoneNumber) -> LinkResult:
-        holder = check_unlink(number)
+    async def unlink_phone_number(self, number: kit.PhoneNumber) -> kit.LinkResult:
+        holder = kit.check_unlink(number)
         await self._link("unassign", holder, number, UNASSIGN_REFUSALS)
-        return LinkResult(number.native_id, holder)
+        return kit.LinkResult(number.native_id, holder)
 
     async def _link(
-        self, verb: str, assistant_id: str, number: PhoneNumber, refusals: StatusTable
+        self, verb: str, assistant_id: str, number: kit.PhoneNumber, refusals: kit.StatusTable
     ) -> None:
         """One ``assign``/``unassign`` call, never repeated; ``refusals`` reads its errors."""
         path = f"{ASSISTANTS_PATH}/{assistant_id}/phone-numbers/{number.native_id}/{verb}"
         try:
             payload = await self._client.request_json("POST", path)
-        except UpstreamError as exc:
-            raise await refusal(refusals, exc, Write(self, number, assistant_id, verb)) from None
-        if not parse(self.name, BurkiAPIResponse, payload).success:
-            raise LinkError(LinkErrorCode.NOT_LINKABLE, f"burki did not {verb} the number")
+        except kit.UpstreamError as exc:
+            raise await kit.refusal(
+                refusals, exc, kit.Write(self, number, assistant_id, verb)
+            ) from None
+        if not kit.parse(self.name, BurkiAPIResponse, payload).success:
+            raise kit.LinkError(kit.LinkErrorCode.NOT_LINKABLE, f"burki did not {verb} the number")
 
-    def _number(self, n: BurkiNumber) -> PhoneNumber:
+    def _number(self, n: BurkiNumber) -> kit.PhoneNumber:
         caps = n.capabilities
-        return PhoneNumber(
+        return kit.PhoneNumber(
             provider=self.name,
             native_id=str(n.id),
             number=n.phone_number,
-            status=NumberStatus.AVAILABLE if n.assistant is None else NumberStatus.ASSIGNED,
+            status=kit.NumberStatus.AVAILABLE if n.assistant is None else kit.NumberStatus.ASSIGNED,
             display_name=n.friendly_name,
-            capabilities=Capabilities(
+            capabilities=kit.Capabilities(
                 voice=caps.get("voice"), sms=caps.get("sms"), mms=caps.get("mms")
             ),
             carrier=n.provider,
             assistant=None
             if n.assistant is None
-            else AssistantRef(
+            else kit.AssistantRef(
                 self.name, str(n.assistant.id), n.assistant.name, n.assistant.is_active
             ),
             created_at=n.created_at,
             updated_at=n.updated_at,
         )
 
-    def _assistant(self, a: BurkiAssistant) -> Assistant:
-        return Assistant(provider=self.name, native_id=str(a.id), name=a.name, active=a.is_active)
+    def _assistant(self, a: BurkiAssistant) -> kit.Assistant:
+        return kit.Assistant(
+            provider=self.name, native_id=str(a.id), name=a.name, active=a.is_active
+        )
 
 
-SPEC = ProviderSpec(
-    name=ProviderName.BURKI,
+SPEC = kit.ProviderSpec(
+    name=kit.ProviderName.BURKI,
     title="Burki",
     description="Burki (burki.dev).",
     adapter=Adapter,
-    settings=ProviderSettings,
+    settings=kit.ProviderSettings,
     emulator=emulator.create_app,
     default_base_url="https://api.burki.dev",
     docs_url="https://docs.burki.dev/api-reference",

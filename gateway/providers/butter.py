@@ -24,45 +24,18 @@ from urllib.parse import quote
 
 from pydantic import AliasChoices, Field
 
-from ..config import ProviderSettings
 from ..emulators import butter as emulator
-from ..errors import UpstreamBadResponse, UpstreamError
-from ..model import (
-    Assistant,
-    AssistantRef,
-    Capabilities,
-    NumberStatus,
-    PhoneNumber,
-    ProviderName,
-)
-from ..upstream import UpstreamClient
-from .auth import AuthScheme
-from .base import (
-    AdapterInfo,
-    LinkErrorCode,
-    LinkResult,
-    NumberFilter,
-    Page,
-    PageRequest,
-    Pagination,
-    UpstreamModel,
-    check_link,
-    check_unlink,
-    get_json_or_none,
-    parse,
-)
-from .refusals import FORBIDDEN, WHICH_MISSING, Refused, StatusTable, Write, refusal
-from .spec import ProviderSpec
+from . import kit
 
 MAX_PAGE_SIZE = 100  # the emulator's assumed cap (see gateway/emulators/butter.py)
 PAGE_SIZE_PARAM = "page_size"  # defaults of ButterSettings.page_size_param / cursor_param
 CURSOR_PARAM = "cursor"
-_STATUS = {NumberStatus.AVAILABLE: "free", NumberStatus.ASSIGNED: "assigned"}
+_STATUS = {kit.NumberStatus.AVAILABLE: "free", kit.NumberStatus.ASSIGNED: "assigned"}
 
 ItemT = TypeVar("ItemT")
 
 
-class ButterSettings(ProviderSettings):
+class ButterSettings(kit.ProviderSettings):
     """Butter needs its organization; its docs name no paging parameters (README)."""
 
     organization_id: str | None = None
@@ -72,7 +45,7 @@ class ButterSettings(ProviderSettings):
     cursor_param: str | None = Field(default=None, min_length=1)
 
 
-class ButterNumber(UpstreamModel):
+class ButterNumber(kit.UpstreamModel):
     phone_number_id: str
     phone_number: str
     provider: str
@@ -83,32 +56,32 @@ class ButterNumber(UpstreamModel):
     created_at: datetime
 
 
-class ButterAgent(UpstreamModel):
+class ButterAgent(kit.UpstreamModel):
     agent_id: str = Field(validation_alias=AliasChoices("agent_id", "id"))
     agent_name: str
     # On AgentData (assign, update); list items may leave it out.
     assigned_phone_number_ids: list[str] | None = None
 
 
-class ButterPagination(UpstreamModel):
+class ButterPagination(kit.UpstreamModel):
     next_cursor: str | None
     has_more: bool
     page_size: int
     total_count: int
 
 
-class ButterList(UpstreamModel, Generic[ItemT]):
+class ButterList(kit.UpstreamModel, Generic[ItemT]):
     success: Literal[True]
     data: list[ItemT]
     pagination: ButterPagination
 
 
-class ButterOne(UpstreamModel, Generic[ItemT]):
+class ButterOne(kit.UpstreamModel, Generic[ItemT]):
     success: Literal[True]
     data: ItemT
 
 
-class ButterAction(UpstreamModel):
+class ButterAction(kit.UpstreamModel):
     """The action envelope ``{success, message, data: AgentData}``."""
 
     success: Literal[True]
@@ -117,123 +90,133 @@ class ButterAction(UpstreamModel):
 
 # The documented statuses of assign and unassign; others stay upstream errors. Butter
 # refuses a number assigned already (409), to another agent or this one.
-_ALREADY_ASSIGNED = Refused(
-    LinkErrorCode.LINKED_ELSEWHERE, "{number} is already assigned to an agent; unlink it first"
+_ALREADY_ASSIGNED = kit.Refused(
+    kit.LinkErrorCode.LINKED_ELSEWHERE, "{number} is already assigned to an agent; unlink it first"
 )
-ASSIGN_REFUSALS: StatusTable = {
-    404: WHICH_MISSING,  # "agent or number not found"
-    403: FORBIDDEN,
+ASSIGN_REFUSALS: kit.StatusTable = {
+    404: kit.WHICH_MISSING,  # "agent or number not found"
+    403: kit.FORBIDDEN,
     409: _ALREADY_ASSIGNED,
     # The one documented 400 of assign.
-    400: Refused(
-        LinkErrorCode.NOT_LINKABLE,
+    400: kit.Refused(
+        kit.LinkErrorCode.NOT_LINKABLE,
         "{number} is a Twilio number without a Twilio integration at butter",
     ),
 }
-UNASSIGN_REFUSALS: StatusTable = {
-    404: Refused(LinkErrorCode.ASSISTANT_NOT_FOUND, "butter has no agent {assistant}", None),
-    403: FORBIDDEN,
+UNASSIGN_REFUSALS: kit.StatusTable = {
+    404: kit.Refused(
+        kit.LinkErrorCode.ASSISTANT_NOT_FOUND, "butter has no agent {assistant}", None
+    ),
+    403: kit.FORBIDDEN,
     409: _ALREADY_ASSIGNED,
-    400: Refused(LinkErrorCode.NOT_LINKED, "{number} is not assigned to agent {assistant}"),
+    400: kit.Refused(kit.LinkErrorCode.NOT_LINKED, "{number} is not assigned to agent {assistant}"),
 }
 
 
 class Adapter:
-    name: ClassVar[ProviderName] = ProviderName.BUTTER
-    info: ClassVar[AdapterInfo] = AdapterInfo(
-        pagination=Pagination.CURSOR,
+    name: ClassVar[kit.ProviderName] = kit.ProviderName.BUTTER
+    info: ClassVar[kit.AdapterInfo] = kit.AdapterInfo(
+        pagination=kit.Pagination.CURSOR,
         max_page_size=MAX_PAGE_SIZE,
         native_number_filters=frozenset({"status"}),
-        assistant_pagination=Pagination.CURSOR,
+        assistant_pagination=kit.Pagination.CURSOR,
         assistant_max_page_size=MAX_PAGE_SIZE,
     )
 
     # Both documented headers; an unset organization id is left for Butter to reject.
-    auth: ClassVar[AuthScheme] = AuthScheme(
+    auth: ClassVar[kit.AuthScheme] = kit.AuthScheme(
         "X-API-Key", ids={"X-Organization-Id": "organization_id"}
     )
 
-    def __init__(self, settings: ButterSettings, client: UpstreamClient) -> None:
+    def __init__(self, settings: ButterSettings, client: kit.UpstreamClient) -> None:
         self._client = client
         size = settings.page_size_param
         self._size_param = PAGE_SIZE_PARAM if size is None else size
         self._cursor_param = settings.cursor_param or CURSOR_PARAM
 
     async def _page(
-        self, path: str, page: PageRequest, item: type[ItemT], **params: Any
+        self, path: str, page: kit.PageRequest, item: type[ItemT], **params: Any
     ) -> ButterList[ItemT]:
         """One page under the configured parameter names; the limit is clamped to what
         Butter accepts. A page that hands back the cursor it was sent is refused."""
         query: dict[str, Any] = {self._cursor_param: page.cursor, **params}
         if self._size_param:
             query[self._size_param] = max(1, min(page.limit, MAX_PAGE_SIZE))
-        listing = parse(self.name, ButterList[item], await self._client.get_json(path, query))  # type: ignore[valid-type]
+        listing = kit.parse(self.name, ButterList[item], await self._client.get_json(path, query))  # type: ignore[valid-type]
         nxt = listing.pagination.next_cursor
         if page.cursor is not None and listing.pagination.has_more and nxt == page.cursor:
-            raise UpstreamBadResponse(
+            raise kit.UpstreamBadResponse(
                 self.name,
                 f"GET {path} answered the cursor it was sent as its next_cursor: it does not "
                 f"read the cursor as {self._cursor_param!r} (see providers.butter.cursor_param)",
             )
         return listing
 
-    async def list_phone_numbers(self, flt: NumberFilter, page: PageRequest) -> Page[PhoneNumber]:
+    async def list_phone_numbers(
+        self, flt: kit.NumberFilter, page: kit.PageRequest
+    ) -> kit.Page[kit.PhoneNumber]:
         status = _STATUS[flt.status] if flt.status is not None else None
         listing = await self._page("/api/phone-numbers", page, ButterNumber, status=status)
         return _page_of([self._number(n) for n in listing.data], listing.pagination)
 
-    async def list_assistants(self, page: PageRequest) -> Page[Assistant]:
+    async def list_assistants(self, page: kit.PageRequest) -> kit.Page[kit.Assistant]:
         listing = await self._page("/api/agents", page, ButterAgent)
         return _page_of([self._assistant(a) for a in listing.data], listing.pagination)
 
-    async def get_assistant(self, native_id: str) -> Assistant | None:
-        return await get_json_or_none(
+    async def get_assistant(self, native_id: str) -> kit.Assistant | None:
+        return await kit.get_json_or_none(
             self._client,
             f"/api/agents/{quote(native_id, safe='')}",
-            lambda body: self._assistant(parse(self.name, ButterOne[ButterAgent], body).data),
+            lambda body: self._assistant(kit.parse(self.name, ButterOne[ButterAgent], body).data),
         )
 
-    async def link_phone_number(self, number: PhoneNumber, assistant: Assistant) -> LinkResult:
-        check_link(number, assistant, moves=False)
+    async def link_phone_number(
+        self, number: kit.PhoneNumber, assistant: kit.Assistant
+    ) -> kit.LinkResult:
+        kit.check_link(number, assistant, moves=False)
         path = f"/api/agents/{quote(assistant.native_id, safe='')}/assign-phone-number"
         try:
             body = await self._client.request_json(
                 "POST", path, json_body={"phone_number_id": number.native_id}
             )
-        except UpstreamError as exc:
-            write = Write(self, number, assistant.native_id, "assign")
-            raise await refusal(ASSIGN_REFUSALS, exc, write) from None
-        parse(self.name, ButterAction, body)
-        return LinkResult(number.native_id, assistant.native_id)
+        except kit.UpstreamError as exc:
+            write = kit.Write(self, number, assistant.native_id, "assign")
+            raise await kit.refusal(ASSIGN_REFUSALS, exc, write) from None
+        kit.parse(self.name, ButterAction, body)
+        return kit.LinkResult(number.native_id, assistant.native_id)
 
-    async def unlink_phone_number(self, number: PhoneNumber) -> LinkResult:
-        holder = check_unlink(number)
+    async def unlink_phone_number(self, number: kit.PhoneNumber) -> kit.LinkResult:
+        holder = kit.check_unlink(number)
         path = (
             f"/api/agents/{quote(holder, safe='')}/unassign-phone-number/"
             f"{quote(number.native_id, safe='')}"
         )
         try:
             body = await self._client.request_json("POST", path)
-        except UpstreamError as exc:
-            write = Write(self, number, holder, "unassign")
-            raise await refusal(UNASSIGN_REFUSALS, exc, write) from None
-        parse(self.name, ButterAction, body)
-        return LinkResult(number.native_id, holder)
+        except kit.UpstreamError as exc:
+            write = kit.Write(self, number, holder, "unassign")
+            raise await kit.refusal(UNASSIGN_REFUSALS, exc, write) from None
+        kit.parse(self.name, ButterAction, body)
+        return kit.LinkResult(number.native_id, holder)
 
-    def _number(self, n: ButterNumber) -> PhoneNumber:
-        return PhoneNumber(
+    def _number(self, n: ButterNumber) -> kit.PhoneNumber:
+        return kit.PhoneNumber(
             provider=self.name,
             native_id=n.phone_number_id,
             number=n.phone_number,
-            status=NumberStatus.ASSIGNED if n.status == "assigned" else NumberStatus.AVAILABLE,
-            capabilities=Capabilities(inbound=n.supports_inbound, outbound=n.supports_outbound),
+            status=kit.NumberStatus.ASSIGNED
+            if n.status == "assigned"
+            else kit.NumberStatus.AVAILABLE,
+            capabilities=kit.Capabilities(inbound=n.supports_inbound, outbound=n.supports_outbound),
             carrier=n.provider,
-            assistant=AssistantRef(self.name, n.assigned_agent_id) if n.assigned_agent_id else None,
+            assistant=kit.AssistantRef(self.name, n.assigned_agent_id)
+            if n.assigned_agent_id
+            else None,
             created_at=n.created_at,
         )
 
-    def _assistant(self, a: ButterAgent) -> Assistant:
-        return Assistant(
+    def _assistant(self, a: ButterAgent) -> kit.Assistant:
+        return kit.Assistant(
             provider=self.name,
             native_id=a.agent_id,
             name=a.agent_name,
@@ -243,16 +226,16 @@ class Adapter:
         )
 
 
-def _page_of(items: list[ItemT], pagination: ButterPagination) -> Page[ItemT]:
-    return Page(
+def _page_of(items: list[ItemT], pagination: ButterPagination) -> kit.Page[ItemT]:
+    return kit.Page(
         items=items,
         total=pagination.total_count,
         next_cursor=pagination.next_cursor if pagination.has_more else None,
     )
 
 
-SPEC = ProviderSpec(
-    name=ProviderName.BUTTER,
+SPEC = kit.ProviderSpec(
+    name=kit.ProviderName.BUTTER,
     title="Butter AI",
     description="Butter AI.",
     adapter=Adapter,

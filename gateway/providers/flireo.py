@@ -23,56 +23,30 @@ import re
 from datetime import datetime
 from typing import Any, ClassVar
 
-from ..config import ProviderSettings
 from ..emulators import flireo as emulator
-from ..errors import UpstreamError, UpstreamHTTPError
-from ..model import Assistant, AssistantRef, NumberStatus, NumberType, PhoneNumber, ProviderName
-from ..pagination import fill
-from ..upstream import UpstreamClient
-from .auth import BEARER, AuthScheme
-from .base import (
-    AdapterInfo,
-    LinkError,
-    LinkErrorCode,
-    LinkResult,
-    NumberFilter,
-    Page,
-    PageRequest,
-    Pagination,
-    UpstreamModel,
-    check_link,
-    check_unlink,
-    get_json_or_none,
-    parse,
-)
-from .refusals import (
-    FORBIDDEN,
-    WHICH_MISSING,
-    Refused,
-    StatusTable,
-    WhichMissing,
-    Write,
-    refusal,
-)
-from .spec import ProviderSpec
+from . import kit
 
 MAX_PAGE = 100  # documented limit range: 1-100
 _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
-_TYPES = {"local": NumberType.LOCAL, "mobile": NumberType.MOBILE, "national": NumberType.NATIONAL}
+_TYPES = {
+    "local": kit.NumberType.LOCAL,
+    "mobile": kit.NumberType.MOBILE,
+    "national": kit.NumberType.NATIONAL,
+}
 
 
-class _Meta(UpstreamModel):
+class _Meta(kit.UpstreamModel):
     total: int
     limit: int
     offset: int
 
 
-class _LinkedAssistant(UpstreamModel):
+class _LinkedAssistant(kit.UpstreamModel):
     id: str
     name: str | None = None
 
 
-class _Number(UpstreamModel):
+class _Number(kit.UpstreamModel):
     id: str
     phone_number: str
     locality: str | None = None
@@ -83,188 +57,192 @@ class _Number(UpstreamModel):
     linked_assistant: _LinkedAssistant | None = None
 
 
-class _NumberPage(UpstreamModel):
+class _NumberPage(kit.UpstreamModel):
     data: list[_Number]
     meta: _Meta
 
 
-class _Assistant(UpstreamModel):
+class _Assistant(kit.UpstreamModel):
     id: str
     name: str
 
 
-class _AssistantPage(UpstreamModel):
+class _AssistantPage(kit.UpstreamModel):
     data: list[_Assistant]
     meta: _Meta | None = None  # not in the stored docs
 
 
-class _AssistantOne(UpstreamModel):
+class _AssistantOne(kit.UpstreamModel):
     data: _Assistant
 
 
-class _LinkedNumber(UpstreamModel):
+class _LinkedNumber(kit.UpstreamModel):
     id: str
 
 
-class _LinkedOne(UpstreamModel):
+class _LinkedOne(kit.UpstreamModel):
     phone_number: _LinkedNumber | None = None
 
 
-class _LinkedBody(UpstreamModel):
+class _LinkedBody(kit.UpstreamModel):
     data: _LinkedOne
 
 
-class _Linked(UpstreamModel):
+class _Linked(kit.UpstreamModel):
     previous_phone_number_id: str | None = None
     released_assistants: int = 0
 
 
-class _LinkBody(UpstreamModel):
+class _LinkBody(kit.UpstreamModel):
     data: _Linked
 
 
-class _Unlinked(UpstreamModel):
+class _Unlinked(kit.UpstreamModel):
     unlinked_phone_number: _LinkedNumber
 
 
-class _UnlinkBody(UpstreamModel):
+class _UnlinkBody(kit.UpstreamModel):
     data: _Unlinked
 
 
-def _page_params(page: PageRequest) -> dict[str, Any]:
+def _page_params(page: kit.PageRequest) -> dict[str, Any]:
     return {"limit": min(max(page.limit, 1), MAX_PAGE), "offset": page.offset}
 
 
 # Link: POST /v1/assistants/{id}/phone-number. Unlink: that path's GET (what the
 # assistant shows), then its DELETE. A 404 may mean either id: the assistant is read.
-LINK_REFUSALS: StatusTable = {
+LINK_REFUSALS: kit.StatusTable = {
     # already_linked, already_in_use or invalid_parameters
-    400: Refused(
-        LinkErrorCode.ALREADY_LINKED,
+    400: kit.Refused(
+        kit.LinkErrorCode.ALREADY_LINKED,
         "flireo refused to link {number}: it is linked or in use already",
     ),
-    404: WHICH_MISSING,
-    403: FORBIDDEN,
+    404: kit.WHICH_MISSING,
+    403: kit.FORBIDDEN,
 }
-SHOW_REFUSALS: StatusTable = {404: WhichMissing(linking=False), 403: FORBIDDEN}
-UNLINK_REFUSALS: StatusTable = {
+SHOW_REFUSALS: kit.StatusTable = {404: kit.WhichMissing(linking=False), 403: kit.FORBIDDEN}
+UNLINK_REFUSALS: kit.StatusTable = {
     **SHOW_REFUSALS,
     # no_phone_number
-    400: Refused(LinkErrorCode.NOT_LINKED, "{number} is not linked to an assistant"),
+    400: kit.Refused(kit.LinkErrorCode.NOT_LINKED, "{number} is not linked to an assistant"),
 }
 
 
 class Adapter:
     """Flireo has no status filter: the gateway filters on ``available`` itself."""
 
-    name: ClassVar[ProviderName] = ProviderName.FLIREO
-    info: ClassVar[AdapterInfo] = AdapterInfo(
-        pagination=Pagination.OFFSET,
+    name: ClassVar[kit.ProviderName] = kit.ProviderName.FLIREO
+    info: ClassVar[kit.AdapterInfo] = kit.AdapterInfo(
+        pagination=kit.Pagination.OFFSET,
         max_page_size=MAX_PAGE,
-        assistant_pagination=Pagination.OFFSET,
+        assistant_pagination=kit.Pagination.OFFSET,
         assistant_max_page_size=MAX_PAGE,
         embeds_assistant=True,
     )
 
-    auth: ClassVar[AuthScheme] = BEARER
+    auth: ClassVar[kit.AuthScheme] = kit.BEARER
 
-    def __init__(self, settings: ProviderSettings, client: UpstreamClient) -> None:
+    def __init__(self, settings: kit.ProviderSettings, client: kit.UpstreamClient) -> None:
         self._client = client
 
-    async def list_phone_numbers(self, flt: NumberFilter, page: PageRequest) -> Page[PhoneNumber]:
+    async def list_phone_numbers(
+        self, flt: kit.NumberFilter, page: kit.PageRequest
+    ) -> kit.Page[kit.PhoneNumber]:
         payload = await self._client.get_json("/v1/phone-numbers", _page_params(page))
-        body = parse(self.name, _NumberPage, payload)
-        return Page([self._number(n) for n in body.data], total=body.meta.total)
+        body = kit.parse(self.name, _NumberPage, payload)
+        return kit.Page([self._number(n) for n in body.data], total=body.meta.total)
 
-    async def list_assistants(self, page: PageRequest) -> Page[Assistant]:
-        async def batch(request: PageRequest) -> Page[Assistant]:
+    async def list_assistants(self, page: kit.PageRequest) -> kit.Page[kit.Assistant]:
+        async def batch(request: kit.PageRequest) -> kit.Page[kit.Assistant]:
             payload = await self._client.get_json("/v1/assistants", _page_params(request))
-            body = parse(self.name, _AssistantPage, payload)
+            body = kit.parse(self.name, _AssistantPage, payload)
             total = body.meta.total if body.meta else None
-            return Page([self._assistant(a) for a in body.data], total=total)
+            return kit.Page([self._assistant(a) for a in body.data], total=total)
 
-        return await fill(batch, page, MAX_PAGE)
+        return await kit.fill(batch, page, MAX_PAGE)
 
-    async def get_assistant(self, native_id: str) -> Assistant | None:
+    async def get_assistant(self, native_id: str) -> kit.Assistant | None:
         if not _UUID.fullmatch(native_id):
             return None  # Flireo ids are UUIDs: anything else cannot exist
-        return await get_json_or_none(
+        return await kit.get_json_or_none(
             self._client,
             f"/v1/assistants/{native_id}",
-            lambda payload: self._assistant(parse(self.name, _AssistantOne, payload).data),
+            lambda payload: self._assistant(kit.parse(self.name, _AssistantOne, payload).data),
         )
 
-    async def link_phone_number(self, number: PhoneNumber, assistant: Assistant) -> LinkResult:
-        previous = check_link(number, assistant, moves=True)
+    async def link_phone_number(
+        self, number: kit.PhoneNumber, assistant: kit.Assistant
+    ) -> kit.LinkResult:
+        previous = kit.check_link(number, assistant, moves=True)
         path = f"/v1/assistants/{assistant.native_id}/phone-number"
         try:
             payload = await self._client.request_json(
                 "POST", path, json_body={"phone_number_id": number.native_id}
             )
-        except UpstreamError as exc:
-            write = Write(self, number, assistant.native_id, "link")
-            raise await refusal(LINK_REFUSALS, exc, write) from None
-        linked = parse(self.name, _LinkBody, payload).data
+        except kit.UpstreamError as exc:
+            write = kit.Write(self, number, assistant.native_id, "link")
+            raise await kit.refusal(LINK_REFUSALS, exc, write) from None
+        linked = kit.parse(self.name, _LinkBody, payload).data
         replaced = linked.previous_phone_number_id
-        return LinkResult(
+        return kit.LinkResult(
             number.native_id,
             assistant.native_id,
             previous_assistant_id=previous,
             released_phone_number_ids=(replaced,) if replaced else (),
         )
 
-    async def unlink_phone_number(self, number: PhoneNumber) -> LinkResult:
-        holder = check_unlink(number)
+    async def unlink_phone_number(self, number: kit.PhoneNumber) -> kit.LinkResult:
+        holder = kit.check_unlink(number)
         path = f"/v1/assistants/{holder}/phone-number"
         try:
-            shown = parse(self.name, _LinkedBody, await self._client.get_json(path)).data
-        except UpstreamHTTPError as exc:
-            write = Write(self, number, holder, "unlink")
-            raise await refusal(SHOW_REFUSALS, exc, write) from None
+            shown = kit.parse(self.name, _LinkedBody, await self._client.get_json(path)).data
+        except kit.UpstreamHTTPError as exc:
+            write = kit.Write(self, number, holder, "unlink")
+            raise await kit.refusal(SHOW_REFUSALS, exc, write) from None
         if shown.phone_number is None:
-            raise LinkError(
-                LinkErrorCode.NOT_LINKED,
+            raise kit.LinkError(
+                kit.LinkErrorCode.NOT_LINKED,
                 f"{number.number} is not linked to an assistant",
                 "phoneNumberId",
             )
         if shown.phone_number.id != number.native_id:
-            raise LinkError(
-                LinkErrorCode.NOT_SUPPORTED,
+            raise kit.LinkError(
+                kit.LinkErrorCode.NOT_SUPPORTED,
                 f"flireo unlinks only the number its assistant shows; {number.number} is an "
                 "older second link of that assistant, which its API cannot address",
                 "phoneNumberId",
             )
         try:
             payload = await self._client.request_json("DELETE", path)
-        except UpstreamError as exc:
-            write = Write(self, number, holder, "unlink")
-            raise await refusal(UNLINK_REFUSALS, exc, write) from None
-        parse(self.name, _UnlinkBody, payload)
-        return LinkResult(number.native_id, holder)
+        except kit.UpstreamError as exc:
+            write = kit.Write(self, number, holder, "unlink")
+            raise await kit.refusal(UNLINK_REFUSALS, exc, write) from None
+        kit.parse(self.name, _UnlinkBody, payload)
+        return kit.LinkResult(number.native_id, holder)
 
-    def _number(self, n: _Number) -> PhoneNumber:
+    def _number(self, n: _Number) -> kit.PhoneNumber:
         linked = n.linked_assistant
-        return PhoneNumber(
+        return kit.PhoneNumber(
             provider=self.name,
             native_id=n.id,
             number=n.phone_number,
-            status=NumberStatus.AVAILABLE if n.available else NumberStatus.ASSIGNED,
+            status=kit.NumberStatus.AVAILABLE if n.available else kit.NumberStatus.ASSIGNED,
             number_type=_TYPES.get(n.number_type or ""),
             locality=n.locality,
-            assistant=AssistantRef(self.name, linked.id, linked.name) if linked else None,
+            assistant=kit.AssistantRef(self.name, linked.id, linked.name) if linked else None,
             created_at=n.created_at,
         )
 
-    def _assistant(self, a: _Assistant) -> Assistant:
-        return Assistant(provider=self.name, native_id=a.id, name=a.name)
+    def _assistant(self, a: _Assistant) -> kit.Assistant:
+        return kit.Assistant(provider=self.name, native_id=a.id, name=a.name)
 
 
-SPEC = ProviderSpec(
-    name=ProviderName.FLIREO,
+SPEC = kit.ProviderSpec(
+    name=kit.ProviderName.FLIREO,
     title="Flireo AI",
     description="Flireo AI (doc.flireo.nl).",
     adapter=Adapter,
-    settings=ProviderSettings,
+    settings=kit.ProviderSettings,
     emulator=emulator.create_app,
     default_base_url=None,  # not published on doc.flireo.nl: must be configured
     docs_url="https://doc.flireo.nl",

@@ -26,29 +26,8 @@ from dataclasses import replace
 from typing import ClassVar
 from urllib.parse import quote
 
-from ..config import ProviderSettings
 from ..emulators import synthflow as emulator
-from ..errors import UpstreamError, UpstreamHTTPError
-from ..model import Assistant, AssistantRef, NumberStatus, PhoneNumber, ProviderName
-from ..upstream import UpstreamClient
-from .auth import BEARER, AuthScheme
-from .base import (
-    AdapterInfo,
-    LinkError,
-    LinkErrorCode,
-    LinkResult,
-    NumberFilter,
-    Page,
-    PageRequest,
-    Pagination,
-    UpstreamModel,
-    check_link,
-    check_unlink,
-    get_json_or_none,
-    parse,
-)
-from .refusals import FORBIDDEN, Refused, StatusTable, Write, refusal
-from .spec import ProviderSpec
+from . import kit
 
 NUMBERS_PATH = "/v2/numbers"
 ASSISTANTS_PATH = "/v2/assistants/"  # the documented path has the trailing slash
@@ -56,35 +35,35 @@ ASSISTANTS_PATH = "/v2/assistants/"  # the documented path has the trailing slas
 MAX_PAGE = 100
 
 
-class _Pagination(UpstreamModel):
+class _Pagination(kit.UpstreamModel):
     total_records: int
     limit: int
     offset: int
 
 
-class _Number(UpstreamModel):
+class _Number(kit.UpstreamModel):
     number: str
     sid: str | None = None
     is_available: bool
 
 
-class _NumbersPage(UpstreamModel):
+class _NumbersPage(kit.UpstreamModel):
     pagination: _Pagination
     phone_numbers: list[_Number]
 
 
-class _NumbersBody(UpstreamModel):
+class _NumbersBody(kit.UpstreamModel):
     status: str
     response: _NumbersPage
 
 
-class _Attached(UpstreamModel):
+class _Attached(kit.UpstreamModel):
     number: str
     sid: str | None = None
     slug: str | None = None
 
 
-class _Agent(UpstreamModel):
+class _Agent(kit.UpstreamModel):
     model_id: str
     name: str
     phone_number: str | None = None
@@ -92,33 +71,33 @@ class _Agent(UpstreamModel):
     attached_phone_numbers: list[_Attached] | None = None
 
 
-class _AgentsPage(UpstreamModel):
+class _AgentsPage(kit.UpstreamModel):
     pagination: _Pagination | None = None
     assistants: list[_Agent]
 
 
-class _AgentsBody(UpstreamModel):
+class _AgentsBody(kit.UpstreamModel):
     status: str
     response: _AgentsPage
 
 
-class _NumberDetail(UpstreamModel):
+class _NumberDetail(kit.UpstreamModel):
     """``GET /v2/numbers/{slug}``: the flat detail; ``assistants`` are the holders' ids."""
 
     phone_number: str
     assistants: list[str] = []
 
 
-class _Updated(UpstreamModel):
+class _Updated(kit.UpstreamModel):
     model_id: str
 
 
-class _UpdateBody(UpstreamModel):
+class _UpdateBody(kit.UpstreamModel):
     status: str
     response: _Updated
 
 
-class _StatusBody(UpstreamModel):
+class _StatusBody(kit.UpstreamModel):
     status: str
 
 
@@ -126,51 +105,55 @@ def _slug(e164: str) -> str:
     return e164.removeprefix("+")
 
 
-class SynthflowSettings(ProviderSettings):
+class SynthflowSettings(kit.ProviderSettings):
     """Every Synthflow number call names its workspace."""
 
     workspace: str | None = None
 
 
-_NO_AGENT = Refused(
-    LinkErrorCode.ASSISTANT_NOT_FOUND, "synthflow has no agent {assistant}", "assistantId"
+_NO_AGENT = kit.Refused(
+    kit.LinkErrorCode.ASSISTANT_NOT_FOUND, "synthflow has no agent {assistant}", "assistantId"
 )
 _NO_HOLDER = replace(_NO_AGENT, field=None)  # the agent unlinked from is no input
-LINK_REFUSALS: StatusTable = {
+LINK_REFUSALS: kit.StatusTable = {
     404: _NO_AGENT,
-    403: FORBIDDEN,
+    403: kit.FORBIDDEN,
     # The number became another agent's inbound one.
-    400: Refused(
-        LinkErrorCode.LINKED_ELSEWHERE,
+    400: kit.Refused(
+        kit.LinkErrorCode.LINKED_ELSEWHERE,
         "synthflow refused {number}: another agent holds it as its inbound number",
     ),
 }
-UNLINK_REFUSALS: StatusTable = {
+UNLINK_REFUSALS: kit.StatusTable = {
     404: _NO_HOLDER,
-    403: FORBIDDEN,
-    400: Refused(LinkErrorCode.NOT_LINKED, "{number} is no longer attached to agent {assistant}"),
+    403: kit.FORBIDDEN,
+    400: kit.Refused(
+        kit.LinkErrorCode.NOT_LINKED, "{number} is no longer attached to agent {assistant}"
+    ),
 }
 
 
 class Adapter:
-    name: ClassVar[ProviderName] = ProviderName.SYNTHFLOW
-    info: ClassVar[AdapterInfo] = AdapterInfo(
-        pagination=Pagination.OFFSET,
+    name: ClassVar[kit.ProviderName] = kit.ProviderName.SYNTHFLOW
+    info: ClassVar[kit.AdapterInfo] = kit.AdapterInfo(
+        pagination=kit.Pagination.OFFSET,
         max_page_size=MAX_PAGE,
         native_number_filters=frozenset({"status"}),  # is_available, totals are filtered
-        assistant_pagination=Pagination.OFFSET,
+        assistant_pagination=kit.Pagination.OFFSET,
         assistant_max_page_size=MAX_PAGE,
         links_by_number=True,
     )
 
-    auth: ClassVar[AuthScheme] = BEARER
+    auth: ClassVar[kit.AuthScheme] = kit.BEARER
 
-    def __init__(self, settings: SynthflowSettings, client: UpstreamClient) -> None:
+    def __init__(self, settings: SynthflowSettings, client: kit.UpstreamClient) -> None:
         self._workspace = settings.workspace
         self._client = client
 
-    async def list_phone_numbers(self, flt: NumberFilter, page: PageRequest) -> Page[PhoneNumber]:
-        available = None if flt.status is None else flt.status is NumberStatus.AVAILABLE
+    async def list_phone_numbers(
+        self, flt: kit.NumberFilter, page: kit.PageRequest
+    ) -> kit.Page[kit.PhoneNumber]:
+        available = None if flt.status is None else flt.status is kit.NumberStatus.AVAILABLE
         payload = await self._client.get_json(
             NUMBERS_PATH,
             {
@@ -180,20 +163,20 @@ class Adapter:
                 "is_available": available,
             },
         )
-        body = parse(self.name, _NumbersBody, payload).response
-        return Page(
+        body = kit.parse(self.name, _NumbersBody, payload).response
+        return kit.Page(
             items=[self._number(n) for n in body.phone_numbers],
             total=body.pagination.total_records,
         )
 
-    async def list_assistants(self, page: PageRequest) -> Page[Assistant]:
+    async def list_assistants(self, page: kit.PageRequest) -> kit.Page[kit.Assistant]:
         payload = await self._client.get_json(
             ASSISTANTS_PATH, {"limit": min(page.limit, MAX_PAGE), "offset": page.offset}
         )
-        body = parse(self.name, _AgentsBody, payload).response
+        body = kit.parse(self.name, _AgentsBody, payload).response
         total = body.pagination.total_records if body.pagination else None
         agents = await asyncio.gather(*(self._complete(a) for a in body.assistants))
-        return Page(items=[self._assistant(a) for a in agents], total=total)
+        return kit.Page(items=[self._assistant(a) for a in agents], total=total)
 
     async def _complete(self, agent: _Agent) -> _Agent:
         """``agent`` with its outbound numbers: from its get-one item where the list item
@@ -203,20 +186,24 @@ class Adapter:
         found = await self._agents(agent.model_id)
         return found[0] if found else agent
 
-    async def get_assistant(self, native_id: str) -> Assistant | None:
+    async def get_assistant(self, native_id: str) -> kit.Assistant | None:
         agents = await self._agents(native_id)
         return self._assistant(agents[0]) if agents else None
 
-    async def link_phone_number(self, number: PhoneNumber, assistant: Assistant) -> LinkResult:
+    async def link_phone_number(
+        self, number: kit.PhoneNumber, assistant: kit.Assistant
+    ) -> kit.LinkResult:
         holders = await self._holders(number)
         holder = (
             assistant.native_id if assistant.native_id in holders else next(iter(holders), None)
         )
         held = (
-            number if holder is None else replace(number, assistant=AssistantRef(self.name, holder))
+            number
+            if holder is None
+            else replace(number, assistant=kit.AssistantRef(self.name, holder))
         )
-        check_link(held, assistant, moves=False)
-        write = Write(self, number, assistant.native_id, "link")
+        kit.check_link(held, assistant, moves=False)
+        write = kit.Write(self, number, assistant.native_id, "link")
         agent = await self._agent(write, _NO_AGENT)
         await self._write(
             "PUT",
@@ -228,15 +215,19 @@ class Adapter:
         old = agent.phone_number
         outbound = {x.number for x in agent.attached_phone_numbers or ()}
         released = (_slug(old),) if old and old != number.number and old not in outbound else ()
-        return LinkResult(number.native_id, assistant.native_id, released_phone_number_ids=released)
+        return kit.LinkResult(
+            number.native_id, assistant.native_id, released_phone_number_ids=released
+        )
 
-    async def unlink_phone_number(self, number: PhoneNumber) -> LinkResult:
+    async def unlink_phone_number(self, number: kit.PhoneNumber) -> kit.LinkResult:
         holders = await self._holders(number)
-        check_unlink(
-            replace(number, assistant=AssistantRef(self.name, holders[0])) if holders else number
+        kit.check_unlink(
+            replace(number, assistant=kit.AssistantRef(self.name, holders[0]))
+            if holders
+            else number
         )
         for model_id in holders:
-            write = Write(self, number, model_id, "unlink")
+            write = kit.Write(self, number, model_id, "unlink")
             agent = await self._agent(write, _NO_HOLDER)
             path = f"/v2/assistants/{quote(model_id, safe='')}"
             if agent.phone_number == number.number:
@@ -246,33 +237,33 @@ class Adapter:
                 await self._write(
                     "DELETE", f"{path}/phone_numbers/{slug}", None, write, UNLINK_REFUSALS
                 )
-        return LinkResult(number.native_id, holders[0])
+        return kit.LinkResult(number.native_id, holders[0])
 
-    async def _holders(self, number: PhoneNumber) -> list[str]:
+    async def _holders(self, number: kit.PhoneNumber) -> list[str]:
         """The agents holding ``number`` (inbound or outbound), from the number's detail."""
         path = f"{NUMBERS_PATH}/{quote(number.native_id, safe='')}"
         try:
             payload = await self._client.get_json(path, {"workspace": self._workspace})
-        except UpstreamHTTPError as exc:
+        except kit.UpstreamHTTPError as exc:
             if exc.status == 404:
-                raise LinkError(
-                    LinkErrorCode.PHONE_NUMBER_NOT_FOUND,
+                raise kit.LinkError(
+                    kit.LinkErrorCode.PHONE_NUMBER_NOT_FOUND,
                     f"synthflow has no number {number.number}",
                     "phoneNumberId",
                 ) from None
             raise
-        return list(dict.fromkeys(parse(self.name, _NumberDetail, payload).assistants))
+        return list(dict.fromkeys(kit.parse(self.name, _NumberDetail, payload).assistants))
 
     async def _agents(self, model_id: str) -> list[_Agent]:
         """The agent records Synthflow shows under ``model_id``: none when it answers 404."""
-        found = await get_json_or_none(
+        found = await kit.get_json_or_none(
             self._client,
             f"/v2/assistants/{quote(model_id, safe='')}",
-            lambda payload: parse(self.name, _AgentsBody, payload).response.assistants,
+            lambda payload: kit.parse(self.name, _AgentsBody, payload).response.assistants,
         )
         return found or []
 
-    async def _agent(self, write: Write, missing: Refused) -> _Agent:
+    async def _agent(self, write: kit.Write, missing: kit.Refused) -> _Agent:
         """The raw agent (its inbound ``phone_number`` and ``attached_phone_numbers``);
         ``missing`` where Synthflow has none."""
         agents = await self._agents(write.assistant_id)
@@ -281,30 +272,30 @@ class Adapter:
         return agents[0]
 
     async def _write(
-        self, method: str, path: str, body: object, write: Write, refusals: StatusTable
+        self, method: str, path: str, body: object, write: kit.Write, refusals: kit.StatusTable
     ) -> None:
         """One write, never repeated; the documented 400/404 ``detail`` errors as refusals."""
         try:
             payload = await self._client.request_json(method, path, json_body=body)
-        except UpstreamError as exc:
-            raise await refusal(refusals, exc, write) from None
-        parse(self.name, _UpdateBody if method == "PUT" else _StatusBody, payload)
+        except kit.UpstreamError as exc:
+            raise await kit.refusal(refusals, exc, write) from None
+        kit.parse(self.name, _UpdateBody if method == "PUT" else _StatusBody, payload)
 
-    def _number(self, n: _Number) -> PhoneNumber:
+    def _number(self, n: _Number) -> kit.PhoneNumber:
         # The list item has no link, name, type, capabilities or carrier: those stay None.
-        return PhoneNumber(
+        return kit.PhoneNumber(
             provider=self.name,
             native_id=_slug(n.number),
             number=n.number,
-            status=NumberStatus.AVAILABLE if n.is_available else NumberStatus.ASSIGNED,
+            status=kit.NumberStatus.AVAILABLE if n.is_available else kit.NumberStatus.ASSIGNED,
         )
 
-    def _assistant(self, a: _Agent) -> Assistant:
+    def _assistant(self, a: _Agent) -> kit.Assistant:
         """``phone_numbers`` lists the inbound number first, then the attached ones."""
         numbers = [a.phone_number] if a.phone_number else []
         numbers += [x.number for x in a.attached_phone_numbers or ()]
         unique = tuple(dict.fromkeys(numbers))
-        return Assistant(
+        return kit.Assistant(
             provider=self.name,
             native_id=a.model_id,
             name=a.name,
@@ -313,8 +304,8 @@ class Adapter:
         )
 
 
-SPEC = ProviderSpec(
-    name=ProviderName.SYNTHFLOW,
+SPEC = kit.ProviderSpec(
+    name=kit.ProviderName.SYNTHFLOW,
     title="Synthflow",
     description="Synthflow (EU or US host).",
     adapter=Adapter,

@@ -40,33 +40,10 @@ from urllib.parse import quote
 
 from pydantic import BeforeValidator
 
-from .. import model
-from ..config import ProviderSettings
 from ..emulators import teli as emulator
-from ..errors import UpstreamError
-from ..model import Assistant, AssistantRef, Capabilities, NumberStatus, PhoneNumber, ProviderName
-from ..upstream import UpstreamClient
-from .auth import AuthScheme
-from .base import (
-    AdapterInfo,
-    LinkError,
-    LinkErrorCode,
-    LinkResult,
-    NumberFilter,
-    Page,
-    PageRequest,
-    Pagination,
-    UpstreamModel,
-    check_link,
-    check_unlink,
-    get_json_or_none,
-    naming,
-    parse,
-)
-from .refusals import FORBIDDEN, WHICH_MISSING, Refused, StatusTable, Write, refusal
-from .spec import ProviderSpec
+from . import kit
 
-TELI = ProviderName.TELI
+TELI = kit.ProviderName.TELI
 SMS_NUMBERS = "/v1/sms/phone-numbers"
 VOICE_NUMBERS = "/v1/voice/phone-numbers"
 AGENTS = "/v1/agents"
@@ -79,11 +56,11 @@ def _timestamp_or_none(value: Any) -> Any:
     return value if isinstance(value, str | datetime) else None
 
 
-class _SmsUser(UpstreamModel):
+class _SmsUser(kit.UpstreamModel):
     user_id: str
 
 
-class _SmsNumber(UpstreamModel):
+class _SmsNumber(kit.UpstreamModel):
     id: str
     phone_number: str
     nickname: str | None = None
@@ -92,7 +69,7 @@ class _SmsNumber(UpstreamModel):
     created_at: datetime | None = None
 
 
-class _VoiceNumber(UpstreamModel):
+class _VoiceNumber(kit.UpstreamModel):
     id: str
     phone_number: str
     nickname: str | None = None
@@ -103,30 +80,30 @@ class _VoiceNumber(UpstreamModel):
     created_at: Annotated[datetime | None, BeforeValidator(_timestamp_or_none)] = None
 
 
-class _SmsList(UpstreamModel):
+class _SmsList(kit.UpstreamModel):
     phone_numbers: list[_SmsNumber]
 
 
-class _VoiceList(UpstreamModel):
+class _VoiceList(kit.UpstreamModel):
     phone_numbers: list[_VoiceNumber]
 
 
-class _Agent(UpstreamModel):
+class _Agent(kit.UpstreamModel):
     agent_id: str
     agent_name: str
     agent_status: str | None = None
     voice_agent_id: str | None = None
 
 
-class _AgentList(UpstreamModel):
+class _AgentList(kit.UpstreamModel):
     agents: list[_Agent]
 
 
-class _AgentEnvelope(UpstreamModel):
+class _AgentEnvelope(kit.UpstreamModel):
     agent: _Agent
 
 
-class _AgentUpdate(UpstreamModel):
+class _AgentUpdate(kit.UpstreamModel):
     """What update-agent answers: the number's agents after the change."""
 
     success: bool
@@ -135,64 +112,64 @@ class _AgentUpdate(UpstreamModel):
     outbound_agent_id: str | None = None
 
 
-def _voice_only(number: PhoneNumber) -> None:
+def _voice_only(number: kit.PhoneNumber) -> None:
     if number.capabilities.voice is not True:
-        raise LinkError(
-            LinkErrorCode.NOT_LINKABLE,
+        raise kit.LinkError(
+            kit.LinkErrorCode.NOT_LINKABLE,
             f"{number.number} is an SMS number: teli assigns SMS numbers to users, not agents",
             "phoneNumberId",
         )
 
 
-def _sms_number(rec: _SmsNumber) -> PhoneNumber:
-    return PhoneNumber(
+def _sms_number(rec: _SmsNumber) -> kit.PhoneNumber:
+    return kit.PhoneNumber(
         provider=TELI,
         native_id=rec.id,
         number=rec.phone_number,
-        status=NumberStatus.AVAILABLE if rec.is_available else NumberStatus.ASSIGNED,
+        status=kit.NumberStatus.AVAILABLE if rec.is_available else kit.NumberStatus.ASSIGNED,
         display_name=rec.nickname,
-        capabilities=Capabilities(sms=True),
+        capabilities=kit.Capabilities(sms=True),
         created_at=rec.created_at,
     )
 
 
-_INBOUND = model.RouteKind(model.RouteDirection.INBOUND, model.RouteChannel.VOICE)
-_OUTBOUND = model.RouteKind(model.RouteDirection.OUTBOUND, model.RouteChannel.VOICE)
+_INBOUND = kit.RouteKind(kit.RouteDirection.INBOUND, kit.RouteChannel.VOICE)
+_OUTBOUND = kit.RouteKind(kit.RouteDirection.OUTBOUND, kit.RouteChannel.VOICE)
 
 
-def _routed(n: PhoneNumber, routes: tuple[model.Route, ...]) -> PhoneNumber:
+def _routed(n: kit.PhoneNumber, routes: tuple[kit.Route, ...]) -> kit.PhoneNumber:
     """``n`` with these routes, its assistant the primary one (the inbound agent)."""
-    primary = model.primary_route(routes)
+    primary = kit.primary_route(routes)
     return replace(n, routes=routes, assistant=primary.assistant if primary else None)
 
 
-def _voice_number(rec: _VoiceNumber) -> PhoneNumber:
+def _voice_number(rec: _VoiceNumber) -> kit.PhoneNumber:
     # "" clears an assignment on update-agent, so treat it like null.
     routes = tuple(
-        model.Route(AssistantRef(TELI, agent_id), kind)
+        kit.Route(kit.AssistantRef(TELI, agent_id), kind)
         for agent_id, kind in ((rec.inbound_agent_id, _INBOUND), (rec.outbound_agent_id, _OUTBOUND))
         if agent_id
     )
-    number = PhoneNumber(
+    number = kit.PhoneNumber(
         provider=TELI,
         native_id=rec.id,
         number=rec.phone_number,
-        status=NumberStatus.ASSIGNED if routes else NumberStatus.AVAILABLE,
+        status=kit.NumberStatus.ASSIGNED if routes else kit.NumberStatus.AVAILABLE,
         display_name=rec.nickname,
         locality=rec.location,
-        capabilities=Capabilities(voice=True),
+        capabilities=kit.Capabilities(voice=True),
         carrier=rec.provider,
         created_at=rec.created_at,
     )
     return _routed(number, routes)
 
 
-def _assistant(rec: _Agent) -> Assistant:
+def _assistant(rec: _Agent) -> kit.Assistant:
     active = None if rec.agent_status is None else rec.agent_status == "active"
-    return Assistant(provider=TELI, native_id=rec.agent_id, name=rec.agent_name, active=active)
+    return kit.Assistant(provider=TELI, native_id=rec.agent_id, name=rec.agent_name, active=active)
 
 
-class TeliSettings(ProviderSettings):
+class TeliSettings(kit.ProviderSettings):
     """Teli's organization, and the user its voice lists need (optional: without it only
     SMS numbers are listed; README)."""
 
@@ -202,41 +179,45 @@ class TeliSettings(ProviderSettings):
 
 # The documented errors of update-agent. Linking, a 404 is the number or the agent.
 _ACTION = "change the number's agent"
-_NOT_ROUTABLE = Refused(LinkErrorCode.NOT_LINKABLE, "teli refused to route {number} to an agent")
-LINK_REFUSALS: StatusTable = {404: WHICH_MISSING, 400: _NOT_ROUTABLE, 403: FORBIDDEN}
-UNLINK_REFUSALS: StatusTable = {
-    404: Refused(LinkErrorCode.PHONE_NUMBER_NOT_FOUND, "teli has no voice number {number}"),
+_NOT_ROUTABLE = kit.Refused(
+    kit.LinkErrorCode.NOT_LINKABLE, "teli refused to route {number} to an agent"
+)
+LINK_REFUSALS: kit.StatusTable = {404: kit.WHICH_MISSING, 400: _NOT_ROUTABLE, 403: kit.FORBIDDEN}
+UNLINK_REFUSALS: kit.StatusTable = {
+    404: kit.Refused(kit.LinkErrorCode.PHONE_NUMBER_NOT_FOUND, "teli has no voice number {number}"),
     400: _NOT_ROUTABLE,
-    403: FORBIDDEN,
+    403: kit.FORBIDDEN,
 }
 
 
 class Adapter:
-    name: ClassVar[ProviderName] = TELI
+    name: ClassVar[kit.ProviderName] = TELI
     # Neither list is paged: the page size is nominal, every response is the whole list.
-    info: ClassVar[AdapterInfo] = AdapterInfo(
-        pagination=Pagination.NONE,
+    info: ClassVar[kit.AdapterInfo] = kit.AdapterInfo(
+        pagination=kit.Pagination.NONE,
         max_page_size=10_000,
         native_number_filters=frozenset({"status"}),
     )
 
-    auth: ClassVar[AuthScheme] = AuthScheme("X-API-Key")
+    auth: ClassVar[kit.AuthScheme] = kit.AuthScheme("X-API-Key")
 
-    def __init__(self, settings: TeliSettings, client: UpstreamClient) -> None:
+    def __init__(self, settings: TeliSettings, client: kit.UpstreamClient) -> None:
         self._settings = settings
         self._client = client
         # Which id this Teli's voice numbers hold for their agents, as last listed: True
         # the voice_agent_id, False the agent_id, None not seen yet (no linked number).
         self._holds_voice_agent_ids: bool | None = None
 
-    async def list_phone_numbers(self, flt: NumberFilter, page: PageRequest) -> Page[PhoneNumber]:
+    async def list_phone_numbers(
+        self, flt: kit.NumberFilter, page: kit.PageRequest
+    ) -> kit.Page[kit.PhoneNumber]:
         """SMS numbers, then voice numbers; every one of the org's (``is_admin=true``).
 
         A failed endpoint is a partial error naming it; only when every endpoint asked
         failed is the whole list an error.
         """
-        only_free = flt.status is NumberStatus.AVAILABLE
-        parts: list[tuple[str, Awaitable[Any], Callable[[Any], list[PhoneNumber]]]] = [
+        only_free = flt.status is kit.NumberStatus.AVAILABLE
+        parts: list[tuple[str, Awaitable[Any], Callable[[Any], list[kit.PhoneNumber]]]] = [
             (
                 SMS_NUMBERS,
                 self._client.get_json(
@@ -246,7 +227,9 @@ class Adapter:
                         "include_assigned": False if only_free else None,
                     },
                 ),
-                lambda body: [_sms_number(r) for r in parse(TELI, _SmsList, body).phone_numbers],
+                lambda body: [
+                    _sms_number(r) for r in kit.parse(TELI, _SmsList, body).phone_numbers
+                ],
             )
         ]
         if self._settings.user_id:
@@ -257,40 +240,40 @@ class Adapter:
                         VOICE_NUMBERS, {**self._admin_scope(), "phone_type": "voice"}
                     ),
                     lambda body: [
-                        _voice_number(r) for r in parse(TELI, _VoiceList, body).phone_numbers
+                        _voice_number(r) for r in kit.parse(TELI, _VoiceList, body).phone_numbers
                     ],
                 )
             )
         bodies = await asyncio.gather(*(call for _, call, _ in parts), return_exceptions=True)
-        numbers: list[PhoneNumber] = []
-        partial: list[UpstreamError] = []
+        numbers: list[kit.PhoneNumber] = []
+        partial: list[kit.UpstreamError] = []
         for (endpoint, _, read), body in zip(parts, bodies, strict=True):
             try:
                 if isinstance(body, BaseException):
                     raise body
                 numbers += read(body)
-            except UpstreamError as exc:
-                partial.append(naming(exc, f"GET {endpoint}"))
+            except kit.UpstreamError as exc:
+                partial.append(kit.naming(exc, f"GET {endpoint}"))
         if len(partial) == len(parts):
             raise partial[0]
         try:
             numbers = await self._by_agent_id(numbers)
-        except UpstreamError as exc:
-            partial.append(naming(exc, f"GET {AGENTS}"))
+        except kit.UpstreamError as exc:
+            partial.append(kit.naming(exc, f"GET {AGENTS}"))
         if flt.status is not None:
             # Voice numbers have no upstream status filter; recheck SMS too, to stay exact.
             numbers = [n for n in numbers if n.status is flt.status]
-        return Page(numbers, total=len(numbers), partial=tuple(partial))
+        return kit.Page(numbers, total=len(numbers), partial=tuple(partial))
 
-    async def list_assistants(self, page: PageRequest) -> Page[Assistant]:
+    async def list_assistants(self, page: kit.PageRequest) -> kit.Page[kit.Assistant]:
         agents = [_assistant(a) for a in await self._agents()]
-        return Page(agents, total=len(agents))
+        return kit.Page(agents, total=len(agents))
 
     async def _agents(self) -> list[_Agent]:
         payload = await self._client.get_json(AGENTS, self._admin_scope())
-        return parse(TELI, _AgentList, payload).agents
+        return kit.parse(TELI, _AgentList, payload).agents
 
-    async def _by_agent_id(self, numbers: list[PhoneNumber]) -> list[PhoneNumber]:
+    async def _by_agent_id(self, numbers: list[kit.PhoneNumber]) -> list[kit.PhoneNumber]:
         """``numbers`` with every agent named by its ``agent_id``: a number that names it
         by ``voice_agent_id`` is pointed at the agent the list says has that id. The list
         is read only when some id is not in the ``agent_id`` format."""
@@ -302,26 +285,28 @@ class Adapter:
             return numbers
         table = {a.voice_agent_id: a.agent_id for a in await self._agents() if a.voice_agent_id}
 
-        def renamed(route: model.Route) -> model.Route:
+        def renamed(route: kit.Route) -> kit.Route:
             native_id = table.get(route.assistant.native_id, route.assistant.native_id)
-            return replace(route, assistant=AssistantRef(TELI, native_id))
+            return replace(route, assistant=kit.AssistantRef(TELI, native_id))
 
         return [_routed(n, tuple(renamed(r) for r in n.routes)) if n.routes else n for n in numbers]
 
-    async def get_assistant(self, native_id: str) -> Assistant | None:
+    async def get_assistant(self, native_id: str) -> kit.Assistant | None:
         if not native_id:
             return None  # "/v1/agents/" would be the list, not a lookup
-        return await get_json_or_none(
+        return await kit.get_json_or_none(
             self._client,
             f"{AGENTS}/{quote(native_id, safe='')}",
-            lambda payload: _assistant(parse(TELI, _AgentEnvelope, payload).agent),
+            lambda payload: _assistant(kit.parse(TELI, _AgentEnvelope, payload).agent),
             {"organization_id": self._org},
         )
 
-    async def link_phone_number(self, number: PhoneNumber, assistant: Assistant) -> LinkResult:
+    async def link_phone_number(
+        self, number: kit.PhoneNumber, assistant: kit.Assistant
+    ) -> kit.LinkResult:
         _voice_only(number)
-        previous = check_link(number, assistant, moves=True)
-        write = Write(self, number, assistant.native_id, "link", _ACTION)
+        previous = kit.check_link(number, assistant, moves=True)
+        write = kit.Write(self, number, assistant.native_id, "link", _ACTION)
 
         async def by_voice_agent_id() -> dict[str, str] | None:
             agents = await self._agents()
@@ -338,21 +323,21 @@ class Adapter:
             body = await by_voice_agent_id() or body
         again = by_voice_agent_id if self._holds_voice_agent_ids is None else None
         await self._update_agent(write, body, LINK_REFUSALS, again=again)
-        return LinkResult(number.native_id, assistant.native_id, previous_assistant_id=previous)
+        return kit.LinkResult(number.native_id, assistant.native_id, previous_assistant_id=previous)
 
-    async def unlink_phone_number(self, number: PhoneNumber) -> LinkResult:
+    async def unlink_phone_number(self, number: kit.PhoneNumber) -> kit.LinkResult:
         _voice_only(number)
-        holder = check_unlink(number)
-        write = Write(self, number, holder, "unlink", _ACTION)
+        holder = kit.check_unlink(number)
+        write = kit.Write(self, number, holder, "unlink", _ACTION)
         cleared = {"inbound_agent_id": "", "outbound_agent_id": ""}
         await self._update_agent(write, cleared, UNLINK_REFUSALS)
-        return LinkResult(number.native_id, holder)
+        return kit.LinkResult(number.native_id, holder)
 
     async def _update_agent(
         self,
-        write: Write,
+        write: kit.Write,
         body: dict[str, str],
-        refusals: StatusTable,
+        refusals: kit.StatusTable,
         *,
         again: Callable[[], Awaitable[dict[str, str] | None]] | None = None,
     ) -> None:
@@ -364,19 +349,19 @@ class Adapter:
         params = {"organization_id": self._org}
         try:
             payload = await self._client.request_json("POST", path, params=params, json_body=body)
-        except UpstreamError as exc:
+        except kit.UpstreamError as exc:
             retry = await again() if again is not None and exc.status == 404 else None
             if retry is None:
-                raise await refusal(refusals, exc, write) from None
+                raise await kit.refusal(refusals, exc, write) from None
             try:
                 payload = await self._client.request_json(
                     "POST", path, params=params, json_body=retry
                 )
-            except UpstreamError as second:
-                raise await refusal(refusals, second, write) from None
-        if not parse(TELI, _AgentUpdate, payload).success:
-            raise LinkError(
-                LinkErrorCode.NOT_LINKABLE, f"teli did not update the agent of {number.number}"
+            except kit.UpstreamError as second:
+                raise await kit.refusal(refusals, second, write) from None
+        if not kit.parse(TELI, _AgentUpdate, payload).success:
+            raise kit.LinkError(
+                kit.LinkErrorCode.NOT_LINKABLE, f"teli did not update the agent of {number.number}"
             )
 
     @property
@@ -391,7 +376,7 @@ class Adapter:
         return {"organization_id": self._org, "user_id": self._settings.user_id, "is_admin": True}
 
 
-SPEC = ProviderSpec(
+SPEC = kit.ProviderSpec(
     name=TELI,
     title="Teli",
     description="Teli: SMS numbers (routed to users) and voice numbers (routed to agents).",

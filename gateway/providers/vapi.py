@@ -29,38 +29,10 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import RootModel
 
-from ..config import ProviderSettings
 from ..emulators import vapi as emulator
-from ..errors import UpstreamBadResponse, UpstreamError, UpstreamHTTPError
-from ..model import (
-    Assistant,
-    AssistantRef,
-    NumberStatus,
-    PhoneNumber,
-    ProviderName,
-    RouteChannel,
-    RouteDirection,
-    RouteKind,
-)
-from ..paging import NumberFilter, Page, PageRequest, Pagination
-from ..upstream import UpstreamClient
-from .auth import BEARER, AuthScheme
-from .base import (
-    LOOKUP_ABSENT,
-    AdapterInfo,
-    LinkError,
-    LinkErrorCode,
-    LinkResult,
-    UpstreamModel,
-    check_link,
-    check_unlink,
-    get_json_or_none,
-    parse,
-)
-from .refusals import FORBIDDEN, Refused, StatusTable, Write, refusal
-from .spec import ProviderSpec
+from . import kit
 
-VAPI = ProviderName.VAPI
+VAPI = kit.ProviderName.VAPI
 NUMBERS = "/phone-number"
 NUMBERS_V2 = "/v2/phone-number"
 ASSISTANTS = "/assistant"
@@ -68,7 +40,7 @@ MAX_LIMIT = 1000  # documented range of limit: 0-1000
 _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
-class _Number(UpstreamModel):
+class _Number(kit.UpstreamModel):
     id: str
     provider: str
     # Optional for Vapi-bought and BYO numbers (A.7): the SIP URI stands in where absent.
@@ -82,18 +54,18 @@ class _Number(UpstreamModel):
     updatedAt: datetime | None = None
 
 
-class _Metadata(UpstreamModel):
+class _Metadata(kit.UpstreamModel):
     itemsPerPage: int
     totalItems: int
     currentPage: int
 
 
-class _NumberPage(UpstreamModel):
+class _NumberPage(kit.UpstreamModel):
     results: list[_Number]
     metadata: _Metadata
 
 
-class _Assistant(UpstreamModel):
+class _Assistant(kit.UpstreamModel):
     id: str
     # Optional in the spec: an unnamed assistant is shown by its id.
     name: str | None = None
@@ -104,95 +76,99 @@ _Numbers = RootModel[list[_Number]]
 _Assistants = RootModel[list[_Assistant]]
 
 
-def _number(n: _Number) -> PhoneNumber:
+def _number(n: _Number) -> kit.PhoneNumber:
     held = n.assistantId or n.squadId or n.workflowId
-    return PhoneNumber(
+    return kit.PhoneNumber(
         provider=VAPI,
         native_id=n.id,
         number=n.number or n.sipUri or "",
-        status=NumberStatus.ASSIGNED if held else NumberStatus.AVAILABLE,
+        status=kit.NumberStatus.ASSIGNED if held else kit.NumberStatus.AVAILABLE,
         display_name=n.name,
         carrier=n.provider,
-        assistant=AssistantRef(VAPI, n.assistantId) if n.assistantId else None,
+        assistant=kit.AssistantRef(VAPI, n.assistantId) if n.assistantId else None,
         created_at=n.createdAt,
         updated_at=n.updatedAt,
     )
 
 
-def _assistant(a: _Assistant) -> Assistant:
-    return Assistant(provider=VAPI, native_id=a.id, name=a.name or a.id)
+def _assistant(a: _Assistant) -> kit.Assistant:
+    return kit.Assistant(provider=VAPI, native_id=a.id, name=a.name or a.id)
 
 
 # Upstream status -> how a refused PATCH reads (NestJS statuses; A.9).
 # ASSUMPTION: an unknown number is NestJS's default 404 (A.9 finds no documented body).
-REFUSALS: StatusTable = {
-    404: Refused(LinkErrorCode.PHONE_NUMBER_NOT_FOUND, "vapi no longer has {number}"),
-    400: Refused(LinkErrorCode.NOT_LINKABLE, "vapi refused to {verb} {number}"),
-    403: FORBIDDEN,
+REFUSALS: kit.StatusTable = {
+    404: kit.Refused(kit.LinkErrorCode.PHONE_NUMBER_NOT_FOUND, "vapi no longer has {number}"),
+    400: kit.Refused(kit.LinkErrorCode.NOT_LINKABLE, "vapi refused to {verb} {number}"),
+    403: kit.FORBIDDEN,
 }
 
 
 class Adapter:
     """Vapi filters nothing the gateway asks for: status is filtered by the gateway."""
 
-    name: ClassVar[ProviderName] = VAPI
-    info: ClassVar[AdapterInfo] = AdapterInfo(
-        pagination=Pagination.OFFSET,
+    name: ClassVar[kit.ProviderName] = VAPI
+    info: ClassVar[kit.AdapterInfo] = kit.AdapterInfo(
+        pagination=kit.Pagination.OFFSET,
         max_page_size=MAX_LIMIT,
         # One call answers the whole list (continued by createdAt where it is full).
-        assistant_pagination=Pagination.NONE,
+        assistant_pagination=kit.Pagination.NONE,
         assistant_max_page_size=MAX_LIMIT,
         # assistantId is the "assistant for inbound calls" (A.7).
-        link_route=RouteKind(RouteDirection.INBOUND, RouteChannel.VOICE),
+        link_route=kit.RouteKind(kit.RouteDirection.INBOUND, kit.RouteChannel.VOICE),
     )
 
-    auth: ClassVar[AuthScheme] = BEARER  # the private API key
+    auth: ClassVar[kit.AuthScheme] = kit.BEARER  # the private API key
 
-    def __init__(self, settings: ProviderSettings, client: UpstreamClient) -> None:
+    def __init__(self, settings: kit.ProviderSettings, client: kit.UpstreamClient) -> None:
         self._client = client
         self._paged = True  # False once /v2/phone-number turned out not to be served
 
-    async def list_phone_numbers(self, flt: NumberFilter, page: PageRequest) -> Page[PhoneNumber]:
+    async def list_phone_numbers(
+        self, flt: kit.NumberFilter, page: kit.PageRequest
+    ) -> kit.Page[kit.PhoneNumber]:
         if self._paged:
             try:
                 return await self._numbers_v2(page)
-            except UpstreamHTTPError as exc:
-                if exc.status not in LOOKUP_ABSENT:
+            except kit.UpstreamHTTPError as exc:
+                if exc.status not in kit.LOOKUP_ABSENT:
                     raise
                 self._paged = False
-        listed = parse(VAPI, _Numbers, await self._client.get_json(NUMBERS, {"limit": MAX_LIMIT}))
+        listed = kit.parse(
+            VAPI, _Numbers, await self._client.get_json(NUMBERS, {"limit": MAX_LIMIT})
+        )
         if len(listed.root) >= MAX_LIMIT:
-            raise UpstreamBadResponse(
+            raise kit.UpstreamBadResponse(
                 VAPI,
                 f"GET {NUMBERS_V2} is not served and GET {NUMBERS} answered its maximum of "
                 f"{MAX_LIMIT} numbers: the rest cannot be listed",
             )
         numbers = [_number(n) for n in listed.root]
-        return Page(numbers[page.offset : page.offset + page.limit], total=len(numbers))
+        return kit.Page(numbers[page.offset : page.offset + page.limit], total=len(numbers))
 
-    async def _numbers_v2(self, page: PageRequest) -> Page[PhoneNumber]:
+    async def _numbers_v2(self, page: kit.PageRequest) -> kit.Page[kit.PhoneNumber]:
         """The numbers ``[offset, offset + limit)`` from pages of ``limit`` numbers."""
         size = max(1, min(page.limit, MAX_LIMIT))
         first = page.offset // size
-        items: list[PhoneNumber] = []
+        items: list[kit.PhoneNumber] = []
         total = 0
         for number in range(first + 1, first + (2 if page.offset % size else 1) + 1):
             payload = await self._client.get_json(NUMBERS_V2, {"page": number, "limit": size})
-            body = parse(VAPI, _NumberPage, payload)
+            body = kit.parse(VAPI, _NumberPage, payload)
             items += [_number(n) for n in body.results]
             total = body.metadata.totalItems
             if len(body.results) < size:
                 break
         skip = page.offset - first * size
-        return Page(items[skip : skip + size], total=total)
+        return kit.Page(items[skip : skip + size], total=total)
 
-    async def list_assistants(self, page: PageRequest) -> Page[Assistant]:
+    async def list_assistants(self, page: kit.PageRequest) -> kit.Page[kit.Assistant]:
         """Every assistant: calls of 1000, continued by ``createdAt`` while they are full."""
         seen: dict[str, _Assistant] = {}
         params: dict[str, Any] = {"limit": MAX_LIMIT}
         while True:
             payload = await self._client.get_json(ASSISTANTS, params)
-            batch = parse(VAPI, _Assistants, payload).root
+            batch = kit.parse(VAPI, _Assistants, payload).root
             fresh = [a for a in batch if a.id not in seen]
             seen.update((a.id, a) for a in fresh)
             if len(batch) < MAX_LIMIT or not fresh:
@@ -204,45 +180,49 @@ class Adapter:
             )
             params = {"limit": MAX_LIMIT, edge: batch[-1].createdAt.isoformat()}
         assistants = [_assistant(a) for a in seen.values()]
-        return Page(assistants, total=len(assistants))
+        return kit.Page(assistants, total=len(assistants))
 
-    async def get_assistant(self, native_id: str) -> Assistant | None:
+    async def get_assistant(self, native_id: str) -> kit.Assistant | None:
         if not _UUID.fullmatch(native_id):
             return None  # Vapi ids are UUIDs (format: uuid in the spec)
-        return await get_json_or_none(
+        return await kit.get_json_or_none(
             self._client,
             f"{ASSISTANTS}/{native_id}",
-            lambda payload: _assistant(parse(VAPI, _Assistant, payload)),
+            lambda payload: _assistant(kit.parse(VAPI, _Assistant, payload)),
         )
 
-    async def link_phone_number(self, number: PhoneNumber, assistant: Assistant) -> LinkResult:
-        if number.assistant is None and number.status is NumberStatus.ASSIGNED:
-            raise LinkError(
-                LinkErrorCode.LINKED_ELSEWHERE,
+    async def link_phone_number(
+        self, number: kit.PhoneNumber, assistant: kit.Assistant
+    ) -> kit.LinkResult:
+        if number.assistant is None and number.status is kit.NumberStatus.ASSIGNED:
+            raise kit.LinkError(
+                kit.LinkErrorCode.LINKED_ELSEWHERE,
                 f"{number.number} routes to a vapi squad or workflow, not an assistant; "
                 "change that routing at vapi first",
                 "phoneNumberId",
             )
-        previous = check_link(number, assistant, moves=True)
-        write = Write(self, number, assistant.native_id, "link")
+        previous = kit.check_link(number, assistant, moves=True)
+        write = kit.Write(self, number, assistant.native_id, "link")
         shown = await self._patch(write, {"assistantId": assistant.native_id})
         if shown.assistantId != assistant.native_id:
-            raise UpstreamBadResponse(VAPI, "PATCH answered a number without the new assistantId")
-        return LinkResult(number.native_id, assistant.native_id, previous_assistant_id=previous)
+            raise kit.UpstreamBadResponse(
+                VAPI, "PATCH answered a number without the new assistantId"
+            )
+        return kit.LinkResult(number.native_id, assistant.native_id, previous_assistant_id=previous)
 
-    async def unlink_phone_number(self, number: PhoneNumber) -> LinkResult:
-        holder = check_unlink(number)
+    async def unlink_phone_number(self, number: kit.PhoneNumber) -> kit.LinkResult:
+        holder = kit.check_unlink(number)
         # ASSUMPTION: null clears assistantId (an SDK issue only, A.6); checked below.
-        shown = await self._patch(Write(self, number, holder, "unlink"), {"assistantId": None})
+        shown = await self._patch(kit.Write(self, number, holder, "unlink"), {"assistantId": None})
         if shown.assistantId:
-            raise LinkError(
-                LinkErrorCode.NOT_SUPPORTED,
+            raise kit.LinkError(
+                kit.LinkErrorCode.NOT_SUPPORTED,
                 f"vapi kept {number.number} on its assistant: it did not clear assistantId",
                 "phoneNumberId",
             )
-        return LinkResult(number.native_id, holder)
+        return kit.LinkResult(number.native_id, holder)
 
-    async def _patch(self, write: Write, change: dict[str, Any]) -> _Number:
+    async def _patch(self, write: kit.Write, change: dict[str, Any]) -> _Number:
         """One ``PATCH``, never repeated. ``provider`` is sent as the SDK sends it (the
         update bodies are told apart by it); the documented-by-observation errors as
         refusals, anything else stays an upstream error."""
@@ -252,17 +232,17 @@ class Adapter:
             payload = await self._client.request_json(
                 "PATCH", f"{NUMBERS}/{number.native_id}", json_body=body
             )
-        except UpstreamError as exc:
-            raise await refusal(REFUSALS, exc, write) from None
-        return parse(VAPI, _Number, payload)
+        except kit.UpstreamError as exc:
+            raise await kit.refusal(REFUSALS, exc, write) from None
+        return kit.parse(VAPI, _Number, payload)
 
 
-SPEC = ProviderSpec(
+SPEC = kit.ProviderSpec(
     name=VAPI,
     title="Vapi",
     description="Vapi (vapi.ai).",
     adapter=Adapter,
-    settings=ProviderSettings,
+    settings=kit.ProviderSettings,
     emulator=emulator.create_app,
     default_base_url="https://api.vapi.ai",
     docs_url="https://docs.vapi.ai/api-reference",
