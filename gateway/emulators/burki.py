@@ -27,7 +27,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import wraps
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -36,6 +35,7 @@ from starlette.routing import BaseRoute, Route
 
 from .common import (
     EmulatorConfig,
+    Record,
     World,
     WorldAssistant,
     WorldNumber,
@@ -43,8 +43,10 @@ from .common import (
     capped,
     iso,
     make_world,
+    positions,
     stable_hex,
 )
+from .http import EmulatorError, Endpoint, authenticated, bearer
 
 PREFIX = "/api/v1/assistants"
 NUMBERS_PATH = f"{PREFIX}/organization/phone-numbers"
@@ -56,13 +58,13 @@ KEY_USER_ID = 1
 # The 401 the backend raises when neither an API key nor a session authenticates
 # (meeran03/burki app/core/auth.py, get_current_user_flexible).
 AUTH_DETAIL = "Authentication required. Provide a valid API key or login session."
+UNAUTHORIZED = EmulatorError(401, {"detail": AUTH_DETAIL}, {"WWW-Authenticate": "Bearer"})
 # ASSUMPTION: 422 msg/type texts are FastAPI + pydantic v2's (the spec only types them as str).
 # pydantic's lax str -> bool, which FastAPI applies to boolean query parameters.
 _TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
 _FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
 _INT = re.compile(r"[+-]?\d+")
 
-Record = dict[str, Any]
 Handler = Callable[[Request, "BurkiState"], Awaitable[Response]]
 
 
@@ -78,8 +80,8 @@ class BurkiState:
     assistant_pos: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.number_pos = {r["id"]: i for i, r in enumerate(self.numbers)}
-        self.assistant_pos = {r["id"]: i for i, r in enumerate(self.assistants)}
+        self.number_pos = positions(self.numbers, "id")
+        self.assistant_pos = positions(self.assistants, "id")
 
     def assistant(self, assistant_id: int) -> Record | None:
         pos = self.assistant_pos.get(assistant_id)
@@ -263,22 +265,15 @@ class _Params:
         return self.integer("query", name, self.request.query_params.get(name), default, ge, le)
 
 
-def _authorized(request: Request, api_key: str) -> bool:
-    """``HTTPBearer(auto_error=False)``: the scheme is case-insensitive, the key exact."""
-    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and credentials == api_key
-
-
 def _routes(state: BurkiState, config: EmulatorConfig) -> list[BaseRoute]:
-    def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-        """Authenticate first: FastAPI resolves the auth dependency before the query."""
+    # ``HTTPBearer(auto_error=False)``: the scheme is case-insensitive, the key exact.
+    # Authenticate first: FastAPI resolves the auth dependency before the query.
+    authed = authenticated(bearer(config.api_key), UNAUTHORIZED.response)
 
+    def endpoint(handler: Handler) -> Endpoint:
+        @authed
         @wraps(handler)
         async def run(request: Request) -> Response:
-            if not _authorized(request, config.api_key):
-                return JSONResponse(
-                    {"detail": AUTH_DETAIL}, 401, headers={"WWW-Authenticate": "Bearer"}
-                )
             return await handler(request, state)
 
         return run

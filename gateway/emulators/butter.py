@@ -31,21 +31,30 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import wraps
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from .common import EmulatorConfig, World, build_app, int_param, iso, make_world, stable_hex
+from .common import (
+    EmulatorConfig,
+    Record,
+    World,
+    build_app,
+    int_param,
+    iso,
+    make_world,
+    positions,
+    stable_hex,
+)
+from .http import Endpoint, authenticated, json_body, key_header
 
 STATUSES = ("free", "assigned")
 PHON_ID = re.compile(r"phon_[a-f0-9]{12,}")  # the documented phone_number_id pattern
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
-Record = dict[str, Any]
 Handler = Callable[[Request, "ButterState"], Awaitable[Response]]
 
 
@@ -65,8 +74,8 @@ class ButterState:
     foreign: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        self.number_pos = {r["phone_number_id"]: i for i, r in enumerate(self.numbers)}
-        self.agent_pos = {r["agent_id"]: i for i, r in enumerate(self.agents)}
+        self.number_pos = positions(self.numbers, "phone_number_id")
+        self.agent_pos = positions(self.agents, "agent_id")
         self.by_status = {s: [] for s in STATUSES}
         for i, r in enumerate(self.numbers):
             self.by_status[r["status"]].append(i)
@@ -215,13 +224,16 @@ def create_app(config: EmulatorConfig) -> Starlette:
     def fail(status: int, message: str) -> JSONResponse:
         return error(status, message, config.docs_only)
 
-    def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    authed = authenticated(
+        key_header("x-api-key", config.api_key), lambda: fail(401, "Invalid or missing API key")
+    )
+
+    def endpoint(handler: Handler) -> Endpoint:
         """Auth first (401 key, 400/403 organization), then the handler; BadRequest -> 400."""
 
+        @authed
         @wraps(handler)
         async def run(request: Request) -> Response:
-            if request.headers.get("x-api-key") != config.api_key:
-                return fail(401, "Invalid or missing API key")
             org = request.headers.get("x-organization-id")
             if not org:
                 return fail(400, "Missing X-Organization-Id header")
@@ -260,10 +272,7 @@ def create_app(config: EmulatorConfig) -> Starlette:
         return JSONResponse({"success": True, "data": agent})
 
     async def assign(request: Request, data: ButterState) -> Response:
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
+        body = await json_body(request)
         number_id = body.get("phone_number_id") if isinstance(body, dict) else None
         if not isinstance(number_id, str) or not PHON_ID.fullmatch(number_id):
             # ASSUMPTION: a body that breaks the documented pattern is a 400 like the others.

@@ -26,6 +26,8 @@ from . import demo_world
 from .demo_world import BLOCKS, SLOTS, Block
 
 CONTROL_PREFIX = "/__emulator__"
+# One record as a provider serves it: a JSON object.
+Record = dict[str, Any]
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
 
@@ -206,6 +208,17 @@ def make_world(
             )
         )
     return World(numbers=numbers, assistants=assistants)
+
+
+def positions(records: list[Record], key: str) -> dict[Any, int]:
+    """Where each record stands in ``records``, by its ``key`` (an id): the index an
+    emulator's state keeps to find a record without a scan."""
+    return {r[key]: i for i, r in enumerate(records)}
+
+
+def by_id(records: list[Record], key: str = "id") -> dict[Any, Record]:
+    """``records`` by their ``key``; the dicts are shared, so a change shows in both."""
+    return {r[key]: r for r in records}
 
 
 def stable_uuid(namespace: str, index: int) -> str:

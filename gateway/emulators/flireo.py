@@ -22,47 +22,45 @@ total). ``EmulatorConfig.max_page_size`` caps pages silently in either mode.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from .common import (
     EmulatorConfig,
+    Record,
     World,
     build_app,
+    by_id,
     capped,
     int_param,
     iso,
     make_world,
     stable_uuid,
 )
-
-Record = dict[str, Any]
+from .http import EmulatorError, Endpoint, bearer, endpoint
+from .http import Handler as HTTPHandler
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
 _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 # The 401 body of reference.flireo.com's authentication page.
-UNAUTHORIZED: Record = {"error": "Unauthorized", "message": "Invalid or missing API key"}
+UNAUTHORIZED = EmulatorError(
+    401, {"error": "Unauthorized", "message": "Invalid or missing API key"}
+)
 
 
-class FlireoError(Exception):
+class FlireoError(EmulatorError):
     """A documented error: ``{"error": {"code", "message", "details"}}``."""
 
     def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-    def response(self) -> Response:
-        body = {"error": {"code": self.code, "message": self.message, "details": {}}}
-        return JSONResponse(body, self.status)
+        super().__init__(status, {"error": {"code": code, "message": message, "details": {}}})
+        self.code, self.message = code, message
 
 
 @dataclass
@@ -78,8 +76,8 @@ class FlireoData:
     linked: dict[str, list[str]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.numbers_by_id = {n["id"]: n for n in self.numbers}
-        self.assistants_by_id = {a["id"]: a for a in self.assistants}
+        self.numbers_by_id = by_id(self.numbers)
+        self.assistants_by_id = by_id(self.assistants)
         self.linked = {a["id"]: [] for a in self.assistants}
         for number in sorted(self.numbers, key=lambda n: n["created_at"]):  # oldest first
             if number["linked_assistant"] is not None:
@@ -266,47 +264,15 @@ Handler = Callable[[Request, FlireoData], Record]
 WriteHandler = Callable[[Request, FlireoData, Any], Record]
 
 
-def _authorized(request: Request, api_key: str) -> bool:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and token == api_key
+def _read(handler: Handler, data: FlireoData) -> HTTPHandler:
+    """A read handler as an endpoint handler: reads take no body."""
+    return lambda request, _body: handler(request, data)
 
 
-def _endpoint(
-    handler: Handler, data: FlireoData, api_key: str
-) -> Callable[[Request], Awaitable[Response]]:
-    """Bearer auth first, then the handler; documented errors become their bodies."""
-
-    async def endpoint(request: Request) -> Response:
-        if not _authorized(request, api_key):
-            return JSONResponse(UNAUTHORIZED, 401)
-        try:
-            return JSONResponse(handler(request, data))
-        except FlireoError as err:
-            return err.response()
-
-    return endpoint
-
-
-def _write_endpoint(
-    handler: WriteHandler, data: FlireoData, api_key: str
-) -> Callable[[Request], Awaitable[Response]]:
-    """Like :func:`_endpoint`, for calls that may carry a JSON body (``None`` if absent or
-    not JSON: the handler reports ``invalid_parameters`` where it needs one)."""
-
-    async def endpoint(request: Request) -> Response:
-        if not _authorized(request, api_key):
-            return JSONResponse(UNAUTHORIZED, 401)
-        raw = await request.body()
-        try:
-            body: Any = json.loads(raw) if raw else None
-        except ValueError:
-            body = None
-        try:
-            return JSONResponse(handler(request, data, body))
-        except FlireoError as err:
-            return err.response()
-
-    return endpoint
+def _write(handler: WriteHandler, data: FlireoData) -> HTTPHandler:
+    """A write handler as an endpoint handler: the JSON body is ``None`` if absent or not
+    JSON (the handler reports ``invalid_parameters`` where it needs one)."""
+    return lambda request, body: handler(request, data, body)
 
 
 def create_app(config: EmulatorConfig) -> Starlette:
@@ -319,15 +285,15 @@ def create_app(config: EmulatorConfig) -> Starlette:
     ]
     if not config.docs_only:
         reads.append(("/v1/assistants/{id}", get_assistant))
-    routes: list[BaseRoute] = [
-        Route(path, _endpoint(handler, data, config.api_key)) for path, handler in reads
-    ]
+    check = bearer(config.api_key)
+
+    def serve(handler: HTTPHandler) -> Endpoint:
+        """Bearer auth first, then the handler; documented errors become their bodies."""
+        return endpoint(handler, authorized=check, unauthorized=UNAUTHORIZED)
+
+    routes: list[BaseRoute] = [Route(path, serve(_read(h, data))) for path, h in reads]
     routes += [
-        Route(
-            "/v1/assistants/{id}/phone-number",
-            _write_endpoint(handler, data, config.api_key),
-            methods=[method],
-        )
-        for method, handler in (("POST", link_number), ("DELETE", unlink_number))
+        Route("/v1/assistants/{id}/phone-number", serve(_write(h, data)), methods=[method])
+        for method, h in (("POST", link_number), ("DELETE", unlink_number))
     ]
     return build_app(routes, world, config, data)

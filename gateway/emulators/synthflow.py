@@ -24,7 +24,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -33,17 +32,19 @@ from starlette.routing import BaseRoute, Route
 
 from .common import (
     EmulatorConfig,
+    Record,
     World,
     WorldNumber,
     build_app,
     capped,
+    int_param,
     iso,
     make_world,
     stable_hex,
     stable_uuid,
 )
+from .http import authenticated, bearer
 
-Record = dict[str, Any]
 Handler = Callable[[Request], Awaitable[Response]]
 
 # ASSUMPTION: the page size limit is not documented; limit must be 1..100 and offset >= 0.
@@ -178,14 +179,8 @@ def _detail(status_code: int, description: str, category: str, *, empty: bool = 
 
 
 def _query_int(request: Request, name: str, default: int, low: int, high: int) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        return None
-    return value if low <= value <= high else None
+    value = int_param(request, name, default)
+    return value if value is not None and low <= value <= high else None
 
 
 def _page(request: Request, config: EmulatorConfig) -> tuple[int, int] | None:
@@ -207,17 +202,11 @@ def create_app(config: EmulatorConfig) -> Starlette:
     cap = config.page_cap(documented_max=False)
     hidden = config.docs_only  # undocumented error bodies are empty objects
 
-    def authed(handler: Handler) -> Handler:
-        async def guarded(request: Request) -> Response:
-            scheme, _, key = request.headers.get("authorization", "").partition(" ")
-            if scheme.lower() != "bearer" or key != config.api_key:
-                # ASSUMPTION: 401 is undocumented; it uses the documented detail error body.
-                return _detail(
-                    401, "Invalid or missing API key", "authentication_error", empty=hidden
-                )
-            return await handler(request)
+    def unauthorized() -> Response:
+        # ASSUMPTION: 401 is undocumented; it uses the documented detail error body.
+        return _detail(401, "Invalid or missing API key", "authentication_error", empty=hidden)
 
-        return guarded
+    authed = authenticated(bearer(config.api_key), unauthorized)
 
     def workspace_ok(request: Request) -> bool:
         return request.query_params.get("workspace") == config.workspace

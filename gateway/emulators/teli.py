@@ -25,7 +25,6 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -35,6 +34,7 @@ from starlette.routing import BaseRoute, Route
 from .common import (
     EPOCH,
     EmulatorConfig,
+    Record,
     WorldAssistant,
     WorldNumber,
     bool_param,
@@ -44,9 +44,9 @@ from .common import (
     stable_hex,
     stable_uuid,
 )
+from .http import EmulatorError, Endpoint, authenticated, key_header
 
 POWERED_BY = "Teli"
-Record = dict[str, Any]
 
 
 @dataclass
@@ -161,6 +161,9 @@ def _sms_number(n: WorldNumber) -> Record:
     }
 
 
+UNAUTHORIZED = EmulatorError(401, {"error": "Invalid API key", "powered_by": POWERED_BY})
+
+
 def _error(message: str, status: int) -> JSONResponse:
     return JSONResponse({"error": message, "success": False, "powered_by": POWERED_BY}, status)
 
@@ -185,9 +188,7 @@ def create_app(config: EmulatorConfig) -> Starlette:
         link_ids |= {a["agent_id"]: a["agent_id"] for a in agents}
 
     def guard(request: Request, *, org_required: bool = True) -> Response | None:
-        """Auth, then the organization: the checks every partner endpoint makes."""
-        if request.headers.get("x-api-key") != config.api_key:
-            return JSONResponse({"error": "Invalid API key", "powered_by": POWERED_BY}, 401)
+        """The organization, the check every partner endpoint makes after the key's."""
         org = request.query_params.get("organization_id")
         if not org:
             return _error("organization_id required", 400) if org_required else None
@@ -302,14 +303,15 @@ def create_app(config: EmulatorConfig) -> Starlette:
             }
         )
 
-    routes: list[BaseRoute] = [
-        Route(
-            "/v1/voice/phone-numbers/{phone_number}/update-agent", update_agent, methods=["POST"]
-        ),
-        Route("/v1/sms/phone-numbers", sms_numbers, methods=["GET"]),
-        Route("/v1/sms/phone-numbers/available", sms_available, methods=["GET"]),
-        Route("/v1/voice/phone-numbers", voice_numbers, methods=["GET"]),
-        Route("/v1/agents", list_agents, methods=["GET"]),
-        Route("/v1/agents/{agent_id}", get_agent, methods=["GET"]),
+    served: list[tuple[str, str, Endpoint]] = [
+        ("POST", "/v1/voice/phone-numbers/{phone_number}/update-agent", update_agent),
+        ("GET", "/v1/sms/phone-numbers", sms_numbers),
+        ("GET", "/v1/sms/phone-numbers/available", sms_available),
+        ("GET", "/v1/voice/phone-numbers", voice_numbers),
+        ("GET", "/v1/agents", list_agents),
+        ("GET", "/v1/agents/{agent_id}", get_agent),
     ]
+    # The key first, on every partner endpoint.
+    authed = authenticated(key_header("x-api-key", config.api_key), UNAUTHORIZED.response)
+    routes: list[BaseRoute] = [Route(path, authed(h), methods=[m]) for m, path, h in served]
     return build_app(routes, world, config, state)

@@ -30,10 +30,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
-from .common import EmulatorConfig, World, build_app, iso, make_world, stable_uuid
+from .common import EmulatorConfig, Record, World, build_app, by_id, iso, make_world, stable_uuid
 from .http import EmulatorError, Handler, bearer, endpoint
-
-Record = dict[str, Any]
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -79,8 +77,8 @@ class VapiData:
     assistants_by_id: dict[str, Record] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.numbers_by_id = {n["id"]: n for n in self.numbers}
-        self.assistants_by_id = {a["id"]: a for a in self.assistants}
+        self.numbers_by_id = by_id(self.numbers)
+        self.assistants_by_id = by_id(self.assistants)
 
     def shown(self, record: Record) -> Record:
         # ASSUMPTION: unset optional fields come back as null (docs-only: left out).
