@@ -164,6 +164,10 @@ class Settings(BaseSettings):
     # Secret that signs cursors; set the same value on every replica. Random if unset.
     cursor_secret: str | None = Field(default=None, repr=False)
     cursor_ttl_seconds: int = Field(default=24 * 3600, ge=60)
+    # How long the length of an upstream list, once read, steers which providers a page
+    # asks (gateway/list_lengths.py); a hint checked by every read, so it may outlive the
+    # page cache. 0: every page asks every provider it may span.
+    list_length_seconds: float = Field(default=60.0, ge=0)
     # Serve an Apollo Federation v2 subgraph (_entities, _service); false: the plain schema.
     federation: bool = True
     # OpenTelemetry spans for requests, GraphQL phases and upstream calls; needs the

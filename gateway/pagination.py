@@ -24,14 +24,22 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from .cursors import Cursor, Owed, Position
 from .errors import UpstreamError
+from .list_lengths import RememberedLength
 from .paging import Page, PageRequest, Pagination
 
 T = TypeVar("T")
 Entry = tuple[Position, T]
+
+
+class Chunk(NamedTuple, Generic[T]):
+    """The entries of one upstream page; ``last``: the list (read in full) ends with it."""
+
+    entries: list[Entry[T]]
+    last: bool = False
 
 
 # Page sizes an upstream plausibly caps at without saying so: round numbers.
@@ -68,6 +76,9 @@ class Source(Generic[T]):
     page_size: int
     fetch: Callable[[PageRequest], Awaitable[Page[T]]]
     keep: Callable[[T], bool] | None = None  # the filters the upstream does not apply
+    # What the runtime remembers of the (natively filtered) list's length: a hint for
+    # planning, learned from every page that shows it (gateway/list_lengths.py).
+    length: RememberedLength | None = None
 
     def _entries(self, page: Page[T], start: int, token: str | None) -> list[Entry[T]]:
         return [
@@ -76,47 +87,80 @@ class Source(Generic[T]):
             if self.keep is None or self.keep(item)
         ]
 
-    async def forward(self, after: Position | None) -> AsyncIterator[list[Entry[T]]]:
+    def _learn(self, page: Page[T], end: int | None) -> None:
+        """Remember the list's length: the page's total, or ``end`` where the page ended
+        the list. A page with parts missing shows no length."""
+        if self.length is None or page.partial:
+            return
+        if page.total is not None:
+            self.length.learn(page.total)
+        elif end is not None:
+            self.length.learn(end)
+
+    def remaining_after(self, after: Position | None) -> int | None:
+        """Items after ``after`` by the remembered length; None when unknown, or when the
+        gateway filters the list (the length then only bounds them)."""
+        known = self.length.get() if self.length is not None and self.keep is None else None
+        if known is None:
+            return None
+        return max(known - (0 if after is None else after.index + 1), 0)
+
+    def remaining_before(self, before: Position | None) -> int | None:
+        """Items before ``before`` (from the end if None), as :meth:`remaining_after`."""
+        if before is None:
+            return self.remaining_after(None)
+        return max(before.index, 0) if self.keep is None else None
+
+    async def forward(self, after: Position | None) -> AsyncIterator[Chunk[T]]:
         """Chunks of entries after ``after`` (from the start if None), one upstream page each."""
         first = 0 if after is None else after.index + 1
         if self.pagination is Pagination.CURSOR:
             token, start = (after.token, after.page_start) if after else (None, 0)
             while True:
                 page = await self.fetch(PageRequest(limit=self.page_size, cursor=token))
-                yield [e for e in self._entries(page, start, token) if e[0].index >= first]
-                if not page.next_cursor or not page.items:
+                ended = not page.next_cursor or not page.items
+                self._learn(page, start + len(page.items) if ended else None)
+                entries = [e for e in self._entries(page, start, token) if e[0].index >= first]
+                yield Chunk(entries, ended and not page.partial)
+                if ended:
                     return
                 token, start = page.next_cursor, start + len(page.items)
         elif self.pagination is Pagination.NONE:
             page = await self.fetch(PageRequest(limit=self.page_size))
-            yield [e for e in self._entries(page, 0, None) if e[0].index >= first]
+            self._learn(page, len(page.items))
+            entries = [e for e in self._entries(page, 0, None) if e[0].index >= first]
+            yield Chunk(entries, not page.partial)
         else:
             offset = first - first % self.page_size  # aligned pages share cache entries
             while True:
                 page = await self.fetch(PageRequest(limit=self.page_size, offset=offset))
-                yield [e for e in self._entries(page, offset, None) if e[0].index >= first]
+                entries = [e for e in self._entries(page, offset, None) if e[0].index >= first]
                 offset += len(page.items)
-                if list_ended(page, self.page_size, offset):
+                ended = list_ended(page, self.page_size, offset)
+                self._learn(page, offset if ended else None)
+                yield Chunk(entries, ended and not page.partial)
+                if ended:
                     return
 
-    async def backward(self, before: Position | None) -> AsyncIterator[list[Entry[T]]]:
+    async def backward(self, before: Position | None) -> AsyncIterator[Chunk[T]]:
         """Chunks of entries before ``before`` (from the end if None), last chunk first."""
         end = before.index if before is not None else None
         if self.pagination is not Pagination.OFFSET:
             # NONE: one fetch anyway. CURSOR: forward-only upstream, walk from the start.
             entries: list[Entry[T]] = []
             async for chunk in self.forward(None):
-                entries.extend(e for e in chunk if end is None or e[0].index < end)
-                if end is not None and chunk and chunk[-1][0].index >= end - 1:
+                entries.extend(e for e in chunk.entries if end is None or e[0].index < end)
+                if end is not None and chunk.entries and chunk.entries[-1][0].index >= end - 1:
                     break
-            yield entries
+            yield Chunk(entries)
             return
         if end is None:
             head = await self.fetch(PageRequest(limit=self.page_size, offset=0))
+            self._learn(head, None)
             end = head.total if head.total is not None else await self._scan_length()
         offset = (end - 1) - (end - 1) % self.page_size if end > 0 else -1
         while offset >= 0:
-            yield [e for e in await self._span(offset, end) if e[0].index < end]
+            yield Chunk([e for e in await self._span(offset, end) if e[0].index < end])
             offset -= self.page_size
 
     async def _span(self, offset: int, end: int) -> list[Entry[T]]:
@@ -127,6 +171,7 @@ class Source(Generic[T]):
         at, stop = offset, min(offset + self.page_size, end)
         while at < stop:
             page = await self.fetch(PageRequest(limit=self.page_size, offset=at))
+            self._learn(page, None)
             entries += self._entries(page, at, None)
             at += len(page.items)
             if not page.items or (page.total is not None and at >= page.total):
@@ -136,18 +181,19 @@ class Source(Generic[T]):
     async def _scan_length(self) -> int:
         length = 0
         async for chunk in self.forward(None):
-            length = chunk[-1][0].index + 1 if chunk else length
+            length = chunk.entries[-1][0].index + 1 if chunk.entries else length
         return length
 
     async def count(self) -> int:
         """Items in the list; reads only the first page where the upstream reports a total."""
         if self.keep is None:  # the first page, whatever the pagination, is offset 0 / no cursor
             page = await self.fetch(PageRequest(limit=self.page_size))
+            self._learn(page, len(page.items) if self.pagination is Pagination.NONE else None)
             if page.total is not None:
                 return page.total
         total = 0
         async for chunk in self.forward(None):
-            total += len(chunk)
+            total += len(chunk.entries)
         return total
 
 
@@ -170,14 +216,30 @@ class _Lane(Generic[T]):
     slot: int
     resume: Position | None
     owed: bool
-    stream: AsyncIterator[list[Entry[T]]]
+    stream: AsyncIterator[Chunk[T]]
+    # Items the lane holds in the window by the remembered length (None: unknown).
+    expect: int | None = None
     entries: list[Entry[T]] = field(default_factory=list)
     done: bool = False
+    # Read to the end of the provider's list: nothing of it follows the last entry.
+    exhausted: bool = False
     error: UpstreamError | None = None
 
+    def hinted(self) -> int:
+        """Entries the lane will hold: what it read, or more where a length says so."""
+        if self.done or self.expect is None:
+            return len(self.entries)
+        return max(len(self.entries), self.expect)
 
-async def _collect(lanes: list[_Lane[T]], needed: int, within: Callable[[Position], bool]) -> None:
+
+async def _collect(lanes: list[_Lane[T]], needed: int, within: Callable[[Position], bool]) -> bool:
     """Fill the lanes' entries, in order, until the first ``needed`` of them are certain.
+
+    Each round asks, in parallel, the unfinished lanes the page may reach: every lane
+    up to the ones whose remembered lengths fill it (all of them where none is known).
+    Items only ever come from reads, so a length that turned out wrong costs a round.
+    The last of the ``needed`` only answers "is there more"; where a remembered length
+    answers it, no lane is read for it, and the result is True.
 
     A lane whose upstream fails keeps the entries it got before the failure and its
     error; the page goes on with the next lanes (the cursor remembers what it owes).
@@ -192,41 +254,62 @@ async def _collect(lanes: list[_Lane[T]], needed: int, within: Callable[[Positio
         except UpstreamError as exc:
             lane.error, lane.done = exc, True
             return
-        kept = [e for e in chunk if within(e[0])]
+        kept = [e for e in chunk.entries if within(e[0])]
         lane.entries.extend(kept)
-        if len(kept) < len(chunk):
+        if len(kept) < len(chunk.entries):
             lane.done = True  # reached the other bound of the window
+        elif chunk.last:
+            lane.done = lane.exhausted = True
 
+    hinted_more = False
     while True:
+        # Certain: the entries of the lanes up to the first unfinished one, in order.
+        first_open = next((k for k, lane in enumerate(lanes) if not lane.done), len(lanes))
+        certain = sum(len(x.entries) for x in lanes[: first_open + 1])
+        if first_open == len(lanes) or certain >= needed:
+            break
+        beyond = sum(x.hinted() for x in lanes[first_open:]) - len(lanes[first_open].entries)
+        if certain == needed - 1 and beyond > 0:
+            hinted_more = True
+            break
         prefix, wanted = 0, []
         for lane in lanes:
             if prefix >= needed:
                 break
             if not lane.done:
+                if prefix == needed - 1 and lane.hinted() > len(lane.entries):
+                    break  # only "is there more" is left, and this lane's length answers it
                 wanted.append(lane)
-            prefix += len(lane.entries)
-        # Complete when the lanes before the first unfinished one already fill the page.
-        first_open = next((k for k, lane in enumerate(lanes) if not lane.done), None)
-        upto = lanes[: first_open + 1] if first_open is not None else lanes
-        if first_open is None or sum(len(x.entries) for x in upto) >= needed or not wanted:
+            prefix += lane.hinted()
+        if not wanted:
             break
         await asyncio.gather(*(pull(lane) for lane in wanted))
     for lane in lanes:
         await lane.stream.aclose()  # type: ignore[attr-defined]
+    return hinted_more
 
 
 def _cursors(
-    lanes: list[_Lane[T]], reached: Position | None, backward: bool
+    lanes: list[_Lane[T]], reached: Position | None, backward: bool, sources: int
 ) -> list[tuple[Cursor, T]]:
     """Every entry with the traversal's state after it: the lanes that failed before it
-    (and the owed lanes after it) are still owed, with where each resumes."""
+    (and the owed lanes after it) are still owed, with where each resumes.
+
+    After the last item of a lane read to its end, nothing of that provider is left:
+    an owed provider is no longer owed, and a forward traversal goes on at the next
+    provider's start, so the next page does not read this one again to find it empty.
+    """
     out: list[tuple[Cursor, T]] = []
     passed: list[Owed] = []  # failed lanes before the current one
     for k, lane in enumerate(lanes):
         later = [Owed(x.slot, x.resume) for x in lanes[k + 1 :] if x.owed]
+        last = lane.entries[-1][0] if lane.exhausted and lane.entries else None
         for pos, item in lane.entries:
-            owed = [*passed, *([Owed(lane.slot, pos)] if lane.owed else []), *later]
+            ended = pos is last and not backward
+            owed = [*passed, *([Owed(lane.slot, pos)] if lane.owed and not ended else []), *later]
             frontier = reached if lane.owed else None
+            if ended and not lane.owed and lane.slot + 1 < sources:
+                frontier = Position(lane.slot + 1, -1)  # before the next provider's first item
             owed.sort(key=lambda o: o.slot)
             out.append((Cursor(pos, frontier, tuple(owed), backward), item))
         if lane.error is not None:
@@ -254,14 +337,16 @@ async def _read(
     reached: Position | None,
     backward: bool,
     on_error: OnError,
-) -> tuple[list[tuple[Cursor, T]], list[UpstreamError]]:
-    """The first ``needed`` entries of the lanes with their cursors, and the failures that
-    cost them items (each reported through ``on_error``); forward and backward alike."""
-    await _collect(lanes, needed, within)
+    sources: int,
+) -> tuple[list[tuple[Cursor, T]], list[UpstreamError], bool]:
+    """The first ``needed`` entries of the lanes with their cursors, the failures that
+    cost them items (each reported through ``on_error``) and whether a remembered length
+    says more follow them; forward and backward alike."""
+    hinted_more = await _collect(lanes, needed, within)
     cut = _cut(lanes, needed)
     for error in cut:
         on_error(error)
-    return _cursors(lanes, reached, backward=backward)[:needed], cut
+    return _cursors(lanes, reached, backward, sources)[:needed], cut, hinted_more
 
 
 async def paginate(
@@ -294,48 +379,61 @@ async def paginate(
     if last is None:
         count = first if first is not None else 0
         reached, owed = state(after, False)
-        lanes = [_Lane(o.slot, o.resume, True, sources[o.slot].forward(o.resume)) for o in owed]
+        bound = before.position.provider if before is not None else len(sources)
+
+        def ahead(slot: int, resume: Position | None, owes: bool) -> _Lane[T]:
+            source = sources[slot]
+            expect = source.remaining_after(resume) if slot < bound else None
+            return _Lane(slot, resume, owes, source.forward(resume), expect)
+
+        lanes = [ahead(o.slot, o.resume, True) for o in owed]
         start = reached.provider if reached else 0
         for s in sources[start:]:
-            resume = reached if reached and s.slot == reached.provider else None
-            lanes.append(_Lane(s.slot, resume, False, s.forward(resume)))
+            lanes.append(ahead(s.slot, reached if reached and s.slot == start else None, False))
 
         def within_fwd(p: Position) -> bool:
             return before is None or key(p) < key(before.position)
 
-        entries, cut = await _read(lanes, count + 1, within_fwd, reached, False, on_error)
+        entries, cut, more = await _read(
+            lanes, count + 1, within_fwd, reached, False, on_error, len(sources)
+        )
         return Window(
             entries[:count],
             has_previous=after is not None,
-            has_next=len(entries) > count or bool(cut),
+            has_next=len(entries) > count or bool(cut) or more,
             stalled=bool(cut) and not entries,
         )
 
     reached, owed = state(before, True)
-    lanes = [
-        _Lane(o.slot, o.resume, True, _reversed(sources[o.slot].backward(o.resume)))
-        for o in sorted(owed, key=lambda o: -o.slot)
-    ]
+    floor = after.position.provider if after is not None else -1
+
+    def behind(slot: int, resume: Position | None, owes: bool) -> _Lane[T]:
+        source = sources[slot]
+        expect = source.remaining_before(resume) if slot > floor else None
+        return _Lane(slot, resume, owes, _reversed(source.backward(resume)), expect)
+
+    lanes = [behind(o.slot, o.resume, True) for o in sorted(owed, key=lambda o: -o.slot)]
     stop = reached.provider if reached else len(sources) - 1
     for s in reversed(sources[: stop + 1]):
-        resume = reached if reached and s.slot == reached.provider else None
-        lanes.append(_Lane(s.slot, resume, False, _reversed(s.backward(resume))))
+        lanes.append(behind(s.slot, reached if reached and s.slot == stop else None, False))
 
     def within_back(p: Position) -> bool:
         return after is None or key(p) > key(after.position)
 
-    entries, cut = await _read(lanes, last + 1, within_back, reached, True, on_error)
+    entries, cut, more = await _read(
+        lanes, last + 1, within_back, reached, True, on_error, len(sources)
+    )
     return Window(
         list(reversed(entries[:last])),
-        has_previous=len(entries) > last or bool(cut),
+        has_previous=len(entries) > last or bool(cut) or more,
         has_next=before is not None,
         stalled=bool(cut) and not entries,
     )
 
 
-async def _reversed(chunks: AsyncIterator[list[Entry[T]]]) -> AsyncIterator[list[Entry[T]]]:
+async def _reversed(chunks: AsyncIterator[Chunk[T]]) -> AsyncIterator[Chunk[T]]:
     async for chunk in chunks:
-        yield list(reversed(chunk))
+        yield Chunk(list(reversed(chunk.entries)), chunk.last)
 
 
 async def fill(

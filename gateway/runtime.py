@@ -12,6 +12,7 @@ from datetime import datetime
 import httpx
 
 from .config import ProviderSettings, Settings
+from .list_lengths import ListLengths
 from .model import ProviderName
 from .providers import get_spec
 from .providers.base import ProviderAdapter
@@ -46,6 +47,11 @@ class Runtime:
     # Per provider, the last upstream error a response carried (``providers { health }``,
     # recorded by schema/health.py); lives and dies with the runtime, so a reload clears it.
     last_errors: dict[ProviderName, ProviderFailure] = field(default_factory=dict)
+    # The lengths of the upstream lists this runtime has read (pagination hints).
+    lengths: ListLengths = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lengths = ListLengths(self.settings.list_length_seconds)
 
     async def invalidate(self, provider: ProviderName) -> None:
         """Forget what is kept across requests about ``provider``: called after every write
@@ -56,7 +62,9 @@ class Runtime:
         the write stored. The cache is shared and keyed by digests, so it is cleared for
         every provider: writes are rare, and the cost is a few cache misses. A shared
         (Redis) cache is cleared for every replica, so they all read this write too.
+        A write can move a number between the ``status`` lists: lengths are forgotten too.
         """
+        self.lengths.clear()
         clear = getattr(self.cache, "clear", None)
         if callable(clear):
             cleared = clear()

@@ -166,6 +166,7 @@ def _source(
         page_size=loaders.page_size(provider, kind),
         fetch=loaders.fetcher(provider, kind, native, lambda e: info.context.report(e, info)),
         keep=keep,
+        length=info.context.runtime.lengths.of((provider, kind, native)),
     )
 
 

@@ -11,12 +11,13 @@ import contextlib
 import dataclasses
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
 from starlette.applications import Starlette
+from starlette.types import Receive, Scope, Send
 
 from gateway.app import create_app
 from gateway.config import Settings
@@ -28,10 +29,27 @@ from tests.processes import CLIENT_HEADERS
 UPSTREAM_KEY_ENV = "SWITCHBOARD_E2E_UPSTREAM_KEY"
 
 
+class Restartable:
+    """An emulator behind a transport that a test can restart with another world: the
+    provider's list changed while the gateway kept running."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
 @dataclass
 class Gateway:
     client: httpx.AsyncClient
     emulators: dict[ProviderName, Starlette]
+    upstreams: dict[ProviderName, Restartable] = field(default_factory=dict)
+
+    def restart(self, provider: ProviderName, config: EmulatorConfig) -> None:
+        """``provider``'s emulator, started again serving ``config``'s world."""
+        app = create_emulator(provider, config)
+        self.upstreams[provider].app = self.emulators[provider] = app
 
     async def query(self, query: str, _status: int = 200, **variables: Any) -> dict[str, Any]:
         """POST an operation; ``_status`` is the HTTP status it must answer with."""
@@ -125,8 +143,9 @@ async def open_gateway(
         for name, config in configs.items()
     }
     apps = {name: create_emulator(name, configs[name]) for name in PROVIDER_ORDER}
+    upstreams = {name: Restartable(app) for name, app in apps.items()}
     transports: dict[ProviderName, httpx.AsyncBaseTransport] = {
-        name: httpx.ASGITransport(app=app) for name, app in apps.items()
+        name: httpx.ASGITransport(app=upstream) for name, upstream in upstreams.items()
     }
     app = create_app(_settings(configs, providers, overrides), transports=transports)
     gateway_transport = httpx.ASGITransport(app=app)
@@ -136,7 +155,7 @@ async def open_gateway(
             transport=gateway_transport, base_url="http://gateway", headers=CLIENT_HEADERS
         ) as client,
     ):
-        yield Gateway(client, apps)
+        yield Gateway(client, apps, upstreams)
 
 
 @pytest.fixture(params=[False, True], ids=["emulated", "docs-only"])

@@ -1,0 +1,135 @@
+"""Pages planned from remembered list lengths: a page asks only the providers it reaches,
+counted by the emulators' own request stats; and lengths that went stale (an upstream's
+list grew or shrank since it was read) never cost an item or repeat one."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gateway.emulators import EmulatorConfig
+from gateway.model import PROVIDER_ORDER, ProviderName
+
+from .conftest import Gateway, GatewayFactory, open_gateway
+from .test_pagination_properties import expected
+
+PAGE = """
+query($first: Int, $after: String, $filter: PhoneNumberFilter) {
+  phoneNumbers(first: $first, after: $after, filter: $filter) {
+    nodes { provider number }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+# Every page reads its upstreams: no page cache, so each count is what the page asked.
+UNCACHED: dict[str, Any] = {"resilience": {"cache_ttl_seconds": 0}}
+
+
+def asked(gw: Gateway) -> set[str]:
+    """The providers asked since the last reset, by the emulators' own counts."""
+    return {p.name for p, n in gw.upstream_requests().items() if n}
+
+
+async def test_a_page_the_first_provider_fills_asks_only_it(make_gateway: GatewayFactory) -> None:
+    gw = await make_gateway(**UNCACHED)
+    conn = (await gw.data(PAGE, first=10))["phoneNumbers"]
+    # Nothing known yet: every provider is asked at once (one round, not a round each).
+    assert asked(gw) == {p.name for p in PROVIDER_ORDER}
+    gw.reset_counts()
+    again = (await gw.data(PAGE, first=10))["phoneNumbers"]
+    assert again == conn
+    assert asked(gw) == {PROVIDER_ORDER[0].name}
+    assert again["pageInfo"]["hasNextPage"] is True
+
+
+async def test_a_traversal_asks_each_page_only_the_providers_of_its_items(
+    make_gateway: GatewayFactory,
+) -> None:
+    gw = await make_gateway(numbers=12, **UNCACHED)
+    seen: list[str] = []
+    after = None
+    while True:
+        gw.reset_counts()
+        conn = (await gw.data(PAGE, first=8, after=after))["phoneNumbers"]
+        providers = {n["provider"] for n in conn["nodes"]}
+        if after is not None:  # the first page asks everyone: no length is known yet
+            assert asked(gw) == providers, (len(seen), conn["nodes"])
+        seen += [f"{n['provider']}:{n['number']}" for n in conn["nodes"]]
+        if not conn["pageInfo"]["hasNextPage"]:
+            break
+        after = conn["pageInfo"]["endCursor"]
+    assert len(seen) == len(set(seen)) == 12 * len(PROVIDER_ORDER)
+
+
+async def test_without_remembered_lengths_every_page_asks_all_it_may_span(
+    gateway_factory: GatewayFactory,
+) -> None:
+    gw = await gateway_factory(list_length_seconds=0, **UNCACHED)
+    await gw.data(PAGE, first=10)
+    gw.reset_counts()
+    await gw.data(PAGE, first=10)
+    assert asked(gw) == {p.name for p in PROVIDER_ORDER}
+
+
+def worlds_of(sizes: dict[ProviderName, int], seed: int) -> dict[ProviderName, EmulatorConfig]:
+    return {
+        p: EmulatorConfig(seed=seed + i, numbers=n, assistants=3)
+        for i, (p, n) in enumerate(sizes.items())
+    }
+
+
+async def stale_walk(
+    before: dict[ProviderName, EmulatorConfig],
+    after: dict[ProviderName, EmulatorConfig],
+    flt: Any,
+    size: int,
+) -> None:
+    """Learn every length from ``before``, restart the emulators with ``after``'s worlds,
+    then walk forward: exactly ``after``'s list, each item once."""
+    async with open_gateway(before, **UNCACHED) as gw:
+        cursor = None
+        while True:
+            conn = (await gw.data(PAGE, first=size, after=cursor, filter=flt))["phoneNumbers"]
+            if not conn["pageInfo"]["hasNextPage"]:
+                break
+            cursor = conn["pageInfo"]["endCursor"]
+        for provider, config in after.items():
+            gw.restart(provider, config)
+        seen: list[str] = []
+        cursor = None
+        while True:
+            conn = (await gw.data(PAGE, first=size, after=cursor, filter=flt))["phoneNumbers"]
+            page = [f"{n['provider']}:{n['number']}" for n in conn["nodes"]]
+            # A length that says "more" where the lists emptied costs an empty last page.
+            assert page or not conn["pageInfo"]["hasNextPage"]
+            seen += page
+            if not conn["pageInfo"]["hasNextPage"]:
+                break
+            cursor = conn["pageInfo"]["endCursor"]
+        assert len(seen) == len(set(seen)), "duplicates across pages"
+        assert set(seen) == expected(after, flt), "gaps or strangers across pages"
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    before=st.fixed_dictionaries({p: st.integers(0, 30) for p in PROVIDER_ORDER}),
+    after=st.fixed_dictionaries({p: st.integers(0, 30) for p in PROVIDER_ORDER}),
+    seed=st.integers(0, 10_000),
+    flt=st.sampled_from([None, {"status": "ASSIGNED"}, {"search": "3"}]),
+    size=st.integers(1, 35),
+)
+def test_stale_lengths_never_cost_or_repeat_an_item(
+    before: dict[ProviderName, int],
+    after: dict[ProviderName, int],
+    seed: int,
+    flt: Any,
+    size: int,
+) -> None:
+    asyncio.run(stale_walk(worlds_of(before, seed), worlds_of(after, seed), flt, size))
