@@ -168,6 +168,9 @@ class Settings(BaseSettings):
     # asks (gateway/list_lengths.py); a hint checked by every read, so it may outlive the
     # page cache. 0: every page asks every provider it may span.
     list_length_seconds: float = Field(default=60.0, ge=0)
+    # A sorted list (orderBy) reads each provider's whole list; one with more items than
+    # this is left out with SORT_LIMIT_EXCEEDED instead of reading on (README, Order).
+    sorted_max_items_per_provider: int = Field(default=50_000, ge=1)
     # Serve an Apollo Federation v2 subgraph (_entities, _service); false: the plain schema.
     federation: bool = True
     # OpenTelemetry spans for requests, GraphQL phases and upstream calls; needs the

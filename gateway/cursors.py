@@ -27,6 +27,12 @@ import orjson
 from .errors import BadCursorError
 
 VERSION = 1
+# Cursors of sorted lists (``orderBy``): keysets instead of upstream positions.
+KEYSET_VERSION = 2
+
+# A sorted list's place: the requested keys' values, the provider slot, the native id
+# (gateway/ordering.py).
+Keyset = tuple[tuple[int | str | None, ...], int, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +75,39 @@ class Cursor:
     def slots(self) -> list[int]:
         """Every provider index the cursor names (validated against the list)."""
         return [self.reached.provider, self.position.provider, *(o.slot for o in self.owed)]
+
+
+@dataclass(frozen=True, slots=True)
+class KeysetCursor:
+    """An item's place in a sorted list plus the traversal's state right after it: as
+    :class:`Cursor`, with keysets for positions (``owed``: slot and where to resume it,
+    None from its start), so a page starts right after the item whatever was added or
+    removed since."""
+
+    position: Keyset
+    frontier: Keyset | None = None
+    owed: tuple[tuple[int, Keyset | None], ...] = ()
+    backward: bool = False
+
+    @property
+    def reached(self) -> Keyset:
+        return self.frontier or self.position
+
+    def slots(self) -> list[int]:
+        return [self.reached[1], self.position[1], *(slot for slot, _ in self.owed)]
+
+
+def _keyset_out(k: Keyset) -> list[Any]:
+    return [list(k[0]), k[1], k[2]]
+
+
+def _keyset_in(raw: Any, width: int) -> Keyset:
+    values, slot, native_id = raw
+    if len(values) != width or not all(v is None or type(v) in (int, str) for v in values):
+        raise ValueError("keyset does not fit the order")
+    if type(slot) is not int or type(native_id) is not str:
+        raise ValueError("keyset names no item")
+    return (tuple(values), slot, native_id)
 
 
 def _pos_out(pos: Position) -> list[Any]:
@@ -123,10 +162,14 @@ class CursorCodec:
             body["k"] = [_pos_out(o.resume) if o.resume else [o.slot] for o in cursor.owed]
         if cursor.backward and (cursor.owed or "f" in body):
             body["d"] = 1
+        return self._seal(body)
+
+    def _seal(self, body: dict[str, Any]) -> str:
         payload = orjson.dumps(body)
         return f"{_b64(payload)}.{_b64(self._sign(payload))}"
 
-    def decode(self, cursor: str) -> Cursor:
+    def _open(self, cursor: str, version: int) -> dict[str, Any]:
+        """The verified body of a cursor of this list and ``version``, or BadCursorError."""
         try:
             head, _, sig = cursor.partition(".")
             payload = _unb64(head)
@@ -141,12 +184,16 @@ class CursorCodec:
             raise BadCursorError("cursor is malformed or was not issued by this gateway") from None
         if not isinstance(body, dict):
             raise BadCursorError("cursor is malformed or was not issued by this gateway")
-        if body.get("v") != VERSION:
-            raise BadCursorError("cursor version is not supported; restart paging")
         if body.get("s") != self._scope:
-            raise BadCursorError("cursor belongs to a different list or filter")
+            raise BadCursorError("cursor belongs to a different list, filter or order")
+        if body.get("v") != version:
+            raise BadCursorError("cursor version is not supported; restart paging")
         if time.time() - body.get("t", 0) > self._ttl:
             raise BadCursorError("cursor has expired; restart paging")
+        return body
+
+    def decode(self, cursor: str) -> Cursor:
+        body = self._open(cursor, VERSION)
         try:
             position = Position(
                 provider=int(body["p"]),
@@ -161,3 +208,32 @@ class CursorCodec:
         except (KeyError, TypeError, ValueError, IndexError):
             raise BadCursorError("cursor is malformed or was not issued by this gateway") from None
         return Cursor(position, frontier, owed, backward=bool(body.get("d")))
+
+    def encode_keyset(self, cursor: KeysetCursor) -> str:
+        body: dict[str, Any] = {
+            "v": KEYSET_VERSION,
+            "s": self._scope,
+            "t": int(time.time()),
+            "k": _keyset_out(cursor.position),
+        }
+        if cursor.frontier is not None and cursor.frontier != cursor.position:
+            body["f"] = _keyset_out(cursor.frontier)
+        if cursor.owed:
+            body["o"] = [[s] if k is None else [s, _keyset_out(k)] for s, k in cursor.owed]
+        if cursor.backward and (cursor.owed or "f" in body):
+            body["d"] = 1
+        return self._seal(body)
+
+    def decode_keyset(self, cursor: str, width: int) -> KeysetCursor:
+        """A sorted list's cursor; ``width``: how many keys its order has."""
+        body = self._open(cursor, KEYSET_VERSION)
+        try:
+            position = _keyset_in(body["k"], width)
+            frontier = _keyset_in(body["f"], width) if "f" in body else None
+            owed = tuple(
+                (int(o[0]), _keyset_in(o[1], width) if len(o) > 1 else None)
+                for o in body.get("o", ())
+            )
+        except (KeyError, TypeError, ValueError, IndexError):
+            raise BadCursorError("cursor is malformed or was not issued by this gateway") from None
+        return KeysetCursor(position, frontier, owed, backward=bool(body.get("d")))

@@ -17,6 +17,7 @@ class ErrorCode(enum.StrEnum):
     UPSTREAM_BAD_RESPONSE = "UPSTREAM_BAD_RESPONSE"
     UPSTREAM_UNAUTHORIZED = "UPSTREAM_UNAUTHORIZED"
     RATE_LIMITED = "RATE_LIMITED"
+    SORT_LIMIT_EXCEEDED = "SORT_LIMIT_EXCEEDED"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
 
@@ -52,6 +53,24 @@ class UserInputError(GatewayError):
 
 class BadCursorError(GatewayError):
     code = ErrorCode.BAD_CURSOR
+
+
+class SortLimitExceeded(GatewayError):
+    """A sorted list would need more of one provider's items than the gateway reads per
+    request (``sorted_max_items_per_provider``). Not an upstream failure: the provider
+    answered, and asking again will not help; its items are left out of the sorted list."""
+
+    code = ErrorCode.SORT_LIMIT_EXCEEDED
+
+    def __init__(self, provider: ProviderName, limit: int) -> None:
+        super().__init__(
+            f"{provider.value}: more than {limit} items to sort (sorted_max_items_per_provider); "
+            "its items are left out of this sorted list: narrow the filter, or page unsorted"
+        )
+        self.provider = provider
+
+    def extensions(self) -> dict[str, object]:
+        return {"code": self.code.value, "provider": self.provider.value}
 
 
 class UpstreamError(GatewayError):

@@ -113,6 +113,8 @@ class Assistant:
     phone_number_ids: tuple[str, ...] | None = None
     # E.164 numbers the assistant holds, for upstreams that link by number (Synthflow).
     phone_numbers: tuple[str, ...] | None = None
+    # When the assistant was created at the provider, where it says.
+    created_at: datetime | None = None
 
 
 # Which route is a number's ``assistant`` when it has several: voice before SMS, inbound

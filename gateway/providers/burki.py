@@ -60,6 +60,8 @@ class BurkiAssistant(kit.UpstreamModel):
     id: int
     name: str
     is_active: bool | None = None
+    # Required by the spec; optional here, so a record without it still lists.
+    created_at: datetime | None = None
 
 
 class BurkiAPIResponse(kit.UpstreamModel):
@@ -202,7 +204,11 @@ class Adapter:
 
     def _assistant(self, a: BurkiAssistant) -> kit.Assistant:
         return kit.Assistant(
-            provider=self.name, native_id=str(a.id), name=a.name, active=a.is_active
+            provider=self.name,
+            native_id=str(a.id),
+            name=a.name,
+            active=a.is_active,
+            created_at=a.created_at,
         )
 
 

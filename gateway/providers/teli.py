@@ -93,6 +93,7 @@ class _Agent(kit.UpstreamModel):
     agent_name: str
     agent_status: str | None = None
     voice_agent_id: str | None = None
+    created_at: Annotated[datetime | None, BeforeValidator(_timestamp_or_none)] = None
 
 
 class _AgentList(kit.UpstreamModel):
@@ -166,7 +167,13 @@ def _voice_number(rec: _VoiceNumber) -> kit.PhoneNumber:
 
 def _assistant(rec: _Agent) -> kit.Assistant:
     active = None if rec.agent_status is None else rec.agent_status == "active"
-    return kit.Assistant(provider=TELI, native_id=rec.agent_id, name=rec.agent_name, active=active)
+    return kit.Assistant(
+        provider=TELI,
+        native_id=rec.agent_id,
+        name=rec.agent_name,
+        active=active,
+        created_at=rec.created_at,
+    )
 
 
 class TeliSettings(kit.ProviderSettings):

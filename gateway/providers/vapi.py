@@ -92,7 +92,7 @@ def _number(n: _Number) -> kit.PhoneNumber:
 
 
 def _assistant(a: _Assistant) -> kit.Assistant:
-    return kit.Assistant(provider=VAPI, native_id=a.id, name=a.name or a.id)
+    return kit.Assistant(provider=VAPI, native_id=a.id, name=a.name or a.id, created_at=a.createdAt)
 
 
 # Upstream status -> how a refused PATCH reads (NestJS statuses; A.9).

@@ -47,3 +47,27 @@ class Connection(Generic[NodeT]):
     @strawberry.field(description="The nodes of the edges, for clients that need no cursors.")
     def nodes(self) -> list[NodeT]:
         return [edge.node for edge in self.edges]
+
+
+def page_info(
+    edges: list[Edge[NodeT]],
+    *,
+    has_previous: bool,
+    has_next: bool,
+    stalled: bool,
+    backward: bool,
+    sent: str | None,
+) -> PageInfo:
+    """The page's PageInfo. A stalled page (nothing could be read) gives back the cursor
+    it was ``sent`` as the one to continue from: "continue from the cursor" repeats this
+    page, where a null cursor would send a client back to the start of the list."""
+    start = edges[0].cursor if edges else None
+    end = edges[-1].cursor if edges else None
+    if stalled:
+        if backward:
+            start = sent
+        else:
+            end = sent
+    return PageInfo(
+        has_next_page=has_next, has_previous_page=has_previous, start_cursor=start, end_cursor=end
+    )

@@ -8,19 +8,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from strawberry.relay import PageInfo
 from strawberry.types.nodes import SelectedField
 
 from .. import model
 from ..cursors import CursorCodec
 from ..errors import BadCursorError, UpstreamError, UserInputError
 from ..loaders import Kind
+from ..ordering import Order
 from ..pagination import Source, paginate
 from ..paging import NumberFilter, Page, PageRequest, Pagination
-from .connection import Connection, Edge
+from .connection import Connection, Edge, page_info
 from .context import Info
 from .docs import DEFAULT_PAGE_SIZE
 from .filters import MAX_CARRIER, NumberConditions
+from .sorted_listing import sorted_connection
 from .types import Assistant, PhoneNumber
 
 T = TypeVar("T")
@@ -73,6 +74,7 @@ async def build_connection(
     sources: list[Source[T]],
     args: Args,
     to_node: Callable[[T], N],
+    order: Order[T] | None = None,
 ) -> Connection[N]:
     runtime = info.context.runtime
     settings = runtime.settings
@@ -80,9 +82,24 @@ async def build_connection(
     first, last = _check_args(
         args, settings.max_page_size, min(DEFAULT_PAGE_SIZE, settings.max_page_size)
     )
+    if order is not None:  # sorted lists are bound to their order as well
+        fingerprint = f"{fingerprint}|order:{order.fingerprint()}"
     codec = CursorCodec(
         runtime.cursor_secret, _scope(kind, providers, fingerprint), settings.cursor_ttl_seconds
     )
+    if order is not None:
+        return await sorted_connection(
+            info,
+            codec=codec,
+            providers=providers,
+            sources=sources,
+            order=order,
+            first=first,
+            last=last,
+            after=args.after,
+            before=args.before,
+            to_node=to_node,
+        )
     after = codec.decode(args.after) if args.after is not None else None
     before = codec.decode(args.before) if args.before is not None else None
     for cursor in (after, before):
@@ -96,20 +113,13 @@ async def build_connection(
         sources, first=first, after=after, last=last, before=before, on_error=report
     )
     edges = [Edge(cursor=codec.encode(c), node=to_node(item)) for c, item in window.entries]
-    start_cursor = edges[0].cursor if edges else None
-    end_cursor = edges[-1].cursor if edges else None
-    if window.stalled:
-        # Nothing could be read: "continue from the cursor" repeats this page, where a
-        # null cursor would send a client back to the start of the list.
-        if last is None:
-            end_cursor = args.after
-        else:
-            start_cursor = args.before
-    page_info = PageInfo(
-        has_next_page=window.has_next,
-        has_previous_page=window.has_previous,
-        start_cursor=start_cursor,
-        end_cursor=end_cursor,
+    info_ = page_info(
+        edges,
+        has_previous=window.has_previous,
+        has_next=window.has_next,
+        stalled=window.stalled,
+        backward=last is not None,
+        sent=args.after if last is None else args.before,
     )
 
     async def count_all() -> int:
@@ -122,7 +132,7 @@ async def build_connection(
 
         return sum(await asyncio.gather(*(one(s) for s in sources)))
 
-    return Connection(edges=edges, page_info=page_info, count_all=count_all)
+    return Connection(edges=edges, page_info=info_, count_all=count_all)
 
 
 # The linked list a connection's items lead to, by the field that follows the link.
@@ -222,6 +232,7 @@ async def phone_numbers_connection(
     providers: list[model.ProviderName] | None,
     conditions: NumberConditions,
     args: Args,
+    order: Order[model.PhoneNumber] | None = None,
 ) -> Connection[PhoneNumber]:
     _check_search(conditions.search, carrier=conditions.carrier, locality=conditions.locality)
     status = conditions.status
@@ -240,6 +251,7 @@ async def phone_numbers_connection(
         sources=sources,
         args=args,
         to_node=PhoneNumber.of,
+        order=order,
     )
 
 
@@ -250,6 +262,7 @@ async def assistants_connection(
     active: bool | None,
     search: str | None,
     args: Args,
+    order: Order[model.Assistant] | None = None,
 ) -> Connection[Assistant]:
     _check_search(search)
     needle = (search or "").casefold()
@@ -272,6 +285,7 @@ async def assistants_connection(
         sources=sources,
         args=args,
         to_node=Assistant.of,
+        order=order,
     )
 
 
@@ -284,6 +298,7 @@ async def assistant_numbers_connection(
     after: str | None,
     last: int | None,
     before: str | None,
+    order: Order[model.PhoneNumber] | None = None,
 ) -> Connection[PhoneNumber]:
     key = (assistant.provider, assistant.native_id)
 
@@ -308,4 +323,5 @@ async def assistant_numbers_connection(
         sources=[source],
         args=Args(first, after, last, before),
         to_node=PhoneNumber.of,
+        order=order,
     )

@@ -15,6 +15,7 @@ from .docs import AFTER, BEFORE, FIRST, LAST, PROVIDERS_FILTER
 from .filters import NumberConditions, PhoneNumberFilter
 from .listing import Args, assistants_connection, phone_numbers_connection
 from .nodes import resolve_node
+from .order_inputs import ORDER_BY, AssistantOrder, PhoneNumberOrder, assistant_order, number_order
 from .types import Assistant, PhoneNumber, Provider, ProviderInfo
 
 MAX_NODES = 100
@@ -44,8 +45,8 @@ class AssistantFilter:
 class Query:
     @strawberry.field(
         description=(
-            "Phone numbers of every selected provider as one list: providers in Provider "
-            "order, each in its API's own order."
+            "Phone numbers of every selected provider as one list: sorted by orderBy, or "
+            "else providers in Provider order, each in its API's own order."
         )
     )
     async def phone_numbers(
@@ -54,6 +55,9 @@ class Query:
         filter: Annotated[
             PhoneNumberFilter | None,
             strawberry.argument(description="Conditions every number must meet. Null: all."),
+        ] = None,
+        order_by: Annotated[
+            list[PhoneNumberOrder] | None, strawberry.argument(description=ORDER_BY)
         ] = None,
         first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
@@ -65,10 +69,12 @@ class Query:
             providers=filter.providers if filter else None,
             conditions=NumberConditions.of(filter),
             args=Args(first, after, last, before),
+            order=number_order(order_by),
         )
 
     @strawberry.field(
-        description="Assistants of every selected provider as one list, in Provider order."
+        description="Assistants of every selected provider as one list: sorted by "
+        "orderBy, or else in Provider order."
     )
     async def assistants(
         self,
@@ -76,6 +82,9 @@ class Query:
         filter: Annotated[
             AssistantFilter | None,
             strawberry.argument(description="Conditions every assistant must meet. Null: all."),
+        ] = None,
+        order_by: Annotated[
+            list[AssistantOrder] | None, strawberry.argument(description=ORDER_BY)
         ] = None,
         first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
@@ -89,6 +98,7 @@ class Query:
             active=f.active,
             search=f.search,
             args=Args(first, after, last, before),
+            order=assistant_order(order_by),
         )
 
     @strawberry.field(

@@ -18,6 +18,7 @@ from .docs import AFTER, BEFORE, FIRST, LAST, describe_values
 from .filters import AssistantPhoneNumberFilter, NumberConditions
 from .health import ProviderHealth, provider_health
 from .ids import node_id
+from .order_inputs import ORDER_BY, PhoneNumberOrder, number_order
 
 Provider = strawberry.enum(model.ProviderName, name="Provider", description="A voice-AI platform.")
 NumberStatus = strawberry.enum(
@@ -270,6 +271,9 @@ class Assistant(relay.Node):
         description="Whether the provider has the assistant switched on. Null: the provider "
         "does not say (Butter, Flireo, Synthflow, and Teli agents without a status)."
     )
+    created_at: datetime | None = strawberry.field(
+        description="When the assistant was created at the provider (ISO 8601). Null: not reported."
+    )
     record: strawberry.Private[model.Assistant]
 
     @classmethod
@@ -280,6 +284,7 @@ class Assistant(relay.Node):
             native_id=a.native_id,
             name=a.name,
             active=a.active,
+            created_at=a.created_at,
             record=a,
         )
 
@@ -307,6 +312,9 @@ class Assistant(relay.Node):
                 "Null: all."
             ),
         ] = None,
+        order_by: Annotated[
+            list[PhoneNumberOrder] | None, strawberry.argument(description=ORDER_BY)
+        ] = None,
         first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
         last: Annotated[int | None, strawberry.argument(description=LAST)] = None,
@@ -322,6 +330,7 @@ class Assistant(relay.Node):
             after=after,
             last=last,
             before=before,
+            order=number_order(order_by),
         )
 
 
