@@ -176,9 +176,10 @@ def render(world: World, docs_only: bool = False) -> BurkiState:
         for n in world.numbers
     ]
     # ASSUMPTION: released numbers are unassigned (the backend won't deactivate an assigned one).
+    after = max((n.index for n in world.numbers), default=-1) + 1  # ids past every world one
     released = [
         _number_record(
-            len(world.numbers) + j + 1,
+            after + j + 1,
             f"+{int(n.e164[1:]) + 1}",
             n,
             assistants[j % len(assistants)] if docs_only and assistants else None,
@@ -395,6 +396,8 @@ def _with_stats(assistant: Record) -> Record:
 
 
 def create_app(config: EmulatorConfig) -> Starlette:
-    world = make_world(config.seed, config.numbers, config.assistants, provider="burki")
+    world = make_world(
+        config.seed, config.numbers, config.assistants, provider="burki", present=config.present
+    )
     state = render(world, config.docs_only)
     return build_app(_routes(state, config), world, config, state)

@@ -218,7 +218,9 @@ def paginate(
 
 
 def create_app(config: EmulatorConfig) -> Starlette:
-    world = make_world(config.seed, config.numbers, config.assistants, provider="butter")
+    world = make_world(
+        config.seed, config.numbers, config.assistants, provider="butter", present=config.present
+    )
     state = render(world)
 
     def fail(status: int, message: str) -> JSONResponse:

@@ -86,6 +86,10 @@ class EmulatorConfig:
     # asked). ``None``: no cap beyond the emulator's own; under ``docs_only`` an emulator
     # whose docs state no maximum (Synthflow) caps at ``DOCS_ONLY_PAGE_CAP``.
     max_page_size: int | None = None
+    # The world numbers served, by index (None: all ``numbers`` of them). A number keeps
+    # its id and fields whatever else is served, so tests add and remove numbers between
+    # requests by serving another set from a fresh emulator (tests/e2e/churn.py).
+    present: frozenset[int] | None = None
 
     def page_cap(self, documented_max: bool) -> int | None:
         """The silent cap this emulator applies: the knob, else (docs-only, where the docs
@@ -156,13 +160,19 @@ def _assistant_names(seed: int, provider: str | None, count: int) -> list[str]:
 
 
 def make_world(
-    seed: int, n_numbers: int, n_assistants: int, *, provider: str | None = None
+    seed: int,
+    n_numbers: int,
+    n_assistants: int,
+    *,
+    provider: str | None = None,
+    present: frozenset[int] | None = None,
 ) -> World:
     """``provider``'s account of the demo company; the same arguments give the same world.
 
     Each account holds its own numbers (README, The demo world), except that its last
     number is also the first of the next account's (from 4 numbers on): a number held at
-    two providers, which the gateway keeps as two records.
+    two providers, which the gateway keeps as two records. ``present``: only the numbers
+    with these indices (EmulatorConfig.present).
     """
     rng = random.Random(f"{seed}:{provider}:records")
     assistants = [
@@ -207,6 +217,8 @@ def make_world(
                 else None,
             )
         )
+    if present is not None:
+        numbers = [n for n in numbers if n.index in present]
     return World(numbers=numbers, assistants=assistants)
 
 

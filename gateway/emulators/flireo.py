@@ -276,7 +276,9 @@ def _write(handler: WriteHandler, data: FlireoData) -> HTTPHandler:
 
 
 def create_app(config: EmulatorConfig) -> Starlette:
-    world = make_world(config.seed, config.numbers, config.assistants, provider="flireo")
+    world = make_world(
+        config.seed, config.numbers, config.assistants, provider="flireo", present=config.present
+    )
     data = render(world, config.docs_only)
     reads: list[tuple[str, Handler]] = [
         ("/v1/phone-numbers", list_numbers),

@@ -61,7 +61,7 @@ class SynthflowState:
     """
 
     numbers: list[Record]  # list-endpoint records, in world order
-    slugs: dict[str, int]  # slug -> index into numbers (and world.numbers)
+    slugs: dict[str, int]  # slug -> position in numbers (and world.numbers)
     assistants: list[Record]  # full agent records, in world order
     by_model_id: dict[str, Record]
     holders: dict[str, list[str]]  # E.164 -> model_ids of the agents holding it
@@ -152,7 +152,7 @@ def _render(world: World) -> SynthflowState:
     ]
     return SynthflowState(
         numbers=numbers,
-        slugs={n.e164.lstrip("+"): n.index for n in world.numbers},
+        slugs={n.e164.lstrip("+"): i for i, n in enumerate(world.numbers)},
         assistants=assistants,
         by_model_id={a["model_id"]: a for a in assistants},
         holders=holders,
@@ -197,7 +197,9 @@ def _listing(key: str, items: list[Record], limit: int, offset: int, cap: int | 
 
 
 def create_app(config: EmulatorConfig) -> Starlette:
-    world = make_world(config.seed, config.numbers, config.assistants, provider="synthflow")
+    world = make_world(
+        config.seed, config.numbers, config.assistants, provider="synthflow", present=config.present
+    )
     state = _render(world)
     cap = config.page_cap(documented_max=False)
     hidden = config.docs_only  # undocumented error bodies are empty objects

@@ -169,7 +169,9 @@ def _error(message: str, status: int) -> JSONResponse:
 
 
 def create_app(config: EmulatorConfig) -> Starlette:
-    world = make_world(config.seed, config.numbers, config.assistants, provider="teli")
+    world = make_world(
+        config.seed, config.numbers, config.assistants, provider="teli", present=config.present
+    )
     tenant_id = bubble_id("teli-tenant", 0, EPOCH)
     agents = [_agent(a, config, tenant_id) for a in world.assistants]
     state = TeliState(

@@ -234,7 +234,9 @@ def get_assistant(request: Request, data: VapiData, body: Any) -> Record:
 
 
 def create_app(config: EmulatorConfig) -> Starlette:
-    world = make_world(config.seed, config.numbers, config.assistants, provider="vapi")
+    world = make_world(
+        config.seed, config.numbers, config.assistants, provider="vapi", present=config.present
+    )
     data = render(world, config.docs_only)
     served: list[tuple[str, str, Any]] = [
         ("GET", "/phone-number", list_numbers),

@@ -109,12 +109,12 @@ query($orderBy: [AssistantOrder!], $numbersBy: [PhoneNumberOrder!]) {
   assistants(orderBy: $orderBy, first: 100) {
     nodes {
       id provider nativeId name createdAt
-      phoneNumbers(orderBy: $numbersBy, first: 50) { totalCount nodes { %s } }
-      plain: phoneNumbers(first: 50) { nodes { %s } }
+      phoneNumbers(orderBy: $numbersBy, first: 50) { totalCount nodes { NODE } }
+      plain: phoneNumbers(first: 50) { nodes { NODE } }
     }
   }
 }
-""" % (NODE, NODE)
+""".replace("NODE", NODE)
 
 
 async def test_assistants_and_their_numbers_sort(gateway: Gateway) -> None:
@@ -181,5 +181,3 @@ async def test_a_provider_failing_mid_traversal_is_owed_then_seen_once(
     else:
         raise AssertionError("the traversal did not end")
     assert sorted(seen) == sorted(want) and len(seen) == len(set(seen))
-
-
