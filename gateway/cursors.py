@@ -53,8 +53,28 @@ class Owed:
     resume: Position | None = None  # None: from its start (forwards) or end (backwards)
 
 
+class _Resumes:
+    """What a page that continues from a cursor needs of it, for both cursor kinds."""
+
+    __slots__ = ()
+    position: Any
+    owed: tuple[Any, ...]
+    backward: bool
+
+    @property
+    def reached(self) -> Any:
+        raise NotImplementedError
+
+    def resume(self, backward: bool) -> tuple[Any, tuple[Any, ...]]:
+        """Where a page in direction ``backward`` starts, and the providers it owes; a
+        cursor used the other way counts only its own place."""
+        if self.backward is not backward:
+            return self.position, ()
+        return self.reached, self.owed
+
+
 @dataclass(frozen=True, slots=True)
-class Cursor:
+class Cursor(_Resumes):
     """An item's place in the list plus the traversal's state right after it.
 
     ``position`` is the item's own place in the canonical order (what ``before`` and
@@ -78,7 +98,7 @@ class Cursor:
 
 
 @dataclass(frozen=True, slots=True)
-class KeysetCursor:
+class KeysetCursor(_Resumes):
     """An item's place in a sorted list plus the traversal's state right after it: as
     :class:`Cursor`, with keysets for positions (``owed``: slot and where to resume it,
     None from its start), so a page starts right after the item whatever was added or

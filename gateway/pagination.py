@@ -370,11 +370,7 @@ async def paginate(
         return (p.provider, p.index)
 
     def state(c: Cursor | None, backward: bool) -> tuple[Position | None, tuple[Owed, ...]]:
-        if c is None:
-            return None, ()
-        if c.backward is not backward:  # used the other way: only its own place counts
-            return c.position, ()
-        return c.reached, c.owed
+        return c.resume(backward) if c is not None else (None, ())
 
     if last is None:
         count = first if first is not None else 0

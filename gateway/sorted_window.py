@@ -151,11 +151,7 @@ def sorted_window(
     """The Relay window of the merged sorted ``parts`` (one per provider, in slot order)."""
 
     def state(c: KeysetCursor | None, backward: bool) -> tuple[Keyset | None, tuple[Owing, ...]]:
-        if c is None:
-            return None, ()
-        if c.backward is not backward:  # used the other way: only its own place counts
-            return c.position, ()
-        return c.reached, c.owed
+        return c.resume(backward) if c is not None else (None, ())
 
     if last is None:
         count = first if first is not None else 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -46,16 +47,42 @@ def matches(flt: dict[str, str] | None, e164: str, assigned: bool) -> bool:
     return not (flt and "search" in flt and flt["search"] not in e164)
 
 
-async def traverse(
-    worlds: dict[ProviderName, EmulatorConfig],
-    seed: int,
-    order: list[dict[str, str]],
-    flt: dict[str, str] | None,
-    sizes: list[int],
-    forward: bool,
-    changes: list[int],
-) -> None:
-    churn = Churn(worlds, random.Random(seed))
+@dataclass(frozen=True)
+class Walk:
+    """One traversal: the worlds, the order and filter, page sizes, direction, and how
+    many numbers change between pages (both cycled through)."""
+
+    worlds: dict[ProviderName, EmulatorConfig]
+    seed: int
+    order: list[dict[str, str]]
+    flt: dict[str, str] | None
+    sizes: list[int]
+    forward: bool
+    changes: list[int]
+
+
+@st.composite
+def walks(draw: st.DrawFn) -> Walk:
+    seed = draw(st.integers(0, 10_000))
+    worlds = {
+        p: EmulatorConfig(seed=seed + i, numbers=draw(st.integers(0, 16)), assistants=3)
+        for i, p in enumerate(PROVIDER_ORDER)
+    }
+    return Walk(
+        worlds,
+        seed,
+        draw(orders),
+        draw(filters),
+        draw(st.lists(st.integers(1, 12), min_size=1, max_size=4)),
+        draw(st.booleans()),
+        draw(st.lists(st.integers(0, 4), min_size=1, max_size=4)),
+    )
+
+
+async def traverse(walk: Walk) -> None:
+    worlds, order, flt, forward = walk.worlds, walk.order, walk.flt, walk.forward
+    sizes, changes = walk.sizes, walk.changes
+    churn = Churn(worlds, random.Random(walk.seed))
     index = {  # (provider, E.164) -> (world index, assigned)
         (p.name, n.e164): (n.index, n.assistant is not None)
         for p, config in worlds.items()
@@ -98,26 +125,8 @@ async def traverse(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(
-    counts=st.fixed_dictionaries({p: st.integers(0, 16) for p in PROVIDER_ORDER}),
-    seed=st.integers(0, 10_000),
-    order=orders,
-    flt=filters,
-    sizes=st.lists(st.integers(1, 12), min_size=1, max_size=4),
-    forward=st.booleans(),
-    changes=st.lists(st.integers(0, 4), min_size=1, max_size=4),
-)
+@given(walk=walks())
 def test_a_sorted_traversal_through_changes_shows_what_existed_throughout_once(
-    counts: dict[ProviderName, int],
-    seed: int,
-    order: list[dict[str, str]],
-    flt: dict[str, str] | None,
-    sizes: list[int],
-    forward: bool,
-    changes: list[int],
+    walk: Walk,
 ) -> None:
-    worlds = {
-        p: EmulatorConfig(seed=seed + i, numbers=n, assistants=3)
-        for i, (p, n) in enumerate(counts.items())
-    }
-    asyncio.run(traverse(worlds, seed, order, flt, sizes, forward, changes))
+    asyncio.run(traverse(walk))
