@@ -25,6 +25,7 @@ from .launcher import Cluster, Server, cpu_seconds, machine_busy, spawn_switchbo
 from .loadgen import LoadResult, run_load
 from .report import Report, ms, ratio
 from .servers import API_KEY_ENV, has_cache
+from .sorted_lists import sorted_lists
 from .stats import Summary, median, spread
 
 
@@ -846,6 +847,7 @@ SCENARIOS = {
     "overhead": overhead,
     "efficiency": efficiency,
     "traversal": traversal,
+    "sorted": sorted_lists,
     "fanout": fanout,
     "throughput": throughput,
     "peer": _peer,

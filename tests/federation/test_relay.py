@@ -62,6 +62,7 @@ def test_relay_compiler_accepts_the_examples(node: str, tmp_path: Path) -> None:
         "PhoneNumberRowRefetchQuery.graphql.js",  # @refetchable on a Node: via Query.node
         "AssistantNumbersPaginationQuery.graphql.js",  # a connection inside a Node
         "AssistantListPaginationQuery.graphql.js",  # bidirectional connection
+        "SortedPhoneNumbersPaginationQuery.graphql.js",  # orderBy as a connection filter
         "PhoneNumberListQuery.graphql.js",
         "AssistantNumbersQuery.graphql.js",
     ):
