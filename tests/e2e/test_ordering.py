@@ -181,3 +181,30 @@ async def test_a_provider_failing_mid_traversal_is_owed_then_seen_once(
     else:
         raise AssertionError("the traversal did not end")
     assert sorted(seen) == sorted(want) and len(seen) == len(set(seen))
+
+
+COUNT_ONLY = """
+query($filter: PhoneNumberFilter) { phoneNumbers(filter: $filter, first: 0) { totalCount } }
+"""
+SORTED_WITH_LINKS = """
+query { phoneNumbers(orderBy: [{field: NUMBER}], first: 30) {
+  totalCount nodes { id assistant { name } }
+} }
+"""
+
+
+async def test_a_sorted_page_reads_each_list_once(gateway_factory: GatewayFactory) -> None:
+    gw = await gateway_factory(numbers=250, resilience={"cache_ttl_seconds": 0})
+    # An unsorted count with a filter the gateway applies reads every whole list once.
+    await gw.data(COUNT_ONLY, filter={"search": "no label has this"})
+    whole = gw.upstream_requests()
+    gw.reset_counts()
+    body = await gw.query(SORTED_WITH_LINKS)
+    assert body["data"]["phoneNumbers"]["totalCount"] > 250
+    sorted_calls = gw.upstream_requests()
+    gw.reset_counts()
+    await gw.query("{ assistants(first: 0) { totalCount } }")  # what the links add
+    links = gw.upstream_requests()
+    assert max(whole.values()) > 1  # the lists span several upstream pages
+    for provider, calls in sorted_calls.items():
+        assert calls <= whole[provider] + links[provider], provider
