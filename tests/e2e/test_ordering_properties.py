@@ -18,6 +18,7 @@ from gateway.model import PROVIDER_ORDER, ProviderName
 from .churn import Churn
 from .conftest import open_gateway
 from .sorting import NODE, in_order
+from .test_pagination_properties import outage_walk, outages
 
 PAGE = f"""
 query($orderBy: [PhoneNumberOrder!], $filter: PhoneNumberFilter, $first: Int, $after: String,
@@ -130,3 +131,37 @@ def test_a_sorted_traversal_through_changes_shows_what_existed_throughout_once(
     walk: Walk,
 ) -> None:
     asyncio.run(traverse(walk))
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    sizes=st.fixed_dictionaries({p: st.integers(0, 20) for p in PROVIDER_ORDER}),
+    seed=st.integers(0, 10_000),
+    order=orders,
+    flt=st.sampled_from([None, {"status": "ASSIGNED"}]),
+    size=st.integers(3, 20),
+    forward=st.booleans(),
+    schedule=outages,
+    docs_only=st.booleans(),
+)
+def test_a_sorted_traversal_through_an_outage_sees_every_item_once(
+    sizes: dict[ProviderName, int],
+    seed: int,
+    order: list[dict[str, str]],
+    flt: Any,
+    size: int,
+    forward: bool,
+    schedule: list[tuple[ProviderName, dict[str, Any]] | None],
+    docs_only: bool,
+) -> None:
+    """As the unsorted outage property (test_pagination_properties.py), sorted: a failed
+    provider is owed by keyset and its items come once, after recovery."""
+    worlds = {
+        p: EmulatorConfig(seed=seed + i, numbers=n, assistants=3)
+        for i, (p, n) in enumerate(sizes.items())
+    }
+    asyncio.run(outage_walk(worlds, flt, size, forward, schedule, docs_only, order))

@@ -15,6 +15,7 @@ from gateway.emulators import EmulatorConfig, create_emulator
 from gateway.model import PROVIDER_ORDER, ProviderName
 
 from .conftest import Gateway, open_gateway
+from .sorting import NODE, in_order
 
 PAGE = """
 query($first: Int, $after: String, $last: Int, $before: String, $filter: PhoneNumberFilter) {
@@ -138,13 +139,15 @@ def test_any_walk_sees_the_whole_list_once(
 
 # -- partial outages -----------------------------------------------------------------------
 
-OUTAGE_PAGE = """
-query($first: Int, $after: String, $last: Int, $before: String, $filter: PhoneNumberFilter) {
-  phoneNumbers(first: $first, after: $after, last: $last, before: $before, filter: $filter) {
-    edges { node { provider number } }
-    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-  }
-}
+OUTAGE_PAGE = f"""
+query($first: Int, $after: String, $last: Int, $before: String, $filter: PhoneNumberFilter,
+      $orderBy: [PhoneNumberOrder!]) {{
+  phoneNumbers(first: $first, after: $after, last: $last, before: $before, filter: $filter,
+               orderBy: $orderBy) {{
+    edges {{ node {{ {NODE} }} }}
+    pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }}
+  }}
+}}
 """
 FAULTS = [{"status": 500}, {"status": 404}, {"malformed": True}, {"drop": True}]
 # Each page's faults are exactly what it sees: no page cache, failure memory or breaker.
@@ -186,11 +189,15 @@ async def outage_walk(
     forward: bool,
     schedule: list[tuple[ProviderName, dict[str, Any]] | None],
     docs_only: bool = False,
+    order: list[dict[str, str]] | None = None,
 ) -> None:
-    """Page through while ``schedule[i]`` fails on page i, then with every provider back."""
+    """Page through while ``schedule[i]`` fails on page i, then with every provider back
+    (sorted by ``order`` if given)."""
     want = expected(worlds, flt)
     async with open_gateway(worlds, docs_only=docs_only, **NO_MEMORY) as gw:
         args: dict[str, Any] = {"filter": flt, ("first" if forward else "last"): size}
+        args["orderBy"] = order
+        nodes: list[dict[str, Any]] = []
         seen: list[str] = []
         cursor: str | None = None
         failed_any = False
@@ -217,6 +224,8 @@ async def outage_walk(
             failed_any = failed_any or bool(errors)
             page = [f"{e['node']['provider']}:{e['node']['number']}" for e in conn["edges"]]
             seen = seen + page if forward else page + seen
+            got = [e["node"] for e in conn["edges"]]
+            nodes = nodes + got if forward else got + nodes
             info = conn["pageInfo"]
             if not info["hasNextPage" if forward else "hasPreviousPage"]:
                 break
@@ -226,9 +235,13 @@ async def outage_walk(
         # Finished after recovery: every item of the list, none twice.
         assert len(seen) == len(set(seen)), "duplicates across pages"
         assert set(seen) == want, "gaps or strangers across pages"
-        if not failed_any:  # nothing failed: the canonical order too
-            order = [k.split(":")[0] for k in seen]
-            assert order == sorted(order, key=[p.name for p in PROVIDER_ORDER].index)
+        if failed_any:
+            return
+        if order is not None:  # nothing failed: the documented order too
+            assert nodes == in_order(nodes, order)
+        else:
+            providers = [k.split(":")[0] for k in seen]
+            assert providers == sorted(providers, key=[p.name for p in PROVIDER_ORDER].index)
 
 
 @settings(
