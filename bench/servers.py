@@ -51,7 +51,7 @@ def gateway_settings(
     response_cache: bool = False,
 ) -> Settings:
     """Real (non-demo) settings whose providers are the emulators at ``upstreams``."""
-    providers = {
+    providers: dict[ProviderName, Any] = {
         ProviderName(name): {
             "base_url": url,
             "api_key_env": API_KEY_ENV,
@@ -63,12 +63,13 @@ def gateway_settings(
     security: dict[str, Any] = (
         {"security": {"allow_unauthenticated": True}} if "security" in Settings.model_fields else {}
     )
+    cached: dict[str, Any] = {"response_cache": True} if response_cache else {}
     return Settings(
         providers=providers,
         cursor_secret="switchboard-bench-secret",
         **cache_overrides(cache_ttl),
         **security,
-        **({"response_cache": True} if response_cache else {}),
+        **cached,
     )
 
 

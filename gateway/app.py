@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import httpx
@@ -70,7 +70,7 @@ CORS_MAX_AGE_SECONDS = 600
 
 def build_runtimes(
     settings: Settings,
-    transports: dict[ProviderName, httpx.AsyncBaseTransport] | None,
+    transports: Mapping[ProviderName, httpx.AsyncBaseTransport] | None,
     cache: PageCache | None = None,
 ) -> dict[str | None, Runtime]:
     """One runtime per tenant (its own clients, caches and cursor key); None: no tenants.
@@ -103,7 +103,7 @@ def build_runtimes(
 def create_app(
     settings: Settings,
     *,
-    transports: dict[ProviderName, httpx.AsyncBaseTransport] | None = None,
+    transports: Mapping[ProviderName, httpx.AsyncBaseTransport] | None = None,
     tracer_provider: Any = None,
 ) -> Starlette:
     """Build the app. ``transports`` replace the network per provider (demo mode, tests);

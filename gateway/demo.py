@@ -17,7 +17,10 @@ def demo_provider_settings(
     name: ProviderName, config: EmulatorConfig = DEMO_EMULATOR
 ) -> ProviderSettings:
     """``name``'s own settings, reaching its emulator with the ids it serves."""
-    return get_spec(name).demo_settings(config, f"http://{name.value}.emulator")
+    settings: ProviderSettings = get_spec(name).demo_settings(
+        config, f"http://{name.value}.emulator"
+    )
+    return settings
 
 
 def demo_emulators(config: EmulatorConfig = DEMO_EMULATOR) -> dict[ProviderName, Starlette]:

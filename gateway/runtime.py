@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import inspect
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -82,7 +83,7 @@ class Runtime:
 def build_runtime(
     settings: Settings,
     providers: dict[ProviderName, ProviderSettings],
-    transports: dict[ProviderName, httpx.AsyncBaseTransport] | None = None,
+    transports: Mapping[ProviderName, httpx.AsyncBaseTransport] | None = None,
     *,
     cursor_key: bytes | None = None,
     cache: PageCache | None = None,

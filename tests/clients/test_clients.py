@@ -47,7 +47,8 @@ def run_gql(gateway: Gateway, plan: dict[str, str]) -> dict[str, Any]:
                 steps[name] = {"data": exc.data, "errors": errors}
             except Exception as exc:  # what gql raised without GraphQL errors
                 steps[name] = {"thrown": f"{type(exc).__name__}: {exc}"}
-            return steps[name]
+            step: dict[str, Any] = steps[name]
+            return step
 
         page1 = step("page1", ops["ClientsPageQuery"], first=3)
         connection = (page1.get("data") or {}).get("phoneNumbers") or {}

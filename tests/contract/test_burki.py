@@ -46,7 +46,9 @@ NUMBER_KEYS = {
 ASSISTANT_REQUIRED = {"id", "name", "organization_id", "user_id", "created_at", "updated_at"}
 
 
-async def get(h: Harness, path: str, headers: dict[str, str] | None = None, **params: Any):
+async def get(
+    h: Harness, path: str, headers: dict[str, str] | None = None, **params: Any
+) -> httpx.Response:
     return await h.http.get(path, params=params, headers=AUTH if headers is None else headers)
 
 

@@ -15,7 +15,7 @@ from gateway.emulators.common import EmulatorConfig
 from gateway.errors import UpstreamBadResponse, UpstreamUnauthorized
 from gateway.model import NumberStatus, ProviderName
 from gateway.providers.base import NumberFilter, PageRequest, Pagination, collect_all
-from gateway.providers.butter import Adapter
+from gateway.providers.butter import Adapter, ButterSettings
 from gateway.upstream import UpstreamClient
 
 if TYPE_CHECKING:  # type-only: collects whether or not tests/ is a package
@@ -30,7 +30,9 @@ ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 AUTH = {"X-API-Key": "demo-key", "X-Organization-Id": "org_demo"}
 
 
-async def get(h: Harness, path: str, headers: dict[str, str] | None = None, **params: Any):
+async def get(
+    h: Harness, path: str, headers: dict[str, str] | None = None, **params: Any
+) -> httpx.Response:
     return await h.http.get(path, params=params, headers=AUTH if headers is None else headers)
 
 
@@ -105,6 +107,7 @@ async def test_adapter_wrong_key_is_unauthorized(make_harness: HarnessFactory, c
 async def test_adapter_wrong_organization_is_unauthorized(make_harness: HarnessFactory) -> None:
     h = make_harness(BUTTER)
     settings = demo_provider_settings(BUTTER).model_copy(update={"organization_id": "org_x"})
+    assert isinstance(settings, ButterSettings)
     transport = httpx.ASGITransport(app=h.app)
     client = UpstreamClient(BUTTER, settings, Adapter.auth.headers(settings), transport=transport)
     try:
@@ -260,7 +263,10 @@ async def test_adapter_pages_and_maps_numbers(make_harness: HarnessFactory) -> N
         assert n.capabilities.outbound is r["supports_outbound"]
         # Butter says nothing about these: never invented.
         assert n.capabilities.voice is n.capabilities.sms is n.capabilities.mms is None
-        assert n.display_name is n.number_type is n.locality is n.updated_at is None
+        assert n.display_name is None
+        assert n.number_type is None
+        assert n.locality is None
+        assert n.updated_at is None
 
 
 async def test_adapter_last_page_has_no_cursor(make_harness: HarnessFactory) -> None:

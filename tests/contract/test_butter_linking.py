@@ -14,7 +14,7 @@ from gateway.emulators.butter import ButterState
 from gateway.errors import UpstreamHTTPError
 from gateway.model import Assistant, AssistantRef, NumberStatus, ProviderName
 from gateway.providers.base import LinkError, LinkErrorCode
-from gateway.providers.butter import Adapter
+from gateway.providers.butter import Adapter, ButterSettings
 from gateway.resilience import ResilienceSettings
 from gateway.upstream import UpstreamClient
 
@@ -243,6 +243,7 @@ async def test_adapter_maps_butter_errors(make_harness: HarnessFactory) -> None:
 async def test_adapter_never_repeats_a_write(make_harness: HarnessFactory) -> None:
     h = make_harness(BUTTER, numbers=20, assistants=3)
     settings = demo_provider_settings(BUTTER)
+    assert isinstance(settings, ButterSettings)
     client = UpstreamClient(
         BUTTER,
         settings,

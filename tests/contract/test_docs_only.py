@@ -3,6 +3,8 @@ undocumented get-one endpoint is absent, so one assistant is found through the l
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from gateway.demo import demo_provider_settings
@@ -136,7 +138,7 @@ async def test_teli_link_sends_the_voice_agent_id_after_a_404_before_any_number_
     adapter that has listed no voice number yet sends the agent_id, gets the documented 404
     and sends the write once more by the voice_agent_id: the number is linked, not
     reported missing."""
-    world = {"docs_only": True, "numbers": 30, "assistants": 5}
+    world: dict[str, Any] = {"docs_only": True, "numbers": 30, "assistants": 5}
     h = make_harness(TELI, **world)
     free = next(n for n in await h.all_numbers() if n.capabilities.voice and n.assistant is None)
     target = (await h.all_assistants())[2]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
 import pytest
 
@@ -36,7 +37,7 @@ def flireo(make_harness: HarnessFactory, **kw: object) -> Harness:
     return make_harness(FLIREO, **kw)
 
 
-async def get(h: Harness, path: str, **params: str | int) -> tuple[int, dict]:
+async def get(h: Harness, path: str, **params: str | int) -> tuple[int, dict[str, Any]]:
     resp = await h.http.get(path, params=params, headers=AUTH)
     return resp.status_code, resp.json()
 
@@ -48,7 +49,7 @@ async def assistant_ids(h: Harness) -> dict[int, str]:
     return {w.index: by_name[w.name] for w in h.world.assistants}
 
 
-def assert_invalid(body: dict, parameter: str) -> None:
+def assert_invalid(body: dict[str, Any], parameter: str) -> None:
     """The documented 400 body, naming the offending parameter."""
     assert set(body) == {"error"}
     assert body["error"]["code"] == "invalid_parameters"
@@ -180,7 +181,7 @@ async def test_numbers_page_to_the_end_on_the_wire(make_harness: HarnessFactory)
 )
 @pytest.mark.parametrize("path", ["/v1/phone-numbers", "/v1/assistants"])
 async def test_bad_paging_params_are_documented_400(
-    make_harness: HarnessFactory, path: str, params: dict, message: str
+    make_harness: HarnessFactory, path: str, params: dict[str, Any], message: str
 ) -> None:
     h = flireo(make_harness)
     status, body = await get(h, path, **params)

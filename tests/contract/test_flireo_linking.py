@@ -44,7 +44,7 @@ def assert_code(resp: httpx.Response, status: int, code: str) -> None:
 
 
 def free_id(h: Harness) -> str:
-    return next(n["id"] for n in data(h).numbers if n["linked_assistant"] is None)
+    return str(next(n["id"] for n in data(h).numbers if n["linked_assistant"] is None))
 
 
 def with_numbers(h: Harness, count: int) -> str:
@@ -53,7 +53,7 @@ def with_numbers(h: Harness, count: int) -> str:
 
 
 def writes(h: Harness) -> int:
-    return h.app.state.control.requests.total()
+    return int(h.app.state.control.requests.total())
 
 
 # --- the wire ---------------------------------------------------------------------------

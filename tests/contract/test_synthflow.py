@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ from gateway.emulators import EmulatorConfig
 from gateway.errors import UpstreamHTTPError, UpstreamUnauthorized
 from gateway.model import NumberStatus, ProviderName
 from gateway.providers.base import NumberFilter, PageRequest, collect_all
-from gateway.providers.synthflow import Adapter
+from gateway.providers.synthflow import Adapter, SynthflowSettings
 
 from .conftest import Harness, HarnessFactory
 
@@ -30,7 +31,7 @@ def harness(make: HarnessFactory, **world: int) -> Harness:
     return make(SF, **world)
 
 
-async def numbers_raw(h: Harness, **params: str | int) -> tuple[int, dict]:
+async def numbers_raw(h: Harness, **params: str | int) -> tuple[int, dict[str, Any]]:
     query = {"workspace": WS, **params}
     resp = await h.http.get("/v2/numbers", params=query, headers=AUTH)
     return resp.status_code, resp.json()
@@ -40,7 +41,7 @@ def world_available(h: Harness, available: bool) -> list[str]:
     return [w.e164 for w in h.world.numbers if (w.assistant is None) is available]
 
 
-def assert_detail(body: dict) -> None:
+def assert_detail(body: dict[str, Any]) -> None:
     assert set(body) == {"detail"} and set(body["detail"]) == DETAIL_KEYS
     assert all(isinstance(v, str) and v for v in body["detail"].values())
 
@@ -185,6 +186,7 @@ async def test_adapter_sends_limit_offset_and_filter(make_harness: HarnessFactor
 async def test_adapter_without_the_workspace_gets_400(make_harness: HarnessFactory) -> None:
     h = harness(make_harness)
     other = demo_provider_settings(SF).model_copy(update={"workspace": "someone-else"})
+    assert isinstance(other, SynthflowSettings)
     adapter = Adapter(other, h.client)
     with pytest.raises(UpstreamHTTPError) as err:
         await adapter.list_phone_numbers(NumberFilter(), PageRequest(limit=5))

@@ -54,7 +54,7 @@ def assert_detail(resp: httpx.Response, status: int) -> str:
 
 
 def free_e164(h: Harness) -> str:
-    return next(r["number"] for r in state(h).numbers if r["is_available"])
+    return str(next(r["number"] for r in state(h).numbers if r["is_available"]))
 
 
 def inbound_agent(h: Harness) -> dict[str, Any]:
@@ -83,7 +83,7 @@ def log_writes(h: Harness) -> None:
             log.append(f"{scope['method']} {path}")
         await inner(scope, receive, send)
 
-    h.app.middleware_stack = logged  # type: ignore[assignment]
+    h.app.middleware_stack = logged
 
 
 # --- the wire ---------------------------------------------------------------------------
@@ -121,6 +121,7 @@ async def test_put_documented_errors(make_harness: HarnessFactory) -> None:
     h = make_harness(SF, numbers=24, assistants=10)
     holder, other = inbound_agent(h), idle_agent(h)
     assert "not found" in assert_detail(await put(h, MISSING, {"phone_number": ""}), 404)
+    bad: object
     for bad in (None, [], {"phone_number": 5}, {"name": 3}):
         assert_detail(await put(h, other["model_id"], bad), 400)
     assert_detail(await put(h, other["model_id"], {"phone_number": "+19999999999"}), 400)
@@ -233,7 +234,7 @@ async def test_adapter_maps_a_lost_race(make_harness: HarnessFactory) -> None:
             state(h).recompute(new)
         await inner(scope, receive, send)
 
-    h.app.middleware_stack = race  # type: ignore[assignment]
+    h.app.middleware_stack = race
     with pytest.raises(LinkError) as err:
         await h.linking().link_phone_number(free, await h.assistant(idle["model_id"]))
     assert err.value.code is LinkErrorCode.LINKED_ELSEWHERE

@@ -15,7 +15,7 @@ from gateway.emulators.teli import pretty, teammate
 from gateway.errors import UpstreamBadResponse, UpstreamHTTPError, UpstreamUnauthorized
 from gateway.model import AssistantRef, Capabilities, NumberStatus, ProviderName
 from gateway.providers.base import NumberFilter, PageRequest, Pagination, collect_all
-from gateway.providers.teli import Adapter
+from gateway.providers.teli import Adapter, TeliSettings
 from gateway.upstream import UpstreamClient
 
 from .conftest import Harness, HarnessFactory
@@ -58,6 +58,7 @@ def agent_ids(h: Harness) -> list[str]:
 
 def adapter_with(h: Harness, **settings: Any) -> Adapter:
     base = demo_provider_settings(TELI, CONFIG).model_copy(update=settings)
+    assert isinstance(base, TeliSettings)
     return Adapter(base, h.client)
 
 
@@ -83,6 +84,7 @@ class Recorder(httpx.AsyncBaseTransport):
 
 def recording_adapter(h: Harness) -> tuple[Adapter, Recorder, UpstreamClient]:
     settings = demo_provider_settings(TELI, CONFIG)
+    assert isinstance(settings, TeliSettings)
     recorder = Recorder(httpx.ASGITransport(app=h.app))
     client = UpstreamClient(TELI, settings, Adapter.auth.headers(settings), transport=recorder)
     return Adapter(settings, client), recorder, client

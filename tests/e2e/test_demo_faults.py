@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from gateway.config import Settings
+from gateway.config import SecuritySettings, Settings
 from tests.processes import SWITCHBOARD
 from tests.processes import served as serve
 
@@ -77,7 +77,7 @@ def test_outside_demo_mode_the_switch_is_refused_at_start_up() -> None:
     assert result.returncode == 2
     assert "demo_fail" in result.stderr and "demo mode" in result.stderr
     with pytest.raises(ValueError, match="demo_fail"):
-        Settings(demo_fail=["flireo"], security={"allow_unauthenticated": True})
+        Settings(demo_fail=["flireo"], security=SecuritySettings(allow_unauthenticated=True))
 
 
 def test_outside_demo_mode_there_is_no_control_page() -> None:

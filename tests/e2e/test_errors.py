@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ query($first: Int, $after: String, $last: Int, $before: String, $filter: PhoneNu
 """
 
 
-def codes(body: dict) -> list[str]:
+def codes(body: dict[str, Any]) -> list[str]:
     return [e["extensions"]["code"] for e in body.get("errors", [])]
 
 
@@ -29,7 +30,7 @@ def codes(body: dict) -> list[str]:
     "args",
     [{"first": 101}, {"first": -1}, {"last": 500}, {"last": -3}, {"first": 2, "last": 2}],
 )
-async def test_bad_page_sizes_are_bad_user_input(gateway: Gateway, args: dict) -> None:
+async def test_bad_page_sizes_are_bad_user_input(gateway: Gateway, args: dict[str, Any]) -> None:
     body = await gateway.query(PAGE, **args)
     assert codes(body) == ["BAD_USER_INPUT"]
     assert body["data"] is None
@@ -63,7 +64,9 @@ async def test_foreign_cursor_is_bad_cursor(gateway: Gateway) -> None:
     ]
 
 
-async def test_expired_cursor_is_bad_cursor(make_gateway: GatewayFactory, monkeypatch) -> None:
+async def test_expired_cursor_is_bad_cursor(
+    make_gateway: GatewayFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     gw = await make_gateway(cursor_ttl_seconds=60)
     cursor = (await gw.data(PAGE, first=2))["phoneNumbers"]["pageInfo"]["endCursor"]
     import time as time_module

@@ -47,7 +47,8 @@ def expected(worlds: dict[ProviderName, EmulatorConfig], flt: dict[str, str] | N
 
 
 async def page(gw: Gateway, flt: Any, **args: Any) -> dict[str, Any]:
-    return (await gw.data(PAGE, filter=flt, **args))["phoneNumbers"]
+    found: dict[str, Any] = (await gw.data(PAGE, filter=flt, **args))["phoneNumbers"]
+    return found
 
 
 def keys(conn: dict[str, Any]) -> list[str]:
@@ -151,7 +152,7 @@ query($first: Int, $after: String, $last: Int, $before: String, $filter: PhoneNu
 """
 FAULTS = [{"status": 500}, {"status": 404}, {"malformed": True}, {"drop": True}]
 # Each page's faults are exactly what it sees: no page cache, failure memory or breaker.
-NO_MEMORY = {
+NO_MEMORY: dict[str, Any] = {
     "resilience": {
         "cache_ttl_seconds": 0,
         "failure_memory_seconds": 0,
@@ -206,7 +207,7 @@ async def outage_walk(
             outage = schedule[i] if i < len(schedule) else None
             if outage is not None:
                 gw.fault(outage[0], **outage[1])
-            body = await gw.query(OUTAGE_PAGE, **args, **{where: cursor})
+            body = await gw.query(OUTAGE_PAGE, **{**args, where: cursor})
             for app in gw.emulators.values():
                 app.state.control.faults.clear()
             conn = body["data"]["phoneNumbers"]

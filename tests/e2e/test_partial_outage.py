@@ -205,7 +205,7 @@ class FailReadsAfterWrite:
         app = gw.emulators[FLIREO]
         self.inner = app.middleware_stack or app.build_middleware_stack()
         self.control = app.state.control
-        app.middleware_stack = self  # type: ignore[assignment]
+        app.middleware_stack = self
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await self.inner(scope, receive, send)

@@ -3,13 +3,15 @@ error is never cached, a write clears it, and GET queries carry validators."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from gateway.model import ProviderName
 from tests.ops.promtext import value
 
 from .conftest import open_gateway
 
 NUMBERS = "query($n: Int) { phoneNumbers(first: $n) { totalCount nodes { id number status } } }"
-ON = {"response_cache": True}
+ON: dict[str, Any] = {"response_cache": True}
 
 
 def cache_counts(text: str) -> tuple[float, float]:

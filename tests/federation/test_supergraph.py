@@ -79,7 +79,9 @@ def test_a_composition_error_fails_the_check(node: str, switchboard: str, tmp_pa
 
 
 def _graphql_blocks(markdown: str) -> list[str]:
-    blocks, inside, current = [], False, []
+    blocks: list[str] = []
+    current: list[str] = []
+    inside = False
     for line in markdown.splitlines():
         if line.strip() == "```graphql":
             inside, current = True, []

@@ -491,7 +491,7 @@ async def test_a_pending_invalidation_survives_a_config_reload(
     emulators = {name: create_emulator(name, EmulatorConfig()) for name in PROVIDER_ORDER}
     transports = {name: httpx.ASGITransport(app=app) for name, app in emulators.items()}
     app = Reloadable(
-        lambda settings: create_app(settings, transports=transports),  # type: ignore[arg-type]
+        lambda settings: create_app(settings, transports=transports),
         lambda: load_settings(path),
     )
     await app.current.start()

@@ -8,6 +8,7 @@ import gc
 import signal
 import time
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import httpx
 import pytest
 import strawberry
 from graphql import GraphQLSchema
+from starlette.applications import Starlette
 
 from gateway.app import create_app
 from gateway.config import Settings, load_settings
@@ -45,17 +47,17 @@ def emulators() -> dict[ProviderName, object]:
     return {name: create_emulator(name, EmulatorConfig()) for name in PROVIDER_ORDER}
 
 
-def reloadable(path: Path, emulators: dict) -> Reloadable:
+def reloadable(path: Path, emulators: dict[ProviderName, Any]) -> Reloadable:
     transports = {name: httpx.ASGITransport(app=app) for name, app in emulators.items()}
 
-    def build(settings: Settings):
-        return create_app(settings, transports=transports)  # type: ignore[arg-type]
+    def build(settings: Settings) -> Starlette:
+        return create_app(settings, transports=transports)
 
     return Reloadable(build, lambda: load_settings(path))
 
 
 async def test_good_config_applies_and_bad_config_is_refused(
-    tmp_path: Path, emulators: dict
+    tmp_path: Path, emulators: dict[ProviderName, Any]
 ) -> None:
     path = config(tmp_path / "switchboard.toml", 50)
     app = reloadable(path, emulators)
@@ -77,7 +79,9 @@ async def test_good_config_applies_and_bad_config_is_refused(
     await app.current.close()
 
 
-async def test_in_flight_requests_finish_on_their_config(tmp_path: Path, emulators: dict) -> None:
+async def test_in_flight_requests_finish_on_their_config(
+    tmp_path: Path, emulators: dict[ProviderName, Any]
+) -> None:
     path = config(tmp_path / "switchboard.toml", 50)
     app = reloadable(path, emulators)
     await app.current.start()
@@ -98,7 +102,7 @@ async def test_in_flight_requests_finish_on_their_config(tmp_path: Path, emulato
 def test_sighup_reloads_a_served_process(tmp_path: Path) -> None:
     path = config(tmp_path / "switchboard.toml", 50)
 
-    def wait_for(check, seconds: float = 10) -> bool:
+    def wait_for(check: Callable[[], bool], seconds: float = 10) -> bool:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             try:

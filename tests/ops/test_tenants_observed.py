@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -55,12 +56,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield s
 
 
-def ask(server: Served, tenant: str) -> dict:
+def ask(server: Served, tenant: str) -> dict[str, Any]:
     response = httpx.post(
         f"{server.url}/graphql", json={"query": PAGE}, headers={"X-API-Key": KEYS[tenant]}
     )
     assert response.status_code == 200, response.text
-    body: dict = response.json()
+    body: dict[str, Any] = response.json()
     return body
 
 
@@ -76,9 +77,9 @@ def recovered(stack: Stack) -> Iterator[None]:
         httpx.delete(f"{server.url}{CONTROL_PREFIX}/faults").raise_for_status()
 
 
-def readyz(server: Served) -> tuple[int, dict]:
+def readyz(server: Served) -> tuple[int, dict[str, Any]]:
     response = httpx.get(f"{server.url}/readyz")
-    body: dict = response.json()
+    body: dict[str, Any] = response.json()
     return response.status_code, body
 
 

@@ -53,7 +53,7 @@ async def flireo() -> AsyncIterator[tuple[Any, Factory]]:
 
 
 def sent(app: Any) -> int:
-    return app.state.control.requests.total()
+    return int(app.state.control.requests.total())
 
 
 async def test_writes_are_sent_once_unless_flagged_idempotent(flireo: Any) -> None:
@@ -138,9 +138,12 @@ async def test_one_caller_timing_out_does_not_cancel_the_shared_call(flireo: Any
         await asyncio.sleep(0)  # joins the impatient caller's call
         return await client.get_json(PATH)
 
-    short, long = await asyncio.gather(impatient(), patient(), return_exceptions=True)
-    assert isinstance(short, UpstreamTimeout)
-    assert isinstance(long, dict) and long["data"]
+    answers: tuple[Any | BaseException, Any | BaseException] = await asyncio.gather(
+        impatient(), patient(), return_exceptions=True
+    )
+    early, late = answers
+    assert isinstance(early, UpstreamTimeout)
+    assert isinstance(late, dict) and late["data"]
     assert sent(app) == 1
 
 

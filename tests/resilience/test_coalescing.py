@@ -32,7 +32,9 @@ def nodes(body: dict[str, Any]) -> list[dict[str, Any]]:
     return [edge["node"] for edge in body["data"]["phoneNumbers"]["edges"]]
 
 
-async def counts_for(concurrent: int, **resilience: Any) -> tuple[dict[ProviderName, int], list]:
+async def counts_for(
+    concurrent: int, **resilience: Any
+) -> tuple[dict[ProviderName, int], list[Any]]:
     settings = {**SETTINGS, "resilience": {"cache_ttl_seconds": 0, **resilience}}
     async with open_gateway(**settings) as gw:
         slow_upstreams(gw)

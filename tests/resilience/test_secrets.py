@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 import pytest
 
 from gateway.emulators import EmulatorConfig
-from gateway.model import PROVIDER_ORDER
+from gateway.model import PROVIDER_ORDER, ProviderName
 from tests.e2e.conftest import open_gateway
 
 from .helpers import BURKI, BUTTER, FLIREO, NUMBERS, SYNTHFLOW, TELI, fast
@@ -28,7 +29,7 @@ async def test_no_secret_in_responses_or_logs(caplog: pytest.LogCaptureFixture) 
     responses: list[str] = []
 
     async with open_gateway(**SETTINGS, request_deadline_seconds=0.5) as gw:
-        faults = [
+        faults: list[tuple[ProviderName, dict[str, Any]]] = [
             (FLIREO, {"status": 503}),
             (TELI, {"latency_ms": 2000}),
             (BUTTER, {"malformed": True}),

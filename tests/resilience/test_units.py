@@ -6,6 +6,7 @@ import asyncio
 import random
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
 
 import pytest
 
@@ -256,7 +257,7 @@ async def test_memory_cache_is_bounded_lru() -> None:
 def test_keys_differ_by_everything_that_changes_a_response_and_hold_no_secret() -> None:
     secret = "sk-very-secret"
     cred = credential_fingerprint({"Authorization": f"Bearer {secret}"})
-    base = {
+    base: dict[str, Any] = {
         "provider": "flireo",
         "base_url": "https://api.example",
         "credentials": cred,
@@ -264,10 +265,10 @@ def test_keys_differ_by_everything_that_changes_a_response_and_hold_no_secret() 
         "path": "/v1/x",
         "params": {"limit": 10, "offset": 0},
     }
-    key = request_key(**base)  # type: ignore[arg-type]
+    key = request_key(**base)
     assert secret not in key and secret not in cred
-    assert key == request_key(**{**base, "params": {"offset": 0, "limit": 10}})  # type: ignore[arg-type]
-    variants = [
+    assert key == request_key(**{**base, "params": {"offset": 0, "limit": 10}})
+    variants: list[dict[str, Any]] = [
         {"provider": "teli"},
         {"base_url": "https://other.example"},
         {"credentials": credential_fingerprint({"Authorization": "Bearer other"})},
@@ -277,7 +278,7 @@ def test_keys_differ_by_everything_that_changes_a_response_and_hold_no_secret() 
         {"generation": 1},
     ]
     for change in variants:
-        assert request_key(**{**base, **change}) != key, change  # type: ignore[arg-type]
+        assert request_key(**{**base, **change}) != key, change
 
 
 # -- coalescing and deadlines --------------------------------------------------------------
@@ -327,8 +328,10 @@ async def test_deadline_scope_nests_and_resets() -> None:
 def test_provider_overrides_only_the_fields_it_sets() -> None:
     settings = Settings(
         demo=True,
-        resilience={"max_attempts": 5, "cache_ttl_seconds": 1},
-        providers={ProviderName.TELI: ProviderSettings(resilience={"max_concurrency": 2})},
+        resilience=ResilienceSettings(max_attempts=5, cache_ttl_seconds=1),
+        providers={
+            ProviderName.TELI: ProviderSettings(resilience=ResilienceSettings(max_concurrency=2))
+        },
     )
     teli = settings.resilience_for(ProviderName.TELI)
     burki = settings.resilience_for(ProviderName.BURKI)

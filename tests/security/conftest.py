@@ -82,7 +82,8 @@ async def tenant_gateway(
         }
         for tenant in GATEWAY_KEYS
     }
-    settings = Settings(tenants=tenants, security=security)
+    raw: dict[str, Any] = {"tenants": tenants, "security": security}  # as a config file has them
+    settings = Settings(**raw)
     app = create_app(settings, transports=transports)
     async with (
         app.router.lifespan_context(app),

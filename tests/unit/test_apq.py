@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 import pytest
 
 from gateway.security.apq import (
@@ -15,11 +18,11 @@ from gateway.security.apq import (
 Q = "{ providers { name } }"
 
 
-def ext(digest: str, version: int = 1) -> dict:
+def ext(digest: str, version: int = 1) -> dict[str, Any]:
     return {"persistedQuery": {"version": version, "sha256Hash": digest}}
 
 
-async def code(fn, *args) -> tuple[str, int]:
+async def code(fn: Callable[..., Awaitable[object]], *args: Any) -> tuple[str, int]:
     with pytest.raises(PersistedQueryError) as err:
         await fn(*args)
     return err.value.refusal_code, err.value.http_status

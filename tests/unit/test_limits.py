@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,9 @@ LIMITS = QueryLimits(
 )
 
 
-def code_of(query: str, variables: dict | None = None, operation: str | None = None) -> str | None:
+def code_of(
+    query: str, variables: dict[str, Any] | None = None, operation: str | None = None
+) -> str | None:
     try:
         check(parse_limited(query, LIMITS), operation, variables, LIMITS)
     except LimitExceeded as exc:

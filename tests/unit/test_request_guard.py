@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -38,7 +40,7 @@ async def test_declared_and_streamed_oversize_bodies_are_413() -> None:
         )
         assert r.status_code == 413 and code(r) == "PAYLOAD_TOO_LARGE"
 
-        async def chunks():
+        async def chunks() -> AsyncIterator[bytes]:
             for _ in range(5):
                 yield b"y" * 40
 
