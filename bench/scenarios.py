@@ -765,7 +765,7 @@ def calls_floor(pages: list[set[ProviderName]]) -> int:
     return sum(_endpoints(name) for page in pages for name in page)
 
 
-async def traversal(cluster: Cluster, opts: Options, report: Report) -> None:
+async def traversal(cluster: Cluster, _opts: Options, report: Report) -> None:
     """A client walking the whole list forward, page cache off: what it costs upstream."""
     report.section("2b. Upstream calls of a full forward traversal (page cache off)")
     gw_server = cluster.start_gateway(workers=1, cache_ttl=0.0)

@@ -49,14 +49,16 @@ async def _first_page(cluster: Cluster, url: str, query: str, repeats: int) -> t
     from .scenarios import upstream_counts
 
     async with httpx.AsyncClient(base_url=url, timeout=120) as client:
-        calls, took = [], []
+        calls: list[float] = []
+        took: list[float] = []
         for _ in range(repeats):
             await upstream_counts(cluster)
             started = time.perf_counter()
             await _post(client, query, None)
             took.append(time.perf_counter() - started)
             calls.append(sum((await upstream_counts(cluster)).values()))
-    return int(median(calls)), median(took)
+    middle = median(calls)
+    return int(middle), median(took)
 
 
 async def _traverse(cluster: Cluster, query: str) -> tuple[int, int, float]:

@@ -175,7 +175,7 @@ def create_app(
     # Upstream calls of a request never outlive its deadline (docs/resilience.md).
     middleware.append(Middleware(DeadlineMiddleware, seconds=settings.request_deadline_seconds))
 
-    async def root(request: Request) -> Response:
+    async def root(_request: Request) -> Response:
         return RedirectResponse("/graphql")
 
     @contextlib.asynccontextmanager

@@ -310,11 +310,11 @@ class Loaders:
         return await self._per_provider(keys, self._numbers_by_assistant, _empty)
 
 
-def _none(provider: ProviderName, native_id: str) -> None:
+def _none(_provider: ProviderName, _native_id: str) -> None:
     return None
 
 
-def _empty(provider: ProviderName, native_id: str) -> list[PhoneNumber]:
+def _empty(_provider: ProviderName, _native_id: str) -> list[PhoneNumber]:
     return []
 
 

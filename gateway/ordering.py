@@ -70,7 +70,7 @@ NUMBER_KEYS: dict[str, SortKey[PhoneNumber]] = {
         SortKey[PhoneNumber]("UPDATED_AT", lambda n: _instant(n.updated_at)),
         SortKey[PhoneNumber]("NUMBER", lambda n: n.number),
         SortKey[PhoneNumber]("DISPLAY_NAME", lambda n: _text(n.display_name)),
-        SortKey[PhoneNumber]("PROVIDER", lambda n: None),  # the slot: filled in by keyset()
+        SortKey[PhoneNumber]("PROVIDER", lambda _n: None),  # the slot: filled in by keyset()
         SortKey[PhoneNumber]("STATUS", lambda n: _rank(n.status)),
     )
 }
@@ -78,7 +78,7 @@ ASSISTANT_KEYS: dict[str, SortKey[Assistant]] = {
     k.name: k
     for k in (
         SortKey[Assistant]("NAME", lambda a: _text(a.name)),
-        SortKey[Assistant]("PROVIDER", lambda a: None),
+        SortKey[Assistant]("PROVIDER", lambda _a: None),
         SortKey[Assistant]("CREATED_AT", lambda a: _instant(a.created_at)),
     )
 }

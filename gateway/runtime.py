@@ -54,9 +54,10 @@ class Runtime:
     def __post_init__(self) -> None:
         self.lengths = ListLengths(self.settings.list_length_seconds)
 
-    async def invalidate(self, provider: ProviderName) -> None:
-        """Forget what is kept across requests about ``provider``: called after every write
-        to it (a link or unlink) has finished, so the next read shows the new state.
+    async def invalidate(self, _provider: ProviderName) -> None:
+        """Forget what is kept across requests about the provider written to: called after
+        every write to it (a link or unlink) has finished, so the next read shows the new
+        state.
 
         The client already starts a new cache generation when it sends a write; clearing
         the page cache once the write is over also drops pages that reads running during

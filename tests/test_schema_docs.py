@@ -25,6 +25,7 @@ from graphql import (
     is_specified_scalar_type,
 )
 
+from gateway.protocol.core_schema import core_schema
 from gateway.schema import build_schema as build_gateway_schema
 from gateway.schema import print_sdl
 
@@ -70,8 +71,8 @@ def undocumented(schema: GraphQLSchema) -> list[str]:
 @pytest.mark.parametrize(
     "schema",
     [
-        pytest.param(lambda: build_gateway_schema(federation=False)._schema, id="plain"),
-        pytest.param(lambda: build_gateway_schema(federation=True)._schema, id="federation"),
+        pytest.param(lambda: core_schema(build_gateway_schema(federation=False)), id="plain"),
+        pytest.param(lambda: core_schema(build_gateway_schema(federation=True)), id="federation"),
         pytest.param(lambda: build_schema(print_sdl()), id="exported-sdl"),
     ],
 )
@@ -86,7 +87,7 @@ def test_every_schema_element_has_a_description(schema: object) -> None:
 def test_the_walk_sees_every_kind_of_element() -> None:
     """The check is only as good as the walk: it must reach arguments, enum values and
     input fields, and it must notice a missing description."""
-    where = dict(elements(build_gateway_schema(federation=False)._schema))
+    where = dict(elements(core_schema(build_gateway_schema(federation=False))))
     for coordinate in (
         "PhoneNumber",
         "PhoneNumber.status",
@@ -103,8 +104,8 @@ def test_the_walk_sees_every_kind_of_element() -> None:
 
 def test_federation_adds_only_its_own_elements() -> None:
     """Skipping federation's names must not hide one of ours: both walks see the same."""
-    plain = {where for where, _ in elements(build_gateway_schema(federation=False)._schema)}
-    subgraph = {where for where, _ in elements(build_gateway_schema(federation=True)._schema)}
+    plain = {where for where, _ in elements(core_schema(build_gateway_schema(federation=False)))}
+    subgraph = {where for where, _ in elements(core_schema(build_gateway_schema(federation=True)))}
     assert plain == subgraph
 
 

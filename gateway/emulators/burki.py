@@ -297,7 +297,7 @@ def _routes(state: BurkiState, config: EmulatorConfig) -> list[BaseRoute]:
         )
 
     @endpoint
-    async def list_available(request: Request, state: BurkiState) -> Response:
+    async def list_available(_request: Request, state: BurkiState) -> Response:
         # Documented as taking no parameters: unknown query parameters are ignored.
         return JSONResponse([r for r in state.numbers if r["assistant"] is None and r["is_active"]])
 

@@ -358,14 +358,14 @@ def _control_routes(control: Control) -> list[BaseRoute]:
         control.faults.extend(Fault(**item) for item in items)
         return JSONResponse({"faults": len(control.faults)})
 
-    async def clear_faults(request: Request) -> Response:
+    async def clear_faults(_request: Request) -> Response:
         control.faults.clear()
         return JSONResponse({"faults": 0})
 
-    async def stats(request: Request) -> Response:
+    async def stats(_request: Request) -> Response:
         return JSONResponse({"requests": dict(control.requests), "total": control.requests.total()})
 
-    async def reset_stats(request: Request) -> Response:
+    async def reset_stats(_request: Request) -> Response:
         control.requests.clear()
         return JSONResponse({"total": 0})
 

@@ -244,7 +244,7 @@ def link_number(request: Request, data: FlireoData, body: Any) -> Record:
     }
 
 
-def unlink_number(request: Request, data: FlireoData, body: Any) -> Record:
+def unlink_number(request: Request, data: FlireoData, _body: Any) -> Record:
     """``DELETE /v1/assistants/{id}/phone-number``: unlink the number it shows."""
     assistant = _assistant(request, data)
     number = data.linked_number(assistant["id"])

@@ -158,11 +158,11 @@ def _listed(request: Request, data: VapiData, records: list[Record]) -> list[Rec
     return [data.shown(r) for r in _filtered(request, records)[:limit]]
 
 
-def list_numbers(request: Request, data: VapiData, body: Any) -> list[Record]:
+def list_numbers(request: Request, data: VapiData, _body: Any) -> list[Record]:
     return _listed(request, data, data.numbers)
 
 
-def list_numbers_v2(request: Request, data: VapiData, body: Any) -> Record:
+def list_numbers_v2(request: Request, data: VapiData, _body: Any) -> Record:
     """``PhoneNumberPaginatedResponse``: one page and its ``metadata``."""
     page = _int(request, "page", 1, 1, 1_000_000)
     limit = _int(request, "limit", DEFAULT_LIMIT, 0, MAX_LIMIT)
@@ -197,7 +197,7 @@ def _record(request: Request, table: dict[str, Record], what: str) -> Record:
     return record
 
 
-def get_number(request: Request, data: VapiData, body: Any) -> Record:
+def get_number(request: Request, data: VapiData, _body: Any) -> Record:
     return data.shown(_record(request, data.numbers_by_id, "Phone Number"))
 
 
@@ -225,11 +225,11 @@ def update_number(request: Request, data: VapiData, body: Any) -> Record:
     return data.shown(number)
 
 
-def list_assistants(request: Request, data: VapiData, body: Any) -> list[Record]:
+def list_assistants(request: Request, data: VapiData, _body: Any) -> list[Record]:
     return _listed(request, data, data.assistants)
 
 
-def get_assistant(request: Request, data: VapiData, body: Any) -> Record:
+def get_assistant(request: Request, data: VapiData, _body: Any) -> Record:
     return data.shown(_record(request, data.assistants_by_id, "Assistant"))
 
 

@@ -144,7 +144,7 @@ def _by_provider(per_tenant: dict[Any, dict[str, dict[str, str]]]) -> dict[str, 
     }
 
 
-async def healthz(request: Request) -> Response:
+async def healthz(_request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 

@@ -177,7 +177,7 @@ class Metrics:
     ) -> ObservedTransport:
         return ObservedTransport(inner, provider, self, tenant)
 
-    async def endpoint(self, request: Request) -> Response:
+    async def endpoint(self, _request: Request) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -17,6 +17,7 @@ from graphql.execution.values import get_variable_values
 from strawberry.extensions import SchemaExtension
 
 from ..security.gate import Admitted
+from .core_schema import core_schema
 
 MAX_VARIABLE_ERRORS = 20
 
@@ -39,7 +40,7 @@ class PreparedOperation(SchemaExtension):
         admitted = self._admitted()
         if admitted is not None and ctx.result is None:
             coerced = get_variable_values(
-                ctx.schema._schema,
+                core_schema(ctx.schema),
                 admitted.operation.variable_definitions or (),
                 dict(ctx.variables or {}),
                 max_errors=MAX_VARIABLE_ERRORS,

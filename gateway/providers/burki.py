@@ -107,11 +107,11 @@ class Adapter:
 
     auth: ClassVar[kit.AuthScheme] = kit.BEARER
 
-    def __init__(self, settings: kit.ProviderSettings, client: kit.UpstreamClient) -> None:
+    def __init__(self, _settings: kit.ProviderSettings, client: kit.UpstreamClient) -> None:
         self._client = client
 
     async def list_phone_numbers(
-        self, flt: kit.NumberFilter, page: kit.PageRequest
+        self, flt: kit.NumberFilter, _page: kit.PageRequest
     ) -> kit.Page[kit.PhoneNumber]:
         """The whole (status-filtered) list; ``page`` is ignored, as Burki does not page."""
         if flt.status is kit.NumberStatus.AVAILABLE:

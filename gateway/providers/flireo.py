@@ -142,11 +142,11 @@ class Adapter:
 
     auth: ClassVar[kit.AuthScheme] = kit.BEARER
 
-    def __init__(self, settings: kit.ProviderSettings, client: kit.UpstreamClient) -> None:
+    def __init__(self, _settings: kit.ProviderSettings, client: kit.UpstreamClient) -> None:
         self._client = client
 
     async def list_phone_numbers(
-        self, flt: kit.NumberFilter, page: kit.PageRequest
+        self, _flt: kit.NumberFilter, page: kit.PageRequest
     ) -> kit.Page[kit.PhoneNumber]:
         payload = await self._client.get_json("/v1/phone-numbers", _page_params(page))
         body = kit.parse(self.name, _NumberPage, payload)

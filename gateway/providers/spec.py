@@ -34,7 +34,7 @@ class AdapterClass(Protocol[S_contra]):
     """The adapter class of a provider: built from its settings and client, it declares
     how its calls authenticate, and what the upstream supports natively."""
 
-    def __call__(self, settings: S_contra, client: UpstreamClient) -> ProviderAdapter: ...
+    def __call__(self, settings: S_contra, client: UpstreamClient, /) -> ProviderAdapter: ...
 
     @property
     def auth(self) -> AuthScheme:

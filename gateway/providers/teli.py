@@ -216,7 +216,7 @@ class Adapter:
         self._holds_voice_agent_ids: bool | None = None
 
     async def list_phone_numbers(
-        self, flt: kit.NumberFilter, page: kit.PageRequest
+        self, flt: kit.NumberFilter, _page: kit.PageRequest
     ) -> kit.Page[kit.PhoneNumber]:
         """SMS numbers, then voice numbers; every one of the org's (``is_admin=true``).
 
@@ -272,7 +272,7 @@ class Adapter:
             numbers = [n for n in numbers if n.status is flt.status]
         return kit.Page(numbers, total=len(numbers), partial=tuple(partial))
 
-    async def list_assistants(self, page: kit.PageRequest) -> kit.Page[kit.Assistant]:
+    async def list_assistants(self, _page: kit.PageRequest) -> kit.Page[kit.Assistant]:
         agents = [_assistant(a) for a in await self._agents()]
         return kit.Page(agents, total=len(agents))
 

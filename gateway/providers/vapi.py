@@ -120,12 +120,12 @@ class Adapter:
 
     auth: ClassVar[kit.AuthScheme] = kit.BEARER  # the private API key
 
-    def __init__(self, settings: kit.ProviderSettings, client: kit.UpstreamClient) -> None:
+    def __init__(self, _settings: kit.ProviderSettings, client: kit.UpstreamClient) -> None:
         self._client = client
         self._paged = True  # False once /v2/phone-number turned out not to be served
 
     async def list_phone_numbers(
-        self, flt: kit.NumberFilter, page: kit.PageRequest
+        self, _flt: kit.NumberFilter, page: kit.PageRequest
     ) -> kit.Page[kit.PhoneNumber]:
         if self._paged:
             try:
@@ -162,7 +162,7 @@ class Adapter:
         skip = page.offset - first * size
         return kit.Page(items[skip : skip + size], total=total)
 
-    async def list_assistants(self, page: kit.PageRequest) -> kit.Page[kit.Assistant]:
+    async def list_assistants(self, _page: kit.PageRequest) -> kit.Page[kit.Assistant]:
         """Every assistant: calls of 1000, continued by ``createdAt`` while they are full."""
         seen: dict[str, _Assistant] = {}
         params: dict[str, Any] = {"limit": MAX_LIMIT}

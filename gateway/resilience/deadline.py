@@ -86,7 +86,7 @@ class CallDeadline:
 
     def timeout(self, seconds: float) -> _Bounded:
         """Like ``asyncio.timeout(seconds)``, but also ending at this deadline."""
-        return _Bounded(self, seconds)
+        return _Bounded(self._timers, self.expires_at, seconds)
 
 
 def _loop_time(monotonic: float) -> float:
@@ -95,14 +95,19 @@ def _loop_time(monotonic: float) -> float:
 
 
 class _Bounded:
-    def __init__(self, owner: CallDeadline, seconds: float) -> None:
-        self._owner = owner
+    """One attempt's timer, registered in its call's ``timers`` while it runs so that
+    :meth:`CallDeadline.extend` can move it."""
+
+    def __init__(
+        self, timers: dict[asyncio.Timeout, float], expires_at: float, seconds: float
+    ) -> None:
+        self._timers = timers
         self._cap = time.monotonic() + seconds
-        self._timer = asyncio.timeout_at(_loop_time(min(self._cap, owner.expires_at)))
+        self._timer = asyncio.timeout_at(_loop_time(min(self._cap, expires_at)))
 
     async def __aenter__(self) -> None:
         await self._timer.__aenter__()
-        self._owner._timers[self._timer] = self._cap
+        self._timers[self._timer] = self._cap
 
     async def __aexit__(
         self,
@@ -110,7 +115,7 @@ class _Bounded:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> bool | None:
-        self._owner._timers.pop(self._timer, None)
+        self._timers.pop(self._timer, None)
         await self._timer.__aexit__(exc_type, exc, tb)  # raises TimeoutError when expired
         return None
 

@@ -73,7 +73,7 @@ COST_HINTS: dict[tuple[str, str], tuple[object, ...]] = {
 
 class QuietErrors(strawberry.Schema):
     def process_errors(
-        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+        self, _errors: list[GraphQLError], _execution_context: ExecutionContext | None = None
     ) -> None:
         # ErrorCodes logs what is unexpected; expected errors need no traceback in the log.
         return None
@@ -83,6 +83,10 @@ class PlainSchema(QuietErrors):
     """The schema without federation. Build it with :func:`build_plain`."""
 
     _sdl: str | None = None
+
+    def keep_sdl(self) -> None:
+        """Print the SDL now, while the entity keys are hidden (see :func:`build_plain`)."""
+        self._sdl = print_schema(self)
 
     def as_str(self) -> str:
         # Printed once, inside build_plain: the printer reads the (shared) type definitions,
@@ -146,7 +150,7 @@ def _without_entity_keys() -> Iterator[None]:
 def build_plain(**kwargs: Any) -> PlainSchema:
     with _without_entity_keys():
         schema = PlainSchema(**kwargs)
-        schema._sdl = print_schema(schema)
+        schema.keep_sdl()
     return schema
 
 

@@ -117,7 +117,8 @@ def check_step(
         assert [e["code"] for e in outcome.get("errors", [])] == ["BAD_CURSOR"], why
         assert not outcome.get("data"), why
         return
-    assert "errors" not in outcome and "thrown" not in outcome, why
+    assert "errors" not in outcome, why
+    assert "thrown" not in outcome, why
     data = outcome["data"]
     if step in {"page1", "page2"}:
         connection = data["phoneNumbers"]
@@ -131,15 +132,18 @@ def check_step(
             assert data["stored"] == {"number": world.first_numbers[0]["number"]}, why
     elif step == "link":
         payload = data["linkPhoneNumber"]
-        assert payload["userErrors"] == [] and payload["clientMutationId"] == "clients", why
+        assert payload["userErrors"] == [], why
+        assert payload["clientMutationId"] == "clients", why
         number = payload["phoneNumber"]
-        assert number["id"] == plan["number"] and number["status"] == "ASSIGNED", why
+        assert number["id"] == plan["number"], why
+        assert number["status"] == "ASSIGNED", why
         assert number["assistant"]["id"] == plan["assistant"], why
     elif step == "unlink":
         payload = data["unlinkPhoneNumber"]
         assert payload["userErrors"] == [], why
         number = payload["phoneNumber"]
-        assert number["id"] == plan["number"] and number["status"] == "AVAILABLE", why
+        assert number["id"] == plan["number"], why
+        assert number["status"] == "AVAILABLE", why
         assert number["assistant"] is None, why
 
 

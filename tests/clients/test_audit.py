@@ -21,7 +21,7 @@ from .conftest import Gateway, last_json_line, run_node
 
 
 @pytest.fixture(scope="module")
-def demo_url(node: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def demo_url(node: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:  # noqa: ARG001 (asked for its skip where Node is missing)
     log_path = tmp_path_factory.mktemp("demo") / "serve.log"
     with served("serve", "--demo", log_path=log_path) as server:
         yield f"{server.url}/graphql"

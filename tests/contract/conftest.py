@@ -100,7 +100,8 @@ class Harness:
         for call in calls:
             with pytest.raises(UpstreamUnauthorized) as err:
                 await call
-            assert err.value.status == 401 and err.value.provider is self.adapter.name
+            assert err.value.status == 401
+            assert err.value.provider is self.adapter.name
             assert api_key not in str(err.value)
 
 

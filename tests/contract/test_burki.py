@@ -73,10 +73,12 @@ def validation(resp: httpx.Response) -> list[dict[str, Any]]:
     """The documented 422 body: ``{"detail": [{loc, msg, type}]}``."""
     assert resp.status_code == 422, resp.text
     detail = resp.json()["detail"]
-    assert isinstance(detail, list) and detail
+    assert isinstance(detail, list)
+    assert detail
     for error in detail:
         assert set(error) == {"loc", "msg", "type"}
-        assert isinstance(error["msg"], str) and isinstance(error["type"], str)
+        assert isinstance(error["msg"], str)
+        assert isinstance(error["type"], str)
     return detail
 
 
@@ -130,7 +132,8 @@ async def test_bearer_scheme_is_case_insensitive(make_harness: HarnessFactory) -
 async def test_auth_is_checked_before_validation(make_harness: HarnessFactory) -> None:
     h = make_harness(BURKI)
     resp = await get(h, ASSISTANTS, {}, limit=0)
-    assert resp.status_code == 401 and resp.json() == {"detail": AUTH_DETAIL}
+    assert resp.status_code == 401
+    assert resp.json() == {"detail": AUTH_DETAIL}
     resp = await get(h, f"{ASSISTANTS}/abc", {})
     assert resp.status_code == 401
 
@@ -143,7 +146,8 @@ async def test_adapter_raises_unauthorized_everywhere(
     for status in (None, NumberStatus.AVAILABLE, NumberStatus.ASSIGNED):
         with pytest.raises(UpstreamUnauthorized) as err:
             await h.adapter.list_phone_numbers(NumberFilter(status), PageRequest(limit=10))
-        assert err.value.status == 401 and err.value.provider is BURKI
+        assert err.value.status == 401
+        assert err.value.provider is BURKI
     with pytest.raises(UpstreamUnauthorized):
         await h.adapter.list_assistants(PageRequest(limit=10))
     with pytest.raises(UpstreamUnauthorized):
@@ -163,16 +167,19 @@ def test_auth_headers() -> None:
 async def test_number_records_have_the_documented_shape(make_harness: HarnessFactory) -> None:
     h = make_harness(BURKI, numbers=40, assistants=5)
     records = await get_ok(h, NUMBERS, include_inactive="true")
-    assert isinstance(records, list) and len(records) == 44
+    assert isinstance(records, list)
+    assert len(records) == 44
     for r in records:
         assert set(r) == NUMBER_KEYS
-        assert isinstance(r["id"], int) and not isinstance(r["id"], bool)
+        assert isinstance(r["id"], int)
+        assert not isinstance(r["id"], bool)
         assert E164.match(r["phone_number"])
         assert TWILIO_SID.match(r["twilio_sid"])
         assert r["provider"] in {"twilio", "telnyx"}
         assert set(r["capabilities"]) == {"voice", "sms", "mms"}
         assert all(isinstance(v, bool) for v in r["capabilities"].values())
-        assert r["is_verified_caller_id"] is False and r["flow"] is None
+        assert r["is_verified_caller_id"] is False
+        assert r["flow"] is None
         assert ISO.match(r["created_at"])
         assert r["updated_at"] is None or ISO.match(r["updated_at"])
         assert r["assistant"] is None or set(r["assistant"]) == {"id", "name", "is_active"}
@@ -202,7 +209,8 @@ async def test_include_flags_filter_by_assignment(make_harness: HarnessFactory) 
     assert [r["phone_number"] for r in free] == world_e164s(h, assigned=False)
     assert all(r["assistant"] is not None for r in assigned)
     assert all(r["assistant"] is None for r in free)
-    assert assigned and free
+    assert assigned
+    assert free
     assert await get_ok(h, NUMBERS, include_assigned="false", include_unassigned="false") == []
 
 
@@ -302,32 +310,39 @@ async def test_adapter_maps_every_field(make_harness: HarnessFactory) -> None:
     h = make_harness(BURKI, numbers=37, assistants=6)
     raw = {str(r["id"]): r for r in await get_ok(h, NUMBERS)}
     page = await h.adapter.list_phone_numbers(NumberFilter(), PageRequest(limit=10))
-    assert page.total == len(page.items) == 37 and page.next_cursor is None
+    assert page.total == len(page.items) == 37
+    assert page.next_cursor is None
     by_e164 = {w.e164: w for w in h.world.numbers}
     for n in page.items:
         r, w = raw[n.native_id], by_e164[n.number]
         assert n.provider is BURKI
         assert n.display_name == w.label == r["friendly_name"]
         assert n.carrier == r["provider"]
-        assert n.number_type is None and n.locality is None
+        assert n.number_type is None
+        assert n.locality is None
         caps = r["capabilities"]
         assert (n.capabilities.voice, n.capabilities.sms, n.capabilities.mms) == (
             caps["voice"],
             caps["sms"],
             caps["mms"],
         )
-        assert n.capabilities.voice is w.voice and n.capabilities.sms is w.sms
-        assert n.capabilities.inbound is None and n.capabilities.outbound is None
+        assert n.capabilities.voice is w.voice
+        assert n.capabilities.sms is w.sms
+        assert n.capabilities.inbound is None
+        assert n.capabilities.outbound is None
         assert n.created_at == w.created_at
-        assert isinstance(n.created_at, datetime) and n.created_at.tzinfo is not None
+        assert isinstance(n.created_at, datetime)
+        assert n.created_at.tzinfo is not None
         if r["updated_at"] is None:
             assert n.updated_at is None
         else:
             assert n.updated_at == w.created_at + timedelta(days=1)
         if w.assistant is None:
-            assert n.status is NumberStatus.AVAILABLE and n.assistant is None
+            assert n.status is NumberStatus.AVAILABLE
+            assert n.assistant is None
         else:
-            assert n.status is NumberStatus.ASSIGNED and n.assistant is not None
+            assert n.status is NumberStatus.ASSIGNED
+            assert n.assistant is not None
             assert n.assistant.provider is BURKI
             assert n.assistant.native_id == str(w.assistant + 1)
             assert n.assistant.name == h.world.assistants[w.assistant].name
@@ -376,7 +391,8 @@ async def test_adapter_collects_the_whole_list_in_one_call(make_harness: Harness
     numbers = await collect_all(
         lambda req: h.adapter.list_phone_numbers(NumberFilter(), req), Pagination.NONE, 100
     )
-    assert len(numbers) == 1500 and h.client.requests[NUMBERS] == 1
+    assert len(numbers) == 1500
+    assert h.client.requests[NUMBERS] == 1
 
 
 async def test_wrong_number_shape_is_a_typed_error(make_harness: HarnessFactory) -> None:
@@ -384,7 +400,8 @@ async def test_wrong_number_shape_is_a_typed_error(make_harness: HarnessFactory)
     del state(h).numbers[2]["phone_number"]
     with pytest.raises(UpstreamBadResponse) as err:
         await h.adapter.list_phone_numbers(NumberFilter(), PageRequest(limit=10))
-    assert err.value.provider is BURKI and "phone_number" in str(err.value)
+    assert err.value.provider is BURKI
+    assert "phone_number" in str(err.value)
 
 
 # --- assistants: the wire -----------------------------------------------------------
@@ -399,7 +416,8 @@ async def test_assistant_records_have_the_documented_shape(make_harness: Harness
     for r in records:
         assert set(r) >= ASSISTANT_REQUIRED
         assert all(isinstance(r[k], int) for k in ("id", "organization_id", "user_id"))
-        assert ISO.match(r["created_at"]) and ISO.match(r["updated_at"])
+        assert ISO.match(r["created_at"])
+        assert ISO.match(r["updated_at"])
         assert not {"phone_number", "phone_numbers", "phone_number_ids"} & set(r)
         assert r["total_calls"] is None
 
@@ -483,7 +501,8 @@ async def test_active_only_and_my_assistants_only(make_harness: HarnessFactory) 
     assert len(active) < 12
     mine = await get_ok(h, ASSISTANTS, my_assistants_only="true")
     everyone = await get_ok(h, ASSISTANTS)
-    assert mine == [r for r in everyone if r["user_id"] == 1] and 0 < len(mine) < 12
+    assert mine == [r for r in everyone if r["user_id"] == 1]
+    assert 0 < len(mine) < 12
     both = await get_ok(h, ASSISTANTS, active_only="true", my_assistants_only="true", limit=2)
     assert both == [r for r in mine if r["is_active"]][:2]
 
@@ -494,7 +513,8 @@ async def test_include_stats(make_harness: HarnessFactory) -> None:
     stats = await get_ok(h, ASSISTANTS, include_stats="true")
     assert [r["id"] for r in stats] == [r["id"] for r in plain]
     for r in stats:
-        assert isinstance(r["total_calls"], int) and isinstance(r["avg_call_duration"], float)
+        assert isinstance(r["total_calls"], int)
+        assert isinstance(r["avg_call_duration"], float)
         assert 0 <= r["success_rate"] <= 1
 
 
@@ -544,7 +564,8 @@ async def test_adapter_pages_assistants_to_the_end(make_harness: HarnessFactory)
     assert h.client.requests[ASSISTANTS] == 3 + 3  # the last full page needs an empty one
     for a, w in zip(everything, h.world.assistants, strict=True):
         assert (a.provider, a.name, a.active) == (BURKI, w.name, w.active)
-        assert a.phone_number_ids is None and a.phone_numbers is None
+        assert a.phone_number_ids is None
+        assert a.phone_numbers is None
 
 
 async def test_adapter_assistant_edges(make_harness: HarnessFactory) -> None:
@@ -569,13 +590,16 @@ async def test_adapter_splits_pages_above_the_upstream_maximum(
     ]
     calls.clear()
     rest = await h.adapter.list_assistants(PageRequest(limit=5000, offset=100))
-    assert len(rest.items) == 1105 and len(calls) == 2  # 1000, then a short page ends it
+    assert len(rest.items) == 1105
+    assert len(calls) == 2  # 1000, then a short page ends it
 
 
 async def test_adapter_get_assistant(make_harness: HarnessFactory) -> None:
     h = make_harness(BURKI, numbers=1, assistants=5)
     got = await h.adapter.get_assistant("4")
-    assert got is not None and got.native_id == "4" and got.name == h.world.assistants[3].name
+    assert got is not None
+    assert got.native_id == "4"
+    assert got.name == h.world.assistants[3].name
     assert got.active is h.world.assistants[3].active
     assert await h.adapter.get_assistant("6") is None
     assert await h.adapter.get_assistant("0") is None
@@ -609,4 +633,5 @@ async def test_numbers_link_to_assistants_the_adapter_can_fetch(
     for n in page.items:
         assert n.assistant is not None
         assistant = await h.adapter.get_assistant(n.assistant.native_id)
-        assert assistant is not None and assistant.name == n.assistant.name
+        assert assistant is not None
+        assert assistant.name == n.assistant.name

@@ -91,7 +91,8 @@ async def test_documented_errors(make_harness: HarnessFactory) -> None:
         ["path", "phone_number_id"],
     ]
     resp = await h.http.post(link_path(1, 1))
-    assert resp.status_code == 401 and resp.headers["www-authenticate"] == "Bearer"
+    assert resp.status_code == 401
+    assert resp.headers["www-authenticate"] == "Bearer"
     assert (await h.http.get(link_path(1, 1), headers=AUTH)).status_code == 405
 
 
@@ -114,7 +115,8 @@ async def test_adapter_links_and_unlinks(make_harness: HarnessFactory) -> None:
     target = (await h.all_assistants(limit=100))[1]
     result = await adapter.link_phone_number(free, target)
     assert (result.phone_number_id, result.assistant_id) == (free.native_id, target.native_id)
-    assert result.previous_assistant_id is None and result.released_phone_number_ids == ()
+    assert result.previous_assistant_id is None
+    assert result.released_phone_number_ids == ()
     linked = await h.number(free.native_id)
     assert linked.status is NumberStatus.ASSIGNED
     assert linked.assistant == AssistantRef(BURKI, target.native_id, target.name, target.active)
@@ -122,7 +124,8 @@ async def test_adapter_links_and_unlinks(make_harness: HarnessFactory) -> None:
     result = await adapter.unlink_phone_number(linked)
     assert result.assistant_id == target.native_id
     unlinked = await h.number(free.native_id)
-    assert unlinked.status is NumberStatus.AVAILABLE and unlinked.assistant is None
+    assert unlinked.status is NumberStatus.AVAILABLE
+    assert unlinked.assistant is None
     assert writes(h) == 2
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -58,7 +59,9 @@ def items(pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def assert_error(resp: httpx.Response, status: int) -> None:
     assert resp.status_code == status
     body = resp.json()
-    assert body["success"] is False and isinstance(body["message"], str) and body["message"]
+    assert body["success"] is False
+    assert isinstance(body["message"], str)
+    assert body["message"]
 
 
 def world_status(h: Harness, e164: str) -> str:
@@ -94,14 +97,15 @@ async def test_adapter_sends_both_headers() -> None:
 @pytest.mark.parametrize("call", ["numbers", "assistants", "one"])
 async def test_adapter_wrong_key_is_unauthorized(make_harness: HarnessFactory, call: str) -> None:
     h = make_harness(BUTTER, api_key="wrong-key")
+    calls: dict[str, Callable[[], Awaitable[object]]] = {
+        "numbers": lambda: h.adapter.list_phone_numbers(NumberFilter(), PageRequest(limit=5)),
+        "assistants": lambda: h.adapter.list_assistants(PageRequest(limit=5)),
+        "one": lambda: h.adapter.get_assistant("agent_000000000000"),
+    }
     with pytest.raises(UpstreamUnauthorized) as err:
-        if call == "numbers":
-            await h.adapter.list_phone_numbers(NumberFilter(), PageRequest(limit=5))
-        elif call == "assistants":
-            await h.adapter.list_assistants(PageRequest(limit=5))
-        else:
-            await h.adapter.get_assistant("agent_000000000000")
-    assert err.value.status == 401 and err.value.provider is BUTTER
+        await calls[call]()
+    assert err.value.status == 401
+    assert err.value.provider is BUTTER
 
 
 async def test_adapter_wrong_organization_is_unauthorized(make_harness: HarnessFactory) -> None:
@@ -137,8 +141,10 @@ async def test_numbers_have_the_documented_shape(make_harness: HarnessFactory) -
             "assigned_agent_id",
             "created_at",
         }
-        assert PHON_ID.match(n["phone_number_id"]) and n["phone_number"] == w.e164
-        assert n["provider"] in {"twilio", "sip"} and ISO.match(n["created_at"])
+        assert PHON_ID.match(n["phone_number_id"])
+        assert n["phone_number"] == w.e164
+        assert n["provider"] in {"twilio", "sip"}
+        assert ISO.match(n["created_at"])
         assert n["status"] == ("free" if w.assistant is None else "assigned")
         expected_agent = None if w.assistant is None else agent_ids[w.assistant]
         assert n["assigned_agent_id"] == expected_agent
@@ -148,10 +154,13 @@ async def test_numbers_have_the_documented_shape(make_harness: HarnessFactory) -
 async def test_default_and_maximum_page_size(make_harness: HarnessFactory) -> None:
     h = make_harness(BUTTER, numbers=130, assistants=3)
     body = (await get(h, NUMBERS)).json()
-    assert body["success"] is True and len(body["data"]) == 20
-    assert body["pagination"]["page_size"] == 20 and body["pagination"]["total_count"] == 130
+    assert body["success"] is True
+    assert len(body["data"]) == 20
+    assert body["pagination"]["page_size"] == 20
+    assert body["pagination"]["total_count"] == 130
     body = (await get(h, NUMBERS, page_size=100)).json()
-    assert len(body["data"]) == 100 and body["pagination"]["has_more"] is True
+    assert len(body["data"]) == 100
+    assert body["pagination"]["has_more"] is True
 
 
 @pytest.mark.parametrize("path", [NUMBERS, AGENTS])
@@ -201,7 +210,9 @@ async def test_empty_world(make_harness: HarnessFactory) -> None:
             },
         }
     page = await h.adapter.list_phone_numbers(NumberFilter(), PageRequest(limit=10))
-    assert page.items == [] and page.total == 0 and page.next_cursor is None
+    assert page.items == []
+    assert page.total == 0
+    assert page.next_cursor is None
 
 
 @pytest.mark.parametrize("status", ["free", "assigned"])
@@ -229,7 +240,8 @@ async def test_filtered_pages_follow_status_changes() -> None:
     free = [n for n in state.numbers if n["status"] == "free"]
     agent = state.agents[1]
     state.set_agent(free[0]["phone_number_id"], agent["agent_id"])
-    assert free[0]["status"] == "assigned" and free[0]["assigned_agent_id"] == agent["agent_id"]
+    assert free[0]["status"] == "assigned"
+    assert free[0]["assigned_agent_id"] == agent["agent_id"]
     assert free[0]["phone_number_id"] in agent["assigned_phone_number_ids"]
     state.set_agent(free[0]["phone_number_id"], None)
     assert free[0]["phone_number_id"] not in agent["assigned_phone_number_ids"]
@@ -250,15 +262,19 @@ async def test_adapter_pages_and_maps_numbers(make_harness: HarnessFactory) -> N
     h = make_harness(BUTTER, numbers=23, assistants=3)
     raw = {n["phone_number_id"]: n for n in items(await walk(h, NUMBERS, page_size=100))}
     first = await h.adapter.list_phone_numbers(NumberFilter(), PageRequest(limit=10))
-    assert len(first.items) == 10 and first.total == 23 and first.next_cursor is not None
+    assert len(first.items) == 10
+    assert first.total == 23
+    assert first.next_cursor is not None
     numbers = await collect_all(
         lambda r: h.adapter.list_phone_numbers(NumberFilter(), r), Adapter.info.pagination, 10
     )
     assert [n.number for n in numbers] == [w.e164 for w in h.world.numbers]
     for n, w in zip(numbers, h.world.numbers, strict=True):
         r = raw[n.native_id]
-        assert n.provider is BUTTER and PHON_ID.match(n.native_id)
-        assert n.carrier == r["provider"] and n.created_at == w.created_at
+        assert n.provider is BUTTER
+        assert PHON_ID.match(n.native_id)
+        assert n.carrier == r["provider"]
+        assert n.created_at == w.created_at
         assert n.capabilities.inbound is r["supports_inbound"]
         assert n.capabilities.outbound is r["supports_outbound"]
         # Butter says nothing about these: never invented.
@@ -275,14 +291,17 @@ async def test_adapter_last_page_has_no_cursor(make_harness: HarnessFactory) -> 
     last = await h.adapter.list_phone_numbers(
         NumberFilter(), PageRequest(limit=8, cursor=first.next_cursor)
     )
-    assert len(last.items) == 4 and last.next_cursor is None and last.total == 12
+    assert len(last.items) == 4
+    assert last.next_cursor is None
+    assert last.total == 12
     assert not {n.native_id for n in first.items} & {n.native_id for n in last.items}
 
 
 async def test_adapter_clamps_oversized_pages(make_harness: HarnessFactory) -> None:
     h = make_harness(BUTTER, numbers=150, assistants=2)
     page = await h.adapter.list_phone_numbers(NumberFilter(), PageRequest(limit=5000))
-    assert len(page.items) == 100 and page.next_cursor is not None
+    assert len(page.items) == 100
+    assert page.next_cursor is not None
 
 
 @pytest.mark.parametrize("status", list(NumberStatus))
@@ -297,7 +316,8 @@ async def test_adapter_status_filter_is_native(
         w for w in h.world.numbers if (w.assistant is not None) == (status is NumberStatus.ASSIGNED)
     ]
     assert [n.number for n in page.items] == [w.e164 for w in want]
-    assert page.total == len(want) and {n.status for n in page.items} == {status}
+    assert page.total == len(want)
+    assert {n.status for n in page.items} == {status}
     stats = (await h.http.get("/__emulator__/stats")).json()
     assert stats["requests"] == {NUMBERS: 1}
 
@@ -311,10 +331,13 @@ async def test_numbers_point_to_the_right_agents(make_harness: HarnessFactory) -
     )
     for n, w in zip(numbers, h.world.numbers, strict=True):
         if w.assistant is None:
-            assert n.assistant is None and n.status is NumberStatus.AVAILABLE
+            assert n.assistant is None
+            assert n.status is NumberStatus.AVAILABLE
             continue
-        assert n.assistant is not None and n.status is NumberStatus.ASSIGNED
-        assert n.assistant.provider is BUTTER and n.assistant.name is None
+        assert n.assistant is not None
+        assert n.status is NumberStatus.ASSIGNED
+        assert n.assistant.provider is BUTTER
+        assert n.assistant.name is None
         agent = by_id[n.assistant.native_id]
         assert agent.name == h.world.assistants[w.assistant].name
         assert n.native_id in (agent.phone_number_ids or ())
@@ -326,12 +349,16 @@ async def test_assistants_map_and_hold_their_numbers(make_harness: HarnessFactor
         n["phone_number_id"]: n["phone_number"] for n in items(await walk(h, NUMBERS, page_size=50))
     }
     first = await h.adapter.list_assistants(PageRequest(limit=3))
-    assert len(first.items) == 3 and first.total == 7 and first.next_cursor is not None
+    assert len(first.items) == 3
+    assert first.total == 7
+    assert first.next_cursor is not None
     agents = await collect_all(h.adapter.list_assistants, Adapter.info.assistant_pagination, 3)
     assert [a.name for a in agents] == [w.name for w in h.world.assistants]
     for a, w in zip(agents, h.world.assistants, strict=True):
-        assert AGENT_ID.match(a.native_id) and a.provider is BUTTER
-        assert a.active is None and a.phone_numbers is None  # Butter has neither
+        assert AGENT_ID.match(a.native_id)
+        assert a.provider is BUTTER
+        assert a.active is None
+        assert a.phone_numbers is None  # Butter has neither
         held = sorted(number_of[i] for i in a.phone_number_ids or ())
         assert held == sorted(n.e164 for n in h.world.numbers_of(w.index))
 
@@ -340,7 +367,8 @@ async def test_get_agent_and_its_404(make_harness: HarnessFactory) -> None:
     h = make_harness(BUTTER, numbers=10, assistants=3)
     listed = items(await walk(h, AGENTS))
     resp = await get(h, f"{AGENTS}/{listed[1]['agent_id']}")
-    assert resp.status_code == 200 and resp.json() == {"success": True, "data": listed[1]}
+    assert resp.status_code == 200
+    assert resp.json() == {"success": True, "data": listed[1]}
     assert set(listed[1]) == {
         "agent_id",
         "agent_name",
@@ -351,7 +379,8 @@ async def test_get_agent_and_its_404(make_harness: HarnessFactory) -> None:
     }
     assert_error(await get(h, f"{AGENTS}/agent_ffffffffffff"), 404)
     one = await h.adapter.get_assistant(listed[1]["agent_id"])
-    assert one is not None and one.name == h.world.assistants[1].name
+    assert one is not None
+    assert one.name == h.world.assistants[1].name
     assert one.phone_number_ids == tuple(listed[1]["assigned_phone_number_ids"])
     assert await h.adapter.get_assistant("agent_ffffffffffff") is None
     assert await h.adapter.get_assistant("../phone-numbers") is None
@@ -362,7 +391,8 @@ async def test_off_shape_record_is_bad_response(make_harness: HarnessFactory) ->
     h.app.state.data.agents[0]["agent_name"] = None  # a record off the documented shape
     with pytest.raises(UpstreamBadResponse) as err:
         await h.adapter.list_assistants(PageRequest(limit=10))
-    assert err.value.provider is BUTTER and "agent_name" in str(err.value)
+    assert err.value.provider is BUTTER
+    assert "agent_name" in str(err.value)
 
 
 async def test_fifty_thousand_numbers_page_quickly(make_harness: HarnessFactory) -> None:
@@ -371,7 +401,8 @@ async def test_fifty_thousand_numbers_page_quickly(make_harness: HarnessFactory)
     page = await h.adapter.list_phone_numbers(
         NumberFilter(status=NumberStatus.AVAILABLE), PageRequest(limit=100)
     )
-    assert page.total is not None and 0 < page.total < 50_000
+    assert page.total is not None
+    assert 0 < page.total < 50_000
     for _ in range(20):
         page = await h.adapter.list_phone_numbers(
             NumberFilter(status=NumberStatus.AVAILABLE), PageRequest(100, cursor=page.next_cursor)

@@ -49,7 +49,9 @@ async def unassign(h: Harness, agent_id: str, number_id: str) -> httpx.Response:
 def assert_error(resp: httpx.Response, status: int) -> None:
     assert resp.status_code == status, resp.text
     body = resp.json()
-    assert body["success"] is False and isinstance(body["message"], str) and body["message"]
+    assert body["success"] is False
+    assert isinstance(body["message"], str)
+    assert body["message"]
 
 
 def free_record(h: Harness, *, integrated: bool = True) -> dict[str, Any]:
@@ -80,7 +82,8 @@ async def test_assign_and_unassign_bodies(make_harness: HarnessFactory) -> None:
     resp = await assign(h, target["agent_id"], {"phone_number_id": free["phone_number_id"]})
     assert resp.status_code == 200, resp.text
     body = resp.json()
-    assert body["success"] is True and body["message"] == "Phone number assigned successfully"
+    assert body["success"] is True
+    assert body["message"] == "Phone number assigned successfully"
     assert set(body["data"]) == {
         "agent_id",
         "agent_name",
@@ -89,7 +92,8 @@ async def test_assign_and_unassign_bodies(make_harness: HarnessFactory) -> None:
     }
     assert body["data"]["agent_id"] == target["agent_id"]
     assert body["data"]["assigned_phone_number_ids"] == [*before, free["phone_number_id"]]
-    assert free["status"] == "assigned" and free["assigned_agent_id"] == target["agent_id"]
+    assert free["status"] == "assigned"
+    assert free["assigned_agent_id"] == target["agent_id"]
     listed = await h.http.get("/api/phone-numbers", params={"status": "free"}, headers=AUTH)
     assert free["phone_number_id"] not in {r["phone_number_id"] for r in listed.json()["data"]}
 
@@ -98,7 +102,8 @@ async def test_assign_and_unassign_bodies(make_harness: HarnessFactory) -> None:
     body = resp.json()
     assert body["message"] == "Phone number unassigned successfully"
     assert body["data"]["assigned_phone_number_ids"] == before
-    assert free["status"] == "free" and free["assigned_agent_id"] is None
+    assert free["status"] == "free"
+    assert free["assigned_agent_id"] is None
 
 
 async def test_assign_documented_errors(make_harness: HarnessFactory) -> None:

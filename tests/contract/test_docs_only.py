@@ -108,16 +108,15 @@ async def test_teli_numbers_naming_voice_agent_ids_point_at_agent_ids(
     params = {"organization_id": "org_demo", "user_id": "x", "is_admin": "true"}
     raw = await h.http.get("/v1/voice/phone-numbers", params=params, headers=auth(h))
     held = [r["inbound_agent_id"] for r in raw.json()["phone_numbers"] if r["inbound_agent_id"]]
-    assert held and all(i.startswith("agent_") for i in held)
+    assert held
+    assert all(i.startswith("agent_") for i in held)
     agents = {a.native_id: a for a in await h.all_assistants()}
     by_number = {n.number: n for n in await h.all_numbers()}
     for w in h.world.numbers:
         if w.index % 2 == 0 and w.assistant is not None:  # a linked voice number
             ref = by_number[w.e164].assistant
-            assert (
-                ref is not None
-                and agents[ref.native_id].name == h.world.assistants[w.assistant].name
-            )
+            assert ref is not None
+            assert agents[ref.native_id].name == h.world.assistants[w.assistant].name
 
 
 async def test_teli_link_with_agent_id_where_numbers_hold_voice_agent_ids(
@@ -128,7 +127,8 @@ async def test_teli_link_with_agent_id_where_numbers_hold_voice_agent_ids(
     target = (await h.all_assistants())[2]
     await h.linking().link_phone_number(free, target)
     after = await h.number(free.native_id)
-    assert after.assistant is not None and after.assistant.native_id == target.native_id
+    assert after.assistant is not None
+    assert after.assistant.native_id == target.native_id
 
 
 async def test_teli_link_sends_the_voice_agent_id_after_a_404_before_any_number_is_seen(
@@ -151,7 +151,8 @@ async def test_teli_link_sends_the_voice_agent_id_after_a_404_before_any_number_
     writes = [t for t in control.targets if t.endswith("/update-agent?organization_id=org_demo")]
     assert len(writes) == 2, list(control.targets)
     after = await h.number(free.native_id)
-    assert after.assistant is not None and after.assistant.native_id == target.native_id
+    assert after.assistant is not None
+    assert after.assistant.native_id == target.native_id
     # Having seen numbers that hold voice_agent_ids, the same adapter sends that id at once.
     other = next(n for n in await h.all_numbers() if n.capabilities.voice and n.assistant is None)
     control.targets.clear()
@@ -191,7 +192,8 @@ async def test_flireo_assistants_without_meta_past_a_silent_cap(
     (no total), lists oldest first, and here caps pages at 10 (documented maximum 100)."""
     h = make_harness(FLIREO, docs_only=True, numbers=5, assistants=35, max_page_size=10)
     raw = (await h.http.get("/v1/assistants", headers=auth(h))).json()
-    assert "meta" not in raw and len(raw["data"]) == 10
+    assert "meta" not in raw
+    assert len(raw["data"]) == 10
     listed = await h.all_assistants()
     assert [a.name for a in listed] == [a.name for a in h.world.assistants]  # oldest first
     assert len(await h.all_numbers(limit=100)) == 5

@@ -56,7 +56,9 @@ async def test_assistants_match_the_world(make_harness: HarnessFactory, name: Pr
     assert sorted(a.name for a in assistants) == sorted(w.name for w in h.world.assistants)
     first = assistants[0]
     again = await h.adapter.get_assistant(first.native_id)
-    assert again is not None and again.name == first.name and again.native_id == first.native_id
+    assert again is not None
+    assert again.name == first.name
+    assert again.native_id == first.native_id
 
 
 async def test_unknown_assistant_is_none(make_harness: HarnessFactory, name: ProviderName) -> None:
@@ -80,7 +82,8 @@ async def test_bad_key_is_unauthorized(make_harness: HarnessFactory, name: Provi
     h = make_harness(name, api_key="wrong-key")
     with pytest.raises(UpstreamUnauthorized) as err:
         await h.all_numbers()
-    assert err.value.provider is name and err.value.status == 401
+    assert err.value.provider is name
+    assert err.value.status == 401
     assert "wrong-key" not in str(err.value)
 
 
@@ -95,7 +98,8 @@ async def test_missing_key_sends_no_credential(
     h = make_harness(name, api_key="")
     with pytest.raises(UpstreamUnauthorized) as err:
         await h.all_numbers()
-    assert err.value.provider is name and err.value.status == 401
+    assert err.value.provider is name
+    assert err.value.status == 401
 
 
 @pytest.mark.parametrize("fault", ["malformed", "wrong_shape"])
@@ -105,7 +109,8 @@ async def test_bad_payload_is_typed_error(
     h = make_harness(name)
     await h.inject(**{fault: True, "times": 1})
     error = await h.numbers_failure()
-    assert isinstance(error, UpstreamBadResponse) and error.provider is name
+    assert isinstance(error, UpstreamBadResponse)
+    assert error.provider is name
 
 
 async def test_upstream_500_is_http_error(make_harness: HarnessFactory, name: ProviderName) -> None:
@@ -113,7 +118,8 @@ async def test_upstream_500_is_http_error(make_harness: HarnessFactory, name: Pr
     await h.inject(status=503, times=1)
     error = await h.numbers_failure()
     assert isinstance(error, UpstreamHTTPError)
-    assert error.status == 503 and error.provider is name
+    assert error.status == 503
+    assert error.provider is name
 
 
 async def test_large_world_pages_to_the_end(

@@ -84,7 +84,8 @@ async def test_bad_auth_gives_documented_401(
 async def test_auth_is_checked_before_validation(make_harness: HarnessFactory) -> None:
     h = flireo(make_harness)
     resp = await h.http.get("/v1/phone-numbers", params={"limit": 0})
-    assert resp.status_code == 401 and resp.json() == UNAUTHORIZED
+    assert resp.status_code == 401
+    assert resp.json() == UNAUTHORIZED
 
 
 async def test_adapter_sends_bearer_key(make_harness: HarnessFactory) -> None:
@@ -112,7 +113,8 @@ async def test_number_records_have_the_documented_shape(make_harness: HarnessFac
     by_e164 = {w.e164: w for w in h.world.numbers}
     for rec in body["data"]:
         assert set(rec) == NUMBER_FIELDS
-        assert UUID.fullmatch(rec["id"]) and E164.fullmatch(rec["phone_number"])
+        assert UUID.fullmatch(rec["id"])
+        assert E164.fullmatch(rec["phone_number"])
         assert ISO.fullmatch(rec["created_at"])
         w = by_e164[rec["phone_number"]]
         assert rec["number_type"] == w.number_type in {"local", "mobile", "national"}
@@ -203,7 +205,8 @@ async def test_include_default_adds_shared_numbers_only_when_true(
     own = {w.e164 for w in h.world.numbers}
     for rec in shared:
         assert set(rec) == {"id", "phone_number", "locality", "number_type"}
-        assert UUID.fullmatch(rec["id"]) and E164.fullmatch(rec["phone_number"])
+        assert UUID.fullmatch(rec["id"])
+        assert E164.fullmatch(rec["phone_number"])
         assert rec["phone_number"] not in own
     # Shared numbers are not part of the account's paged list.
     assert with_shared["meta"] == {"total": 12, "limit": 5, "offset": 2}
@@ -218,13 +221,15 @@ async def test_adapter_ignores_shared_numbers(make_harness: HarnessFactory) -> N
     assert sorted(n.number for n in numbers) == sorted(w.e164 for w in h.world.numbers)
     _, body = await get(h, "/v1/phone-numbers", include_default="true")
     shared = {r["id"] for r in body["shared_numbers"]}
-    assert shared and not shared & {n.native_id for n in numbers}
+    assert shared
+    assert not shared & {n.native_id for n in numbers}
 
 
 async def test_large_world_last_page(make_harness: HarnessFactory) -> None:
     h = flireo(make_harness, numbers=50_000, assistants=20)
     status, body = await get(h, "/v1/phone-numbers", limit=100, offset=49_950)
-    assert status == 200 and len(body["data"]) == 50
+    assert status == 200
+    assert len(body["data"]) == 50
     assert body["meta"]["total"] == 50_000
     # Newest first: the last page holds the world's first numbers.
     assert body["data"][-1]["phone_number"] == h.world.numbers[0].e164
@@ -237,7 +242,8 @@ async def test_adapter_maps_numbers_from_the_world(make_harness: HarnessFactory)
     h = flireo(make_harness, numbers=30, assistants=4)
     ids = await assistant_ids(h)
     page = await h.adapter.list_phone_numbers(NumberFilter(), PageRequest(limit=100))
-    assert page.total == 30 and len(page.items) == 30
+    assert page.total == 30
+    assert len(page.items) == 30
     by_e164 = {w.e164: w for w in h.world.numbers}
     types = {
         "local": NumberType.LOCAL,
@@ -246,17 +252,23 @@ async def test_adapter_maps_numbers_from_the_world(make_harness: HarnessFactory)
     }
     for n in page.items:
         w = by_e164[n.number]
-        assert n.provider is FLIREO and UUID.fullmatch(n.native_id)
+        assert n.provider is FLIREO
+        assert UUID.fullmatch(n.native_id)
         assert n.number_type is types[w.number_type]
         assert n.locality == w.locality
-        assert n.created_at == w.created_at and isinstance(n.created_at, datetime)
+        assert n.created_at == w.created_at
+        assert isinstance(n.created_at, datetime)
         # Flireo documents none of these: they stay unknown, never invented.
         assert n.capabilities == Capabilities()
-        assert n.display_name is None and n.carrier is None and n.updated_at is None
+        assert n.display_name is None
+        assert n.carrier is None
+        assert n.updated_at is None
         if w.assistant is None:
-            assert n.status is NumberStatus.AVAILABLE and n.assistant is None
+            assert n.status is NumberStatus.AVAILABLE
+            assert n.assistant is None
         else:
-            assert n.status is NumberStatus.ASSIGNED and n.assistant is not None
+            assert n.status is NumberStatus.ASSIGNED
+            assert n.assistant is not None
             assert n.assistant.provider is FLIREO
             assert n.assistant.native_id == ids[w.assistant]
             assert n.assistant.name == h.world.assistants[w.assistant].name
@@ -266,9 +278,11 @@ async def test_adapter_page_edges(make_harness: HarnessFactory) -> None:
     h = flireo(make_harness, numbers=25, assistants=2)
     flt = NumberFilter()
     tail = await h.adapter.list_phone_numbers(flt, PageRequest(limit=10, offset=22))
-    assert len(tail.items) == 3 and tail.total == 25
+    assert len(tail.items) == 3
+    assert tail.total == 25
     past = await h.adapter.list_phone_numbers(flt, PageRequest(limit=10, offset=25))
-    assert past.items == [] and past.total == 25
+    assert past.items == []
+    assert past.total == 25
     # A request above the documented maximum is capped at 100, not sent as a 400.
     big = await h.adapter.list_phone_numbers(flt, PageRequest(limit=1000))
     assert len(big.items) == 25
@@ -324,7 +338,8 @@ async def test_get_assistant_on_the_wire(make_harness: HarnessFactory) -> None:
     _, listing = await get(h, "/v1/assistants")
     first = listing["data"][0]
     status, body = await get(h, f"/v1/assistants/{first['id']}")
-    assert status == 200 and body == {"data": first}
+    assert status == 200
+    assert body == {"data": first}
 
 
 @pytest.mark.parametrize("bad_id", ["550e8400-e29b-41d4-a716-446655440000", "not-a-uuid", "12345"])
@@ -336,23 +351,30 @@ async def test_unknown_assistant_is_documented_404(
     status, body = await get(h, f"/v1/assistants/{bad_id}{suffix}")
     assert status == 404
     assert body["error"]["code"] == "not_found"
-    assert body["error"]["message"] and body["error"]["details"] == {}
+    assert body["error"]["message"]
+    assert body["error"]["details"] == {}
 
 
 async def test_adapter_assistants_match_the_world(make_harness: HarnessFactory) -> None:
     h = flireo(make_harness, numbers=3, assistants=13)
     page = await h.adapter.list_assistants(PageRequest(limit=5, offset=10))
-    assert page.total == 13 and len(page.items) == 3
+    assert page.total == 13
+    assert len(page.items) == 3
     everything = await collect_all(h.adapter.list_assistants, Pagination.OFFSET, 5)
     assert sorted(a.name for a in everything) == sorted(w.name for w in h.world.assistants)
     ids = await assistant_ids(h)
     for a in everything:
-        assert a.provider is FLIREO and UUID.fullmatch(a.native_id)
+        assert a.provider is FLIREO
+        assert UUID.fullmatch(a.native_id)
         # Flireo does not document an active flag or numbers on the assistant itself.
-        assert a.active is None and a.phone_number_ids is None and a.phone_numbers is None
+        assert a.active is None
+        assert a.phone_number_ids is None
+        assert a.phone_numbers is None
     w = h.world.assistants[7]
     one = await h.adapter.get_assistant(ids[7])
-    assert one is not None and one.native_id == ids[7] and one.name == w.name
+    assert one is not None
+    assert one.native_id == ids[7]
+    assert one.name == w.name
 
 
 async def test_adapter_get_assistant_unknown_and_malformed(make_harness: HarnessFactory) -> None:
@@ -397,7 +419,8 @@ async def test_linked_phone_number_follows_the_number_side(make_harness: Harness
         status, body = await get(h, f"/v1/assistants/{ids[w.index]}/phone-number")
         assert status == 200
         data = body["data"]
-        assert data["assistant_id"] == ids[w.index] and data["assistant_name"] == w.name
+        assert data["assistant_id"] == ids[w.index]
+        assert data["assistant_name"] == w.name
         held = h.world.numbers_of(w.index)
         if not held:
             seen_empty = True
@@ -409,8 +432,10 @@ async def test_linked_phone_number_follows_the_number_side(make_harness: Harness
         assert linked["number"] == held[0].e164  # the first of the world's numbers
         rec = by_id[linked["id"]]
         assert rec["linked_assistant"]["id"] == ids[w.index]
-        assert linked["type"] == rec["number_type"] and linked["locality"] == rec["locality"]
-    assert seen_empty and seen_multi  # the world exercised both cases
+        assert linked["type"] == rec["number_type"]
+        assert linked["locality"] == rec["locality"]
+    assert seen_empty
+    assert seen_multi  # the world exercised both cases
 
 
 async def test_link_keeps_both_sides_in_step(make_harness: HarnessFactory) -> None:
@@ -424,7 +449,8 @@ async def test_link_keeps_both_sides_in_step(make_harness: HarnessFactory) -> No
     assert body["data"]["phone_number"]["id"] == free["id"]
     page = await h.adapter.list_phone_numbers(NumberFilter(), PageRequest(limit=100))
     linked = next(n for n in page.items if n.native_id == free["id"])
-    assert linked.status is NumberStatus.ASSIGNED and linked.assistant is not None
+    assert linked.status is NumberStatus.ASSIGNED
+    assert linked.assistant is not None
     assert linked.assistant.native_id == target
     data.link(free["id"], None)
     _, body = await get(h, f"/v1/assistants/{target}/phone-number")

@@ -39,7 +39,8 @@ async def post(h: Harness, assistant_id: str, body: Any) -> httpx.Response:
 def assert_code(resp: httpx.Response, status: int, code: str) -> None:
     assert resp.status_code == status, resp.text
     body = resp.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "details"}
     assert body["error"]["code"] == code
 
 
@@ -102,7 +103,8 @@ async def test_link_shows_the_new_number_first(make_harness: HarnessFactory) -> 
     older = list(data(h).linked[target])
     free = free_id(h)
     body = (await post(h, target, {"phone_number_id": free})).json()["data"]
-    assert body["previous_phone_number_id"] == older[0] and body["released_assistants"] == 0
+    assert body["previous_phone_number_id"] == older[0]
+    assert body["released_assistants"] == 0
     assert data(h).linked[target] == [free, *older[1:]]  # only the shown one was replaced
 
 
@@ -120,7 +122,8 @@ async def test_delete_unlinks_the_shown_number(make_harness: HarnessFactory) -> 
             "unlinked_phone_number": {"id": shown, "number": record["phone_number"]},
         },
     }
-    assert record["linked_assistant"] is None and record["available"] is True
+    assert record["linked_assistant"] is None
+    assert record["available"] is True
     assert_code(await h.http.delete(sub(target), headers=AUTH), 400, "no_phone_number")
 
 
@@ -141,7 +144,8 @@ async def test_documented_errors(make_harness: HarnessFactory) -> None:
         await h.http.post(sub(target), json={"phone_number_id": free}),
         await h.http.delete(sub(target), headers={"Authorization": "Bearer nope"}),
     ):
-        assert resp.status_code == 401 and resp.json() == UNAUTHORIZED
+        assert resp.status_code == 401
+        assert resp.json() == UNAUTHORIZED
 
 
 # --- the adapter ------------------------------------------------------------------------
@@ -188,7 +192,8 @@ async def test_adapter_refusals(make_harness: HarnessFactory) -> None:
         await h.linking().unlink_phone_number(older)
     assert (err.value.code, err.value.field) == (LinkErrorCode.NOT_SUPPORTED, "phoneNumberId")
     paths = [p for p, c in h.app.state.control.requests.items() if c]
-    assert writes(h) - before == 1 and paths[-1] == sub(holder)  # one GET, no DELETE
+    assert writes(h) - before == 1
+    assert paths[-1] == sub(holder)  # one GET, no DELETE
     assert data(h).numbers_by_id[second]["linked_assistant"] is not None
 
 

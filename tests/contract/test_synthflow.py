@@ -42,7 +42,8 @@ def world_available(h: Harness, available: bool) -> list[str]:
 
 
 def assert_detail(body: dict[str, Any]) -> None:
-    assert set(body) == {"detail"} and set(body["detail"]) == DETAIL_KEYS
+    assert set(body) == {"detail"}
+    assert set(body["detail"]) == DETAIL_KEYS
     assert all(isinstance(v, str) and v for v in body["detail"].values())
 
 
@@ -80,7 +81,8 @@ async def test_adapter_with_wrong_key_raises_unauthorized(make_harness: HarnessF
     ):
         with pytest.raises(UpstreamUnauthorized) as err:
             await call
-        assert err.value.status == 401 and err.value.provider is SF
+        assert err.value.status == 401
+        assert err.value.provider is SF
 
 
 # --- numbers: query parameters, pagination, validation ---------------------------------
@@ -89,7 +91,8 @@ async def test_adapter_with_wrong_key_raises_unauthorized(make_harness: HarnessF
 async def test_numbers_defaults_and_documented_shape(make_harness: HarnessFactory) -> None:
     h = harness(make_harness, numbers=45, assistants=3)
     status, body = await numbers_raw(h)
-    assert status == 200 and body["status"] == "ok"
+    assert status == 200
+    assert body["status"] == "ok"
     assert body["response"]["pagination"] == {"total_records": 45, "limit": 20, "offset": 0}
     items = body["response"]["phone_numbers"]
     assert [i["number"] for i in items] == [w.e164 for w in h.world.numbers[:20]]
@@ -98,7 +101,8 @@ async def test_numbers_defaults_and_documented_shape(make_harness: HarnessFactor
         assert E164.match(item["number"])
         assert item["sid"] is None or SID.match(item["sid"])
         assert item["is_available"] is (w.assistant is None)
-    assert any(i["sid"] is None for i in items) and any(i["sid"] for i in items)
+    assert any(i["sid"] is None for i in items)
+    assert any(i["sid"] for i in items)
 
 
 async def test_numbers_limit_and_offset_slice_world_order(make_harness: HarnessFactory) -> None:
@@ -143,7 +147,8 @@ async def test_numbers_bad_request_is_400_empty_object(
     h = harness(make_harness)
     query = {k: v for k, v in {"workspace": WS, **params}.items() if v is not None}
     resp = await h.http.get("/v2/numbers", params=query, headers=AUTH)
-    assert resp.status_code == 400 and resp.json() == {}
+    assert resp.status_code == 400
+    assert resp.json() == {}
 
 
 async def test_numbers_pagination_edges(make_harness: HarnessFactory) -> None:
@@ -197,12 +202,19 @@ async def test_number_records_and_id_formats(make_harness: HarnessFactory) -> No
     h = harness(make_harness, numbers=12, assistants=2)
     page = await h.adapter.list_phone_numbers(NumberFilter(), PageRequest(limit=100))
     for n, w in zip(page.items, h.world.numbers, strict=True):
-        assert n.provider is SF and n.number == w.e164 and E164.match(n.number)
-        assert SLUG.match(n.native_id) and n.native_id == w.e164[1:]
+        assert n.provider is SF
+        assert n.number == w.e164
+        assert E164.match(n.number)
+        assert SLUG.match(n.native_id)
+        assert n.native_id == w.e164[1:]
         assert n.assistant is None  # linked through the assistants (links_by_number)
-        assert n.carrier is None and n.display_name is None and n.created_at is None
-        assert n.capabilities.voice is None and n.capabilities.sms is None
-    assert Adapter.info.links_by_number and Adapter.info.native_number_filters == {"status"}
+        assert n.carrier is None
+        assert n.display_name is None
+        assert n.created_at is None
+        assert n.capabilities.voice is None
+        assert n.capabilities.sms is None
+    assert Adapter.info.links_by_number
+    assert Adapter.info.native_number_filters == {"status"}
 
 
 # --- one number -------------------------------------------------------------------------
@@ -214,19 +226,25 @@ async def test_get_number_by_slug(make_harness: HarnessFactory) -> None:
     for w in h.world.numbers:
         resp = await h.http.get(f"/v2/numbers/{w.e164[1:]}", params={"workspace": WS}, headers=AUTH)
         body = resp.json()
-        assert resp.status_code == 200 and "status" not in body and "response" not in body
-        assert body["slug"] == w.e164[1:] and body["phone_number"] == w.e164
+        assert resp.status_code == 200
+        assert "status" not in body
+        assert "response" not in body
+        assert body["slug"] == w.e164[1:]
+        assert body["phone_number"] == w.e164
         assert body["is_available"] is (w.assistant is None)
-        assert body["workspace_id"] == WS and body["is_sms_capable"] is w.sms
+        assert body["workspace_id"] == WS
+        assert body["is_sms_capable"] is w.sms
         holders = [] if w.assistant is None else [data.assistants[w.assistant]["model_id"]]
-        assert body["assistants"] == holders and all(UUID.match(a) for a in holders)
+        assert body["assistants"] == holders
+        assert all(UUID.match(a) for a in holders)
 
 
 async def test_get_number_errors(make_harness: HarnessFactory) -> None:
     h = harness(make_harness, numbers=3, assistants=1)
     slug = h.world.numbers[0].e164[1:]
     missing_ws = await h.http.get(f"/v2/numbers/{slug}", headers=AUTH)
-    assert missing_ws.status_code == 400 and missing_ws.json() == {}
+    assert missing_ws.status_code == 400
+    assert missing_ws.json() == {}
     unknown = await h.http.get("/v2/numbers/15550000000", params={"workspace": WS}, headers=AUTH)
     assert unknown.status_code == 404
     assert_detail(unknown.json())
@@ -239,14 +257,16 @@ async def test_assistants_list_shape_and_both_paths(make_harness: HarnessFactory
     h = harness(make_harness, numbers=10, assistants=25)
     slash = await h.http.get("/v2/assistants/", headers=AUTH)
     bare = await h.http.get("/v2/assistants", headers=AUTH)
-    assert slash.status_code == bare.status_code == 200 and slash.json() == bare.json()
+    assert slash.status_code == bare.status_code == 200
+    assert slash.json() == bare.json()
     body = slash.json()
     assert body["status"] == "ok"
     assert body["response"]["pagination"] == {"total_records": 25, "limit": 20, "offset": 0}
     items = body["response"]["assistants"]
     assert [a["name"] for a in items] == [w.name for w in h.world.assistants[:20]]
     for item in items:
-        assert UUID.match(item["model_id"]) and item["type"] in {"inbound", "outbound"}
+        assert UUID.match(item["model_id"])
+        assert item["type"] in {"inbound", "outbound"}
         assert item["phone_number"] == "" or E164.match(item["phone_number"])
     page = await h.http.get("/v2/assistants/", params={"limit": 10, "offset": 20}, headers=AUTH)
     assert [a["name"] for a in page.json()["response"]["assistants"]] == [
@@ -260,7 +280,8 @@ async def test_assistants_bad_paging_is_400(
 ) -> None:
     h = harness(make_harness)
     resp = await h.http.get("/v2/assistants/", params=params, headers=AUTH)
-    assert resp.status_code == 400 and resp.json() == {}
+    assert resp.status_code == 400
+    assert resp.json() == {}
 
 
 async def test_adapter_pages_assistants_to_the_end(make_harness: HarnessFactory) -> None:
@@ -269,7 +290,8 @@ async def test_adapter_pages_assistants_to_the_end(make_harness: HarnessFactory)
     assert [a.name for a in assistants] == [w.name for w in h.world.assistants]
     assert all(UUID.match(a.native_id) and a.active is None for a in assistants)
     page = await h.adapter.list_assistants(PageRequest(limit=4, offset=11))
-    assert page.items == [] and page.total == 11
+    assert page.items == []
+    assert page.total == 11
 
 
 async def test_get_assistant_and_unknown_404(make_harness: HarnessFactory) -> None:
@@ -277,9 +299,11 @@ async def test_get_assistant_and_unknown_404(make_harness: HarnessFactory) -> No
     model_id = h.app.state.data.assistants[1]["model_id"]
     resp = await h.http.get(f"/v2/assistants/{model_id}", headers=AUTH)
     body = resp.json()
-    assert resp.status_code == 200 and body["status"] == "ok"
+    assert resp.status_code == 200
+    assert body["status"] == "ok"
     (item,) = body["response"]["assistants"]
-    assert item["model_id"] == model_id and "attached_phone_numbers" in item
+    assert item["model_id"] == model_id
+    assert "attached_phone_numbers" in item
     assert "actions" not in item
     actions = await h.http.get(
         f"/v2/assistants/{model_id}", params={"include_actions": "true"}, headers=AUTH
@@ -291,7 +315,8 @@ async def test_get_assistant_and_unknown_404(make_harness: HarnessFactory) -> No
         assert_detail(missing.json())
         assert await h.adapter.get_assistant(unknown) is None
     one = await h.adapter.get_assistant(model_id)
-    assert one is not None and one.name == h.world.assistants[1].name
+    assert one is not None
+    assert one.name == h.world.assistants[1].name
 
 
 async def test_get_assistant_other_errors_propagate(make_harness: HarnessFactory) -> None:

@@ -48,7 +48,8 @@ async def detail(h: Harness, e164: str) -> dict[str, Any]:
 def assert_detail(resp: httpx.Response, status: int) -> str:
     assert resp.status_code == status, resp.text
     body = resp.json()
-    assert set(body) == {"detail"} and set(body["detail"]) == DETAIL_KEYS
+    assert set(body) == {"detail"}
+    assert set(body["detail"]) == DETAIL_KEYS
     description: str = body["detail"]["description"]
     return description
 
@@ -108,13 +109,16 @@ async def test_put_sets_and_clears_the_inbound_number(make_harness: HarnessFacto
         "/v2/numbers", params={"workspace": WS, "is_available": "true", "limit": 100}, headers=AUTH
     )
     free = {r["number"] for r in listed.json()["response"]["phone_numbers"]}
-    assert old in free and new not in free
+    assert old in free
+    assert new not in free
     got = (await h.http.get(agent_path(target["model_id"]), headers=AUTH)).json()
     assert got["response"]["assistants"][0]["phone_number"] == new
 
     resp = await put(h, target["model_id"], {"phone_number": ""})
-    assert resp.status_code == 200 and resp.json()["details"]["phone"] is None
-    assert target["phone_number"] == "" and (await detail(h, new))["assistants"] == []
+    assert resp.status_code == 200
+    assert resp.json()["details"]["phone"] is None
+    assert target["phone_number"] == ""
+    assert (await detail(h, new))["assistants"] == []
 
 
 async def test_put_documented_errors(make_harness: HarnessFactory) -> None:
@@ -141,7 +145,8 @@ async def test_delete_detaches_an_outbound_number(make_harness: HarnessFactory) 
     extra = holder["attached_phone_numbers"][0]
     path = f"{agent_path(holder['model_id'])}/phone_numbers/{extra['slug']}"
     resp = await h.http.delete(path, headers=AUTH)
-    assert resp.status_code == 200 and resp.json() == {"status": "ok"}
+    assert resp.status_code == 200
+    assert resp.json() == {"status": "ok"}
     assert extra not in holder["attached_phone_numbers"]
     assert (await detail(h, extra["number"]))["assistants"] == []
     assert "not attached" in assert_detail(await h.http.delete(path, headers=AUTH), 400)

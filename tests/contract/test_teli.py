@@ -46,7 +46,8 @@ async def body(h: Harness, path: str, **params: str) -> dict[str, Any]:
     response = await get(h, path, params)
     assert response.status_code == 200, response.text
     payload: dict[str, Any] = response.json()
-    assert payload["success"] is True and payload["powered_by"] == "Teli"
+    assert payload["success"] is True
+    assert payload["powered_by"] == "Teli"
     assert payload["count"] == len(payload.get("phone_numbers", payload.get("agents", [])))
     return payload
 
@@ -155,7 +156,8 @@ async def test_adapter_with_foreign_organization_raises_unauthorized(
     adapter = adapter_with(h, organization_id="org_other")
     with pytest.raises(UpstreamUnauthorized) as err:
         await adapter.list_phone_numbers(NumberFilter(), PageRequest(limit=10))
-    assert err.value.status == 403 and err.value.provider is TELI
+    assert err.value.status == 403
+    assert err.value.provider is TELI
     with pytest.raises(UpstreamUnauthorized):
         await adapter.list_assistants(PageRequest(limit=10))
 
@@ -175,7 +177,8 @@ async def test_without_user_id_only_sms_numbers_are_listed(make_harness: Harness
     assert [n.number for n in page.items] == [
         r["phone_number"] for r in h.app.state.data.sms_numbers
     ]
-    assert page.total == 7 and page.partial == ()
+    assert page.total == 7
+    assert page.partial == ()
     assert h.app.state.control.requests["/v1/voice/phone-numbers"] == 0
 
 
@@ -208,13 +211,15 @@ async def test_sms_numbers_render_the_odd_world_numbers(make_harness: HarnessFac
             "assigned_at",
             "created_at",
         }
-        assert UUID.match(rec["id"]) and E164.match(rec["phone_number"])
+        assert UUID.match(rec["id"])
+        assert E164.match(rec["phone_number"])
         assert PRETTY.match(rec["pretty_phone_number"])
         assert rec["pretty_phone_number"].replace(" ", "").replace("-", "") == w.e164
         assert rec["nickname"] == w.label
         assert rec["is_available"] is (w.assistant is None)
         if w.assistant is None:
-            assert rec["assigned_to"] is None and rec["assigned_at"] is None
+            assert rec["assigned_to"] is None
+            assert rec["assigned_at"] is None
         else:
             assert rec["assigned_to"] == teammate(w.assistant)
             assert BUBBLE.match(rec["assigned_to"]["user_id"])
@@ -231,7 +236,8 @@ async def test_include_assigned_and_available_endpoint(make_harness: HarnessFact
     pool = await body(h, "/v1/sms/phone-numbers/available", **ORG)
     assert free == pool
     expected = [r for r in everything["phone_numbers"] if r["is_available"]]
-    assert free["phone_numbers"] == expected and 0 < free["count"] < everything["count"]
+    assert free["phone_numbers"] == expected
+    assert 0 < free["count"] < everything["count"]
     assert all(r["assigned_to"] is None for r in pool["phone_numbers"])
 
 
@@ -246,14 +252,19 @@ async def test_voice_numbers_render_the_even_world_numbers(make_harness: Harness
     assert [r["phone_number"] for r in payload["phone_numbers"]] == [w.e164 for w in world]
     ids = agent_ids(h)
     for rec, w in zip(payload["phone_numbers"], world, strict=True):
-        assert UUID.match(rec["id"]) and rec["pretty_phone_number"] == pretty(w.e164)
-        assert rec["area_code"] == w.e164[2:5] and rec["phone_type"] == "voice"
+        assert UUID.match(rec["id"])
+        assert rec["pretty_phone_number"] == pretty(w.e164)
+        assert rec["area_code"] == w.e164[2:5]
+        assert rec["phone_type"] == "voice"
         assert rec["provider"] == "teli_voice"
         assert rec["organization_id"] == CONFIG.organization_id
-        assert BUBBLE.match(rec["user_id"]) and BUBBLE.match(rec["tenant_id"])
-        assert rec["location"] == w.locality and rec["nickname"] == w.label
+        assert BUBBLE.match(rec["user_id"])
+        assert BUBBLE.match(rec["tenant_id"])
+        assert rec["location"] == w.locality
+        assert rec["nickname"] == w.label
         assert rec["stripe_subscription_id"].startswith("sub_")
-        assert isinstance(rec["zapier"], bool) and rec["accessible_by"] == []
+        assert isinstance(rec["zapier"], bool)
+        assert rec["accessible_by"] == []
         want = ids[w.assistant] if w.assistant is not None else None
         assert rec["inbound_agent_id"] == want
         assert rec["outbound_agent_id"] in (None, want)
@@ -272,7 +283,8 @@ async def test_voice_is_admin_and_user_scope(make_harness: HarnessFactory) -> No
     assert mine == [r for r in admin if r["user_id"] == CONFIG.user_id]
     other = teammate(0)["user_id"]
     theirs = (await body(h, "/v1/voice/phone-numbers", **ORG, user_id=other))["phone_numbers"]
-    assert theirs and theirs == [r for r in admin if r["user_id"] == other]
+    assert theirs
+    assert theirs == [r for r in admin if r["user_id"] == other]
     assert len(mine) + len(theirs) == len(admin) == 15
 
 
@@ -281,8 +293,10 @@ async def test_voice_phone_type(make_harness: HarnessFactory) -> None:
     default = await body(h, "/v1/voice/phone-numbers", **ADMIN)
     voice = await body(h, "/v1/voice/phone-numbers", **ADMIN, phone_type="voice")
     sms = await body(h, "/v1/voice/phone-numbers", **ADMIN, phone_type="sms")
-    assert voice == default and voice["count"] == 5
-    assert sms["count"] == 0 and sms["phone_numbers"] == []
+    assert voice == default
+    assert voice["count"] == 5
+    assert sms["count"] == 0
+    assert sms["phone_numbers"] == []
 
 
 # --- agents -------------------------------------------------------------------------------
@@ -295,12 +309,16 @@ async def test_agents_render_the_world_assistants(make_harness: HarnessFactory) 
     agents = payload["agents"]
     assert [a["agent_name"] for a in agents] == [w.name for w in h.world.assistants]
     for a, w in zip(agents, h.world.assistants, strict=True):
-        assert BUBBLE.match(a["agent_id"]) and a["unique_id"] == a["agent_id"]
+        assert BUBBLE.match(a["agent_id"])
+        assert a["unique_id"] == a["agent_id"]
         assert a["agent_id"].startswith(str(int(w.created_at.timestamp() * 1000)))
-        assert UUID.match(a["id"]) and re.fullmatch(r"agent_[0-9a-f]{24}", a["voice_agent_id"])
-        assert a["agent_type"] == "voice" and a["organization_id"] == CONFIG.organization_id
+        assert UUID.match(a["id"])
+        assert re.fullmatch(r"agent_[0-9a-f]{24}", a["voice_agent_id"])
+        assert a["agent_type"] == "voice"
+        assert a["organization_id"] == CONFIG.organization_id
         assert a["agent_status"] == ("active" if w.active else "inactive")
-        assert "phone_number" not in a and "phone_numbers" not in a
+        assert "phone_number" not in a
+        assert "phone_numbers" not in a
     assert len({a["agent_id"] for a in agents}) == 7
 
 
@@ -308,11 +326,13 @@ async def test_agents_user_scope_and_agent_type(make_harness: HarnessFactory) ->
     h = make_harness(TELI, numbers=2, assistants=7)
     every = (await body(h, "/v1/agents", **ADMIN))["agents"]
     mine = (await body(h, "/v1/agents", **ORG, user_id=CONFIG.user_id))["agents"]
-    assert mine and mine == [a for a in every if a["created_by_user_id"] == CONFIG.user_id]
+    assert mine
+    assert mine == [a for a in every if a["created_by_user_id"] == CONFIG.user_id]
     assert len(mine) < len(every)
     voice = await body(h, "/v1/agents", **ADMIN, agent_type="voice")
     sms = await body(h, "/v1/agents", **ADMIN, agent_type="sms")
-    assert voice["agents"] == every and sms == {
+    assert voice["agents"] == every
+    assert sms == {
         "success": True,
         "count": 0,
         "agents": [],
@@ -344,17 +364,23 @@ async def test_adapter_numbers_map_both_pools(make_harness: HarnessFactory) -> N
     assert [n.number for n in got] == [w.e164 for w in sms_world + voice_world]
     ids = agent_ids(h)
     for n, w in zip(got, sms_world + voice_world, strict=True):
-        assert UUID.match(n.native_id) and n.provider is TELI
-        assert n.display_name == w.label and n.created_at == w.created_at
-        assert n.number_type is None and n.updated_at is None
+        assert UUID.match(n.native_id)
+        assert n.provider is TELI
+        assert n.display_name == w.label
+        assert n.created_at == w.created_at
+        assert n.number_type is None
+        assert n.updated_at is None
         status = NumberStatus.ASSIGNED if w.assistant is not None else NumberStatus.AVAILABLE
         assert n.status is status
         if w.index % 2:  # SMS: assigned to users, never to an assistant
-            assert n.assistant is None and n.carrier is None and n.locality is None
+            assert n.assistant is None
+            assert n.carrier is None
+            assert n.locality is None
             assert n.capabilities == Capabilities(sms=True)
         else:
             assert n.capabilities == Capabilities(voice=True)
-            assert n.carrier == "teli_voice" and n.locality == w.locality
+            assert n.carrier == "teli_voice"
+            assert n.locality == w.locality
             want = AssistantRef(TELI, ids[w.assistant]) if w.assistant is not None else None
             assert n.assistant == want
 
@@ -398,10 +424,13 @@ async def test_adapter_agents_and_get_one(make_harness: HarnessFactory) -> None:
         one = await adapter.get_assistant(page.items[4].native_id)
     finally:
         await client.aclose()
-    assert page.total == 9 and [a.name for a in page.items] == [w.name for w in h.world.assistants]
+    assert page.total == 9
+    assert [a.name for a in page.items] == [w.name for w in h.world.assistants]
     for a, w in zip(page.items, h.world.assistants, strict=True):
-        assert BUBBLE.match(a.native_id) and a.active is w.active
-        assert a.phone_number_ids is None and a.phone_numbers is None
+        assert BUBBLE.match(a.native_id)
+        assert a.active is w.active
+        assert a.phone_number_ids is None
+        assert a.phone_numbers is None
     assert one == page.items[4]
 
 
@@ -422,9 +451,12 @@ async def test_adapter_reads_inbound_then_outbound_and_blank_ids(
     voice[2].update(inbound_agent_id=ids[0], outbound_agent_id=ids[1], created_at={})
     got = {n.number: n for n in await numbers(h.adapter)}
     first, second, third = (got[r["phone_number"]] for r in voice)
-    assert first.status is NumberStatus.ASSIGNED and first.assistant == AssistantRef(TELI, ids[1])
-    assert second.status is NumberStatus.AVAILABLE and second.assistant is None
-    assert third.assistant == AssistantRef(TELI, ids[0]) and third.created_at is None
+    assert first.status is NumberStatus.ASSIGNED
+    assert first.assistant == AssistantRef(TELI, ids[1])
+    assert second.status is NumberStatus.AVAILABLE
+    assert second.assistant is None
+    assert third.assistant == AssistantRef(TELI, ids[0])
+    assert third.created_at is None
 
 
 async def test_adapter_sees_mutated_sms_assignment(make_harness: HarnessFactory) -> None:
@@ -433,7 +465,8 @@ async def test_adapter_sees_mutated_sms_assignment(make_harness: HarnessFactory)
     rec.update(is_available=False, assigned_to=teammate(1), assigned_at="2024-02-01T00:00:00Z")
     taken = await numbers(h.adapter, NumberStatus.ASSIGNED)
     match = [n for n in taken if n.native_id == rec["id"]]
-    assert len(match) == 1 and match[0].assistant is None
+    assert len(match) == 1
+    assert match[0].assistant is None
 
 
 # --- pagination (none) and shape errors ---------------------------------------------------
@@ -458,7 +491,8 @@ async def test_edge_worlds(
     assert (await body(h, "/v1/voice/phone-numbers", **ADMIN))["count"] == n_voice
     assert (await body(h, "/v1/agents", **ADMIN))["agents"] == []
     got = await numbers(h.adapter)
-    assert len(got) == n_numbers and all(n.status is NumberStatus.AVAILABLE for n in got)
+    assert len(got) == n_numbers
+    assert all(n.status is NumberStatus.AVAILABLE for n in got)
     assert (await h.adapter.list_assistants(PageRequest(10))).items == []
 
 
@@ -467,7 +501,8 @@ async def test_wrong_shape_of_the_agents_is_bad_response(make_harness: HarnessFa
     await h.inject(wrong_shape=True, path_prefix="/v1/agents")
     with pytest.raises(UpstreamBadResponse) as err:
         await h.adapter.list_assistants(PageRequest(10))
-    assert err.value.provider is TELI and "teli" in str(err.value)
+    assert err.value.provider is TELI
+    assert "teli" in str(err.value)
 
 
 @pytest.mark.parametrize(
@@ -492,7 +527,8 @@ async def test_one_failed_number_endpoint_keeps_the_other(
     ]
     assert page.total == 7
     [error] = page.partial
-    assert error.provider is TELI and f"GET {failing}" in error.message
+    assert error.provider is TELI
+    assert f"GET {failing}" in error.message
     assert isinstance(error, UpstreamBadResponse if "wrong_shape" in fault else UpstreamHTTPError)
 
 
@@ -501,7 +537,8 @@ async def test_both_number_endpoints_failing_is_an_error(make_harness: HarnessFa
     await h.inject(status=500)
     with pytest.raises(UpstreamHTTPError) as err:
         await h.adapter.list_phone_numbers(NumberFilter(), PageRequest(10))
-    assert err.value.provider is TELI and "GET /v1/sms/phone-numbers" in err.value.message
+    assert err.value.provider is TELI
+    assert "GET /v1/sms/phone-numbers" in err.value.message
 
 
 async def test_get_agent_wrong_shape_is_bad_response(make_harness: HarnessFactory) -> None:
@@ -515,5 +552,7 @@ async def test_get_agent_wrong_shape_is_bad_response(make_harness: HarnessFactor
 async def test_fifty_thousand_numbers(make_harness: HarnessFactory) -> None:
     h = make_harness(TELI, numbers=50_000, assistants=20)
     got = await numbers(h.adapter)
-    assert len(got) == 50_000 and len({n.native_id for n in got}) == 50_000
-    assert got[0].created_at is not None and got[0].created_at.tzinfo == UTC
+    assert len(got) == 50_000
+    assert len({n.native_id for n in got}) == 50_000
+    assert got[0].created_at is not None
+    assert got[0].created_at.tzinfo == UTC

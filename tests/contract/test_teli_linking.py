@@ -82,7 +82,8 @@ async def test_update_agent_sets_and_clears(make_harness: HarnessFactory) -> Non
     # "" or null clears; the nickname is documented on the same call.
     resp = await update(h, record["phone_number"], {"inbound_agent_id": "", "nickname": "Desk"})
     assert resp.status_code == 200
-    assert resp.json()["inbound_agent_id"] is None and resp.json()["nickname"] == "Desk"
+    assert resp.json()["inbound_agent_id"] is None
+    assert resp.json()["nickname"] == "Desk"
     resp = await update(h, record["phone_number"], {"outbound_agent_id": agent_id})
     assert resp.json()["outbound_agent_id"] == agent_id
     resp = await update(h, record["phone_number"], {"outbound_agent_id": None})
@@ -97,12 +98,15 @@ async def test_update_agent_documented_errors(make_harness: HarnessFactory) -> N
         assert resp.status_code == 400
         assert resp.json() == error("inbound_agent_id, outbound_agent_id or nickname required")
     resp = await update(h, "+19999999999", {"inbound_agent_id": ""})
-    assert resp.status_code == 404 and resp.json() == error("Phone number not found")
+    assert resp.status_code == 404
+    assert resp.json() == error("Phone number not found")
     resp = await update(h, e164, {"inbound_agent_id": "1x1"})
-    assert resp.status_code == 404 and resp.json() == error("Agent not found")
+    assert resp.status_code == 404
+    assert resp.json() == error("Agent not found")
     sms = state(h).sms_numbers[0]["phone_number"]
     resp = await update(h, sms, {"inbound_agent_id": state(h).agents[0]["agent_id"]})
-    assert resp.status_code == 400 and resp.json() == error("Phone number is not a voice number")
+    assert resp.status_code == 400
+    assert resp.json() == error("Phone number is not a voice number")
     resp = await update(h, e164, {"inbound_agent_id": ""}, organization_id="org_other")
     assert resp.status_code == 403
     resp = await h.http.post(update_path(e164), json={"inbound_agent_id": ""})
@@ -130,7 +134,8 @@ async def test_adapter_links_moves_and_unlinks(make_harness: HarnessFactory) -> 
 
     result = await h.linking().unlink_phone_number(moved)
     assert result.assistant_id == target_id
-    assert held["inbound_agent_id"] is None and held["outbound_agent_id"] is None
+    assert held["inbound_agent_id"] is None
+    assert held["outbound_agent_id"] is None
     assert (await h.number(held["phone_number"], by="number")).status is NumberStatus.AVAILABLE
     assert writes(h) == 2
 
@@ -196,4 +201,5 @@ async def test_adapter_reports_a_failed_write_once(make_harness: HarnessFactory)
     with pytest.raises(UpstreamHTTPError) as err:
         await h.linking().link_phone_number(free, target)
     assert err.value.status == 500
-    assert writes(h) == 1 and record["inbound_agent_id"] is None
+    assert writes(h) == 1
+    assert record["inbound_agent_id"] is None

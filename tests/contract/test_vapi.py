@@ -36,7 +36,9 @@ async def test_link_and_unlink_patch_the_number(make_harness: HarnessFactory) ->
     target = (await h.all_assistants())[0]
     await h.linking().link_phone_number(free, target)
     linked = await h.number(free.native_id)
-    assert linked.assistant is not None and linked.assistant.native_id == target.native_id
+    assert linked.assistant is not None
+    assert linked.assistant.native_id == target.native_id
     await h.linking().unlink_phone_number(linked)
     again = await h.number(free.native_id)
-    assert again.assistant is None and again.status is NumberStatus.AVAILABLE
+    assert again.assistant is None
+    assert again.status is NumberStatus.AVAILABLE

@@ -44,6 +44,8 @@ class Restartable:
 class Gateway:
     client: httpx.AsyncClient
     emulators: dict[ProviderName, Starlette]
+    # The gateway app the client talks to (its state: runtimes, upstream clients).
+    app: Starlette
     upstreams: dict[ProviderName, Restartable] = field(default_factory=dict)
 
     def restart(self, provider: ProviderName, config: EmulatorConfig) -> None:
@@ -155,7 +157,7 @@ async def open_gateway(
             transport=gateway_transport, base_url="http://gateway", headers=CLIENT_HEADERS
         ) as client,
     ):
-        yield Gateway(client, apps, upstreams)
+        yield Gateway(client, apps, app, upstreams)
 
 
 @pytest.fixture(params=[False, True], ids=["emulated", "docs-only"])

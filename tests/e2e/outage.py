@@ -66,8 +66,7 @@ async def outage_gateway(
     """A demo gateway over ``worlds``; with ``clock``, every upstream client reads it."""
     async with open_gateway(worlds, **settings) as gw:
         if clock is not None:
-            app = gw.client._transport.app  # type: ignore[attr-defined]
-            for runtime in app.state.runtimes.values():
+            for runtime in gw.app.state.runtimes.values():
                 for client in runtime.clients.values():
                     client.clock = clock
         yield gw

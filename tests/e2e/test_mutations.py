@@ -185,7 +185,8 @@ async def test_link_read_back_unlink(gateway: Gateway, provider: ProviderName) -
 
     payload = await unlink(gateway, number["id"])
     assert payload["userErrors"] == []
-    assert len(log) >= 2 and all(w.split()[0] in WRITE_METHODS for w in log)
+    assert len(log) >= 2
+    assert all(w.split()[0] in WRITE_METHODS for w in log)
     assert payload["phoneNumber"] == {"id": number["id"], "status": "AVAILABLE", "assistant": None}
     assert payload["assistant"]["id"] == target["id"]
     assert number["id"] not in ids(payload["assistant"]["phoneNumbers"])
@@ -358,7 +359,8 @@ async def test_teli_sms_numbers_are_not_linkable(gateway: Gateway) -> None:
         errors = refused(
             await link(gateway, number["id"], world.assistants[0]["id"]), "NOT_LINKABLE"
         )
-        assert errors[0]["field"] == ["input", "phoneNumberId"] and "users" in errors[0]["message"]
+        assert errors[0]["field"] == ["input", "phoneNumberId"]
+        assert "users" in errors[0]["message"]
     refused(await unlink(gateway, assigned["id"]), "NOT_LINKABLE")
 
 
@@ -477,7 +479,8 @@ async def test_one_failed_write_does_not_wipe_the_others(gateway: Gateway) -> No
     }"""
     body = await gateway.query(both, a=ok_number, x=ok_assistant, b=bad_number, y=bad_assistant)
     ok, bad = body["data"]["ok"], body["data"]["bad"]
-    assert ok["userErrors"] == [] and ok["phoneNumber"]["assistant"]["id"] == ok_assistant
+    assert ok["userErrors"] == []
+    assert ok["phoneNumber"]["assistant"]["id"] == ok_assistant
     assert [e["code"] for e in bad["userErrors"]] == ["UPSTREAM_ERROR"]
     assert [(e["path"], e["extensions"]["provider"]) for e in body["errors"]] == [
         (["bad"], "flireo")

@@ -180,7 +180,8 @@ async def test_a_provider_failing_mid_traversal_is_owed_then_seen_once(
         cursor = conn["pageInfo"]["endCursor"]
     else:
         raise AssertionError("the traversal did not end")
-    assert sorted(seen) == sorted(want) and len(seen) == len(set(seen))
+    assert sorted(seen) == sorted(want)
+    assert len(seen) == len(set(seen))
 
 
 COUNT_ONLY = """

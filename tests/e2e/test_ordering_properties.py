@@ -31,7 +31,7 @@ query($orderBy: [PhoneNumberOrder!], $filter: PhoneNumberFilter, $first: Int, $a
 }}
 """
 # Every page reads what the emulators serve now: no page cache, no failure memory.
-FRESH = {"resilience": {"cache_ttl_seconds": 0, "failure_memory_seconds": 0}}
+FRESH: dict[str, Any] = {"resilience": {"cache_ttl_seconds": 0, "failure_memory_seconds": 0}}
 FIELDS = ["CREATED_AT", "UPDATED_AT", "NUMBER", "DISPLAY_NAME", "PROVIDER", "STATUS"]
 orders = st.lists(
     st.tuples(st.sampled_from(FIELDS), st.sampled_from(["ASC", "DESC"])),

@@ -215,7 +215,8 @@ async def outage_walk(
             # Every error names the provider that failed on this page, at the field.
             assert outage is not None or not errors, errors
             for error in errors:
-                assert outage is not None and error["path"] == ["phoneNumbers"]
+                assert outage is not None
+                assert error["path"] == ["phoneNumbers"]
                 assert error["extensions"]["provider"] == outage[0].value
                 assert error["extensions"]["code"].startswith("UPSTREAM_")
             # Without an error the page is exactly what it is with nothing failing.

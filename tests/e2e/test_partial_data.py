@@ -82,9 +82,11 @@ async def test_teli_voice_endpoint_failing_keeps_the_sms_numbers(
     body = await gw.query(TELI_NUMBERS)
     conn = body["data"]["phoneNumbers"]
     assert conn["totalCount"] == 7
-    assert len(conn["nodes"]) == 7 and all(n["capabilities"]["sms"] for n in conn["nodes"])
+    assert len(conn["nodes"]) == 7
+    assert all(n["capabilities"]["sms"] for n in conn["nodes"])
     [error] = body["errors"]
-    assert error["extensions"]["provider"] == "teli" and f"GET {VOICE}" in error["message"]
+    assert error["extensions"]["provider"] == "teli"
+    assert f"GET {VOICE}" in error["message"]
     assert (error["extensions"]["code"], error["path"]) == ("UPSTREAM_HTTP_ERROR", ["phoneNumbers"])
 
 

@@ -69,7 +69,8 @@ async def test_cursor_issued_during_an_outage_still_reaches_the_failed_provider(
         fail(gw, BUTTER)
         # Page 1 is all Burki: Butter's failure cost it nothing, so it is not reported.
         body, conn = await step(gw, first=30, filter=THREE)
-        assert "errors" not in body and keys(conn) == expected[:30]
+        assert "errors" not in body
+        assert keys(conn) == expected[:30]
         seen = keys(conn)
         # Page 2: Burki's last 7, then Flireo; Butter skipped, and reported.
         body, conn = await step(gw, first=30, after=conn["pageInfo"]["endCursor"], filter=THREE)
@@ -81,7 +82,8 @@ async def test_cursor_issued_during_an_outage_still_reaches_the_failed_provider(
         recover(gw)
         # The next page starts with what the outage skipped: Butter, from its start.
         body, conn = await step(gw, first=30, after=conn["pageInfo"]["endCursor"], filter=THREE)
-        assert "errors" not in body and keys(conn) == expected[37:67]
+        assert "errors" not in body
+        assert keys(conn) == expected[37:67]
         seen += keys(conn) + await rest(gw, conn, first=30, filter=THREE)
     assert sorted(seen) == sorted(expected)  # every number, none twice
     # Butter's numbers, then Flireo's from where page 2 left it.
@@ -119,7 +121,8 @@ async def test_backwards_is_symmetric(docs_only: bool) -> None:
         seen = keys(conn)
         recover(gw)
         body, conn = await step(gw, last=30, before=conn["pageInfo"]["startCursor"], filter=THREE)
-        assert "errors" not in body and keys(conn) == expected[108:138]
+        assert "errors" not in body
+        assert keys(conn) == expected[108:138]
         seen = keys(conn) + seen
         seen = await rest(gw, conn, last=30, filter=THREE) + seen
     assert sorted(seen) == sorted(expected)
@@ -133,7 +136,8 @@ async def test_a_page_with_nothing_readable_repeats_from_the_same_cursor(docs_on
         after = conn["pageInfo"]["endCursor"]
         fail(gw, BUTTER)
         body, conn = await step(gw, first=5, after=after, filter=only)
-        assert conn["edges"] == [] and failures(body)[0][:2] == ("UPSTREAM_HTTP_ERROR", "butter")
+        assert conn["edges"] == []
+        assert failures(body)[0][:2] == ("UPSTREAM_HTTP_ERROR", "butter")
         # Continuing from endCursor (what every Relay client does) retries the same page.
         assert conn["pageInfo"] == {
             "hasNextPage": True,
@@ -143,7 +147,8 @@ async def test_a_page_with_nothing_readable_repeats_from_the_same_cursor(docs_on
         }
         recover(gw)
         body, conn = await step(gw, first=5, after=conn["pageInfo"]["endCursor"], filter=only)
-        assert "errors" not in body and len(conn["edges"]) == 3
+        assert "errors" not in body
+        assert len(conn["edges"]) == 3
 
 
 NESTED = """{
@@ -190,7 +195,8 @@ async def test_a_failing_link_is_null_with_an_error_beside_the_numbers(docs_only
     linked = [
         i for i, n in enumerate(nodes) if n["provider"] == "BUTTER" and n["status"] == "ASSIGNED"
     ]
-    assert linked and all(nodes[i]["assistant"] is None for i in linked)
+    assert linked
+    assert all(nodes[i]["assistant"] is None for i in linked)
     assert {(code, p) for code, p, _ in failures(body)} == {("UPSTREAM_HTTP_ERROR", "butter")}
     assert {tuple(path) for _, _, path in failures(body)} == {
         ("phoneNumbers", "nodes", i, "assistant") for i in linked
@@ -224,9 +230,11 @@ async def test_a_read_back_failing_after_a_write_keeps_the_mutation_payload(
         FailReadsAfterWrite(gw)
         body = await gw.query(LINK, n=number["id"], a=gid("Assistant", FLIREO, target), c="c")
     payload = body["data"]["linkPhoneNumber"]  # the write happened: the payload says so
-    assert payload["userErrors"] == [] and payload["clientMutationId"] == "c"
+    assert payload["userErrors"] == []
+    assert payload["clientMutationId"] == "c"
     assert payload["assistant"]["id"] == gid("Assistant", FLIREO, target)
-    assert payload["releasedPhoneNumbers"] == [] and payload["phoneNumber"] is None
+    assert payload["releasedPhoneNumbers"] == []
+    assert payload["phoneNumber"] is None
     assert {(code, p) for code, p, _ in failures(body)} == {("UPSTREAM_HTTP_ERROR", "flireo")}
     paths = {tuple(path[:2]) for _, _, path in failures(body)}
     assert ("linkPhoneNumber", "releasedPhoneNumbers") in paths

@@ -27,7 +27,8 @@ async def test_lists_numbers_of_every_provider(gateway: Gateway) -> None:
             break
         after = conn["pageInfo"]["endCursor"]
     total = len(PROVIDER_ORDER) * 25
-    assert len(seen) == total and len({n["id"] for n in seen}) == total
+    assert len(seen) == total
+    assert len({n["id"] for n in seen}) == total
     order = [n["provider"] for n in seen]
     assert order == sorted(order, key=[p.name for p in PROVIDER_ORDER].index)
     linked = [n for n in seen if n["assistant"]]

@@ -29,7 +29,7 @@ run_node = functools.partial(node_run, cwd=HERE)
 
 
 @pytest.fixture(scope="session")
-def switchboard(node: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def switchboard(node: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:  # noqa: ARG001 (asked for its skip where Node is missing)
     """A real ``switchboard serve --demo`` (uvicorn) on a free loopback port."""
     log_path = tmp_path_factory.mktemp("switchboard") / "serve.log"
     env = {"SWITCHBOARD_FEDERATION": "true"}

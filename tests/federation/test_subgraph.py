@@ -27,6 +27,7 @@ from graphql import (
 
 from gateway.config import load_settings
 from gateway.model import PROVIDER_ORDER
+from gateway.protocol.core_schema import core_schema
 from gateway.schema import build_schema, print_sdl, print_subgraph_sdl
 from gateway.schema.federation import COST_HINTS, FEDERATION_VERSION
 from tests.e2e.conftest import Gateway, open_gateway
@@ -200,13 +201,13 @@ def test_plain_schema_is_the_subgraph_minus_federation() -> None:
 def test_plain_runtime_schema_has_nothing_of_federation() -> None:
     """What clients introspect from a federation = false server is exactly the SDL."""
     plain = build_schema(federation=False)
-    introspected = build_client_schema(introspection_from_schema(plain._schema))
+    introspected = build_client_schema(introspection_from_schema(core_schema(plain)))
     from_sdl = build_ast_schema(parse(print_sdl()))
     assert print_schema(lexicographic_sort_schema(introspected)) == print_schema(
         lexicographic_sort_schema(from_sdl)
     )
-    assert not {d.name for d in plain._schema.directives} & FEDERATION_DIRECTIVES
-    assert "_FieldSet" not in plain._schema.type_map
+    assert not {d.name for d in core_schema(plain).directives} & FEDERATION_DIRECTIVES
+    assert "_FieldSet" not in core_schema(plain).type_map
 
 
 def test_building_plain_leaves_the_entity_keys_in_place() -> None:

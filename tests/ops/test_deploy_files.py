@@ -43,5 +43,6 @@ def test_switchboard_emulate_serves_a_provider() -> None:
     with served(*args, ready=f"{CONTROL_PREFIX}/stats") as emulator:
         url = f"{emulator.url}/v1/sms/phone-numbers"
         r = httpx.get(url, params={"organization_id": "org_demo"}, headers={"X-API-Key": "k1"})
-        assert r.status_code == 200 and r.json()["success"] is True
+        assert r.status_code == 200
+        assert r.json()["success"] is True
         assert httpx.get(url, params={"organization_id": "org_demo"}).status_code == 401

@@ -111,7 +111,8 @@ def test_formatters_include_request_id_and_redact() -> None:
     assert line["request_id"] == "rid-1"
     assert line["msg"] == f"k={REDACTED}"
     text = TextFormatter().format(record)
-    assert "[rid-1]" in text and "formatter-secret" not in text
+    assert "[rid-1]" in text
+    assert "formatter-secret" not in text
 
 
 def test_serve_rejects_a_bad_log_setting(

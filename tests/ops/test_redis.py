@@ -165,7 +165,7 @@ async def replicas_of_one_upstream(
             client = await stack.enter_async_context(
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw")
             )
-            gateways.append(Gateway(client, emulators))
+            gateways.append(Gateway(client, emulators, app))
         yield gateways[0], gateways[1]
 
 
@@ -184,7 +184,8 @@ async def test_a_page_fetched_by_one_replica_is_served_to_the_other(
         )
         assert float(hits.split()[-1]) > 0
     keys: list[bytes] = redis_server.client().keys("*")  # type: ignore[assignment]
-    assert keys and all(k.startswith(b"switchboard:page:upstream:v1:") for k in keys)
+    assert keys
+    assert all(k.startswith(b"switchboard:page:upstream:v1:") for k in keys)
     assert all(0 < redis_server.client().pttl(k) <= 5000 for k in keys)  # cache_ttl_seconds
 
 
@@ -199,7 +200,8 @@ async def test_an_operation_registered_on_one_replica_is_found_on_the_other(
         r = await a.client.post("/graphql", json={"query": query, "extensions": ext})
         assert len(r.json()["data"]["providers"]) == len(PROVIDER_ORDER)
         r = await b.client.post("/graphql", json={"extensions": ext})
-        assert r.status_code == 200 and len(r.json()["data"]["providers"]) == len(PROVIDER_ORDER)
+        assert r.status_code == 200
+        assert len(r.json()["data"]["providers"]) == len(PROVIDER_ORDER)
     key = f"switchboard:apq:{sha256_hex(query)}"
     assert redis_server.client().get(key) == query.encode()
     ttl = redis_server.client().ttl(key)
@@ -217,7 +219,8 @@ async def test_entries_expire(redis_server: RedisServer) -> None:
         await store.set("d" * 64, "{ providers { name } }")
         assert await store.get("d" * 64) == "{ providers { name } }"
         await asyncio.sleep(0.3)
-        assert await cache.get("k") is None and await cache.get("never") is None
+        assert await cache.get("k") is None
+        assert await cache.get("never") is None
         assert await store.get("d" * 64) is None
         assert (cache.hits, cache.misses) == (1, 2)
     finally:
@@ -244,7 +247,8 @@ async def test_clear_deletes_only_its_namespace(redis_server: RedisServer) -> No
         await backend.query_store().set("a" * 64, "{ providers { name } }")
         raw.set("sw-x:page:keep", b"1")
         await cache.clear()
-        assert await cache.get("k0") is None and await cache.get("k1199") is None
+        assert await cache.get("k0") is None
+        assert await cache.get("k1199") is None
         assert sorted(raw.keys("*")) == [
             b"other-app:page:keep",
             b"sw*[x]:apq:" + b"a" * 64,  # persisted queries survive a page-cache clear
@@ -262,9 +266,8 @@ async def test_a_write_on_one_replica_is_read_by_the_other(redis_server: RedisSe
         number = next(n for n in numbers if n["assistant"] is None and n["capabilities"]["voice"])
         assistant = assistants[0]["id"]
         payload = (await a.data(LINK, n=number["id"], a=assistant))["linkPhoneNumber"]
-        assert (
-            payload["userErrors"] == [] and payload["phoneNumber"]["assistant"]["id"] == assistant
-        )
+        assert payload["userErrors"] == []
+        assert payload["phoneNumber"]["assistant"]["id"] == assistant
         # B's cached pages were cleared in Redis by A's write: B reads the new state.
         again = (await b.data(TELI_NUMBERS, p=teli))["phoneNumbers"]["nodes"]
         assert next(n for n in again if n["id"] == number["id"])["assistant"] == {"id": assistant}
@@ -294,7 +297,8 @@ async def test_requests_succeed_while_redis_is_down(
     warnings = [r for r in caplog.records if r.name == "gateway.redis"]
     assert len(warnings) == 1, [r.getMessage() for r in warnings]  # one line per outage
     line = warnings[0].getMessage()
-    assert f"redis://127.0.0.1:{redis_server.port}/0" in line and "ConnectionError" in line
+    assert f"redis://127.0.0.1:{redis_server.port}/0" in line
+    assert "ConnectionError" in line
     for text in (caplog.text, json_logs.text):
         assert redis_server.password not in text
         assert redis_server.url not in text
@@ -323,13 +327,15 @@ async def test_redis_comes_back_after_an_outage(
     cache = backend.page_cache()
     try:
         redis_server.stop()
-        assert await cache.get("k") is None and not backend.available
+        assert await cache.get("k") is None
+        assert not backend.available
         redis_server.start()
         await cache.set("k", b"v", 60)  # still resting: not even tried
         assert redis_server.client().dbsize() == 0
         now[0] += 31
         await cache.set("k", b"v", 60)
-        assert await cache.get("k") == b"v" and backend.errors == 1
+        assert await cache.get("k") == b"v"
+        assert backend.errors == 1
     finally:
         await backend.aclose()
     assert "reachable again" in caplog.text
@@ -347,7 +353,8 @@ async def test_a_redis_that_does_not_answer_is_a_miss_within_the_timeout() -> No
         started = time.monotonic()
         assert await backend.page_cache().get("k") is None
         assert await backend.query_store().get("d" * 64) is None  # resting: immediate
-        assert time.monotonic() - started < 2 and backend.errors == 1
+        assert time.monotonic() - started < 2
+        assert backend.errors == 1
     finally:
         await backend.aclose()
         server.close()
@@ -390,13 +397,15 @@ async def test_a_full_pool_is_a_miss_not_an_outage(
             await asyncio.sleep(0.01)
         assert await cache.get("k") is None  # waited for the pool: a miss
         await cache.set("k", b"v", 60)  # dropped, as well
-        assert backend.stats.pool_timeouts == 2 and backend.errors == 0
+        assert backend.stats.pool_timeouts == 2
+        assert backend.errors == 0
         assert backend.available  # not an outage: Redis is not left alone
         raw.lpush("hold", b"x")
         assert await held == (b"hold", b"x")
         await cache.set("k", b"v", 60)
         assert await cache.get("k") == b"v"
-        assert backend.stats.pool_timeouts == 2 and backend.errors == 0
+        assert backend.stats.pool_timeouts == 2
+        assert backend.errors == 0
     finally:
         await backend.aclose()
     assert [r for r in caplog.records if r.name == "gateway.redis"] == []
@@ -499,7 +508,7 @@ async def test_a_pending_invalidation_survives_a_config_reload(
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://gw"
         ) as client:
-            gw = Gateway(client, emulators)
+            gw = Gateway(client, emulators, app.current.app)
             number, assistant = await link_while_redis_hangs(redis_server, reader=gw, writer=gw)
             first = app.current
             assert page_cache(first).invalidation_pending  # not landed yet (Redis rests 1 s)

@@ -30,12 +30,14 @@ async def test_spans_cover_request_phases_and_upstream_calls() -> None:
         r = await client.post(
             "/graphql", json={"query": "query Numbers { phoneNumbers(first: 3) { nodes { id } } }"}
         )
-        assert r.status_code == 200 and "errors" not in r.json()
+        assert r.status_code == 200
+        assert "errors" not in r.json()
     spans = exporter.get_finished_spans()
     names = [s.name for s in spans]
     assert "POST /graphql" in names
     assert any(n.startswith("GraphQL Query") for n in names)
-    assert "GraphQL Parsing" in names and "GraphQL Validation" in names
+    assert "GraphQL Parsing" in names
+    assert "GraphQL Validation" in names
     upstream = [s for s in spans if s.name.startswith("upstream ")]
     assert {(s.attributes or {})["switchboard.provider"] for s in upstream} == {
         p.value for p in PROVIDER_ORDER

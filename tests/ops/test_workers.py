@@ -41,7 +41,8 @@ async def test_accepted_connections_have_nagle_off() -> None:
     finally:
         server.close()
     assert sock.proto == socket.IPPROTO_TCP
-    assert seen and seen[0] != 0
+    assert seen
+    assert seen[0] != 0
 
 
 def _children(pid: int) -> set[int]:
@@ -65,7 +66,8 @@ def test_two_workers_serve_and_a_dead_one_is_replaced(tmp_path: Path) -> None:
         with httpx.Client(base_url=srv.url, trust_env=False, timeout=10) as client:
             for _ in range(10):
                 r = client.post("/graphql", json={"query": "{ providers { name } }"})
-                assert r.status_code == 200 and r.json()["data"]["providers"]
+                assert r.status_code == 200
+                assert r.json()["data"]["providers"]
         victim = min(_children(pid))
         time.sleep(5.5)  # older than the start-up guard, so it is replaced, not fatal
         os.kill(victim, signal.SIGKILL)

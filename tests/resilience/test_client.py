@@ -79,7 +79,8 @@ async def test_cache_is_scoped_by_credentials(flireo: Any) -> None:
     other = make(policy=POLICY, cache=cache, api_key="someone-elses-key")
     first = await good.get_json(PATH, {"limit": 5})
     assert await good.get_json(PATH, {"limit": 5}) == first
-    assert sent(app) == 1 and good.stats.cache_hits == 1
+    assert sent(app) == 1
+    assert good.stats.cache_hits == 1
     # Same URL and parameters, other credentials: never the first caller's cached page.
     with pytest.raises(UpstreamUnauthorized):
         await other.get_json(PATH, {"limit": 5})
@@ -120,7 +121,8 @@ async def test_coalesced_callers_get_their_own_objects(flireo: Any) -> None:
     app.state.control.faults.append(Fault(latency_ms=50))
     client = make(policy=POLICY.model_copy(update={"cache_ttl_seconds": 0}))
     results = await asyncio.gather(*(client.get_json(PATH) for _ in range(10)))
-    assert sent(app) == 1 and client.stats.coalesced == 9
+    assert sent(app) == 1
+    assert client.stats.coalesced == 9
     assert all(r == results[0] for r in results)
     assert len({id(r) for r in results}) == 10
 
@@ -143,7 +145,8 @@ async def test_one_caller_timing_out_does_not_cancel_the_shared_call(flireo: Any
     )
     early, late = answers
     assert isinstance(early, UpstreamTimeout)
-    assert isinstance(late, dict) and late["data"]
+    assert isinstance(late, dict)
+    assert late["data"]
     assert sent(app) == 1
 
 
@@ -165,7 +168,8 @@ async def test_concurrency_cap_limits_calls_in_flight(flireo: Any) -> None:
 
     client.add_observer(lambda inner, _context: Watch(inner))  # what reaches the network
     await asyncio.gather(*(client.get_json(PATH, {"limit": i + 1}) for i in range(8)))
-    assert sent(app) == 8 and peak == 2
+    assert sent(app) == 8
+    assert peak == 2
 
 
 async def test_deadline_already_passed_sends_nothing(flireo: Any) -> None:

@@ -203,4 +203,5 @@ async def test_several_providers_failing_at_once() -> None:
         ("UPSTREAM_TIMEOUT", "teli"),
         ("UPSTREAM_BAD_RESPONSE", "butter"),
     }
-    assert counts[FLIREO] == 2 and counts[BUTTER] == 1
+    assert counts[FLIREO] == 2
+    assert counts[BUTTER] == 1

@@ -71,7 +71,7 @@ class Scripted(httpx.AsyncBaseTransport):
         self.outcomes = list(outcomes)
         self.calls = 0
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, _request: httpx.Request) -> httpx.Response:
         outcome = self.outcomes[min(self.calls, len(self.outcomes) - 1)]
         self.calls += 1
         if isinstance(outcome, AttemptFailed):
@@ -114,9 +114,12 @@ async def test_retry_repeats_transient_failures_with_backoff_then_answers() -> N
     ctx, sleeps = context(max_attempts=3, backoff_base_seconds=0.1, backoff_max_seconds=1)
     inner = Scripted(failed(503), failed(502), OK)
     response = await RetryTransport(inner, ctx).handle_async_request(request())
-    assert response.status_code == 200 and inner.calls == 3
-    assert ctx.stats.retries == 2 and len(sleeps.waits) == 2
-    assert 0 <= sleeps.waits[0] <= 0.1 and 0 <= sleeps.waits[1] <= 0.2  # full jitter
+    assert response.status_code == 200
+    assert inner.calls == 3
+    assert ctx.stats.retries == 2
+    assert len(sleeps.waits) == 2
+    assert 0 <= sleeps.waits[0] <= 0.1
+    assert 0 <= sleeps.waits[1] <= 0.2  # full jitter
 
 
 async def test_retry_gives_up_after_max_attempts_with_the_last_failure() -> None:
@@ -124,7 +127,8 @@ async def test_retry_gives_up_after_max_attempts_with_the_last_failure() -> None
     inner = Scripted(failed(503))
     with pytest.raises(AttemptFailed) as err:
         await RetryTransport(inner, ctx).handle_async_request(request())
-    assert inner.calls == 2 and err.value.error.status == 503
+    assert inner.calls == 2
+    assert err.value.error.status == 503
 
 
 @pytest.mark.parametrize(
@@ -137,7 +141,8 @@ async def test_retry_sends_once_what_may_not_be_repeated(outcome: Any, retryable
     inner = Scripted(outcome)
     with pytest.raises(AttemptFailed):
         await RetryTransport(inner, ctx).handle_async_request(request(retryable=retryable))
-    assert inner.calls == 1 and sleeps.waits == []
+    assert inner.calls == 1
+    assert sleeps.waits == []
 
 
 async def test_retry_waits_retry_after_unless_it_passes_the_deadline() -> None:
@@ -148,7 +153,8 @@ async def test_retry_waits_retry_after_unless_it_passes_the_deadline() -> None:
     inner = Scripted(failed(429, retry_after=30))
     with pytest.raises(AttemptFailed):
         await RetryTransport(inner, ctx).handle_async_request(request(seconds=10))
-    assert inner.calls == 1 and ctx.stats.retries_denied == 1
+    assert inner.calls == 1
+    assert ctx.stats.retries_denied == 1
 
 
 async def test_retry_budget_caps_retries_per_window() -> None:
@@ -177,7 +183,8 @@ async def test_retry_sends_nothing_once_the_deadline_has_passed() -> None:
     with pytest.raises(AttemptFailed) as err:
         await RetryTransport(inner, ctx).handle_async_request(request(seconds=0))
     assert inner.calls == 0
-    assert isinstance(err.value.error, UpstreamTimeout) and err.value.healthy is None
+    assert isinstance(err.value.error, UpstreamTimeout)
+    assert err.value.healthy is None
 
 
 # -- breaker -------------------------------------------------------------------------------
@@ -199,8 +206,10 @@ async def test_breaker_opens_on_failures_fails_fast_and_closes_through_a_probe()
     assert b.state is BreakerState.OPEN
     with pytest.raises(AttemptFailed) as err:
         await layer.handle_async_request(request())
-    assert isinstance(err.value.error, CircuitOpen) and not err.value.memorable
-    assert inner.calls == 2 and ctx.stats.short_circuited == 1
+    assert isinstance(err.value.error, CircuitOpen)
+    assert not err.value.memorable
+    assert inner.calls == 2
+    assert ctx.stats.short_circuited == 1
     clock.advance(5)
     assert (await layer.handle_async_request(request())).status_code == 200
     assert b.state is BreakerState.CLOSED
@@ -217,7 +226,7 @@ async def test_breaker_ignores_rate_limits_and_cancelled_attempts() -> None:
             await layer.handle_async_request(request())
 
     class Hangs(httpx.AsyncBaseTransport):
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        async def handle_async_request(self, _request: httpx.Request) -> httpx.Response:
             await asyncio.Event().wait()
             raise AssertionError("unreachable")
 
@@ -226,7 +235,8 @@ async def test_breaker_ignores_rate_limits_and_cancelled_attempts() -> None:
     hanging.cancel()
     with pytest.raises(asyncio.CancelledError):
         await hanging
-    assert b.state is BreakerState.CLOSED and b.failure_counts() == (0, 0)
+    assert b.state is BreakerState.CLOSED
+    assert b.failure_counts() == (0, 0)
 
 
 def test_breaker_layer_is_left_out_without_a_breaker() -> None:
@@ -261,8 +271,10 @@ async def test_attempt_timeout_tells_a_slow_upstream_from_a_wait_for_a_slot(
     layer = AttemptTimeoutTransport(Hang(sent=sent), 0.01, FLIREO)
     with pytest.raises(AttemptFailed) as err:
         await layer.handle_async_request(request())
-    assert isinstance(err.value.error, UpstreamTimeout) and message in err.value.error.message
-    assert err.value.healthy is healthy and not err.value.transient
+    assert isinstance(err.value.error, UpstreamTimeout)
+    assert message in err.value.error.message
+    assert err.value.healthy is healthy
+    assert not err.value.transient
 
 
 async def test_attempt_timeout_ends_at_the_call_deadline() -> None:
@@ -280,7 +292,7 @@ async def test_concurrency_cap_holds_attempts_beyond_the_limit() -> None:
     in_flight = peak = 0
 
     class Gate(httpx.AsyncBaseTransport):
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        async def handle_async_request(self, _request: httpx.Request) -> httpx.Response:
             nonlocal in_flight, peak
             in_flight += 1
             peak = max(peak, in_flight)
@@ -313,8 +325,11 @@ async def test_response_counts_the_attempt_and_parses_the_body() -> None:
     req = request()
     await layer.handle_async_request(req)
     exchange = exchange_of(req)
-    assert exchange.sent and exchange.payload == {"data": [1]} and exchange.body
-    assert ctx.stats.attempts == 1 and ctx.requests == {"/v1/phone-numbers": 1}
+    assert exchange.sent
+    assert exchange.payload == {"data": [1]}
+    assert exchange.body
+    assert ctx.stats.attempts == 1
+    assert ctx.requests == {"/v1/phone-numbers": 1}
 
 
 @pytest.mark.parametrize(
@@ -424,7 +439,8 @@ async def test_a_client_over_other_layers_and_observers_added_before_the_first_c
     client.add_observer(lambda inner, _context: Record(inner))
     with pytest.raises(UpstreamHTTPError):
         await client.get_json("/v1/phone-numbers")
-    assert sent == ["/v1/phone-numbers"] and client.stats.attempts == 1
+    assert sent == ["/v1/phone-numbers"]
+    assert client.stats.attempts == 1
     with pytest.raises(RuntimeError):
         client.add_observer(lambda inner, _context: Record(inner))
     await client.aclose()

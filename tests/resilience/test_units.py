@@ -129,10 +129,12 @@ def test_failure_memory_forgets_after_its_ttl() -> None:
     memory.remember("a", error)
     assert memory.recall("a") is error
     clock.advance(2)
-    assert memory.recall("a") is None and len(memory) == 0
+    assert memory.recall("a") is None
+    assert len(memory) == 0
     for key in ("a", "b", "c"):
         memory.remember(key, error)
-    assert memory.recall("a") is None and len(memory) == 2  # bounded: the oldest goes
+    assert memory.recall("a") is None
+    assert len(memory) == 2  # bounded: the oldest goes
     FailureMemory(0, clock=clock).remember("a", error)  # 0: remembers nothing
 
 
@@ -146,7 +148,8 @@ def test_open_breaker_fails_fast_then_probes() -> None:
     clock.advance(5)
     assert b.state is BreakerState.HALF_OPEN
     probe = b.acquire()
-    assert probe is not None and probe.probe
+    assert probe is not None
+    assert probe.probe
     assert b.acquire() is None  # one probe at a time
     b.record(probe, True)
     assert b.state is BreakerState.CLOSED
@@ -247,11 +250,13 @@ async def test_memory_cache_is_bounded_lru() -> None:
     await cache.set("b", b"2", 60)
     assert await cache.get("a") == b"1"  # a is now the most recently used
     await cache.set("c", b"3", 60)
-    assert await cache.get("b") is None and await cache.get("a") == b"1"
+    assert await cache.get("b") is None
+    assert await cache.get("a") == b"1"
     await cache.set("big", b"x" * 11, 60)  # larger than the whole cache: not stored
     assert await cache.get("big") is None
     await cache.set("d", b"x" * 9, 60)  # evicts until the bytes fit
-    assert cache.size_bytes <= 10 and await cache.get("d") == b"x" * 9
+    assert cache.size_bytes <= 10
+    assert await cache.get("d") == b"x" * 9
 
 
 def test_keys_differ_by_everything_that_changes_a_response_and_hold_no_secret() -> None:
@@ -266,7 +271,8 @@ def test_keys_differ_by_everything_that_changes_a_response_and_hold_no_secret() 
         "params": {"limit": 10, "offset": 0},
     }
     key = request_key(**base)
-    assert secret not in key and secret not in cred
+    assert secret not in key
+    assert secret not in cred
     assert key == request_key(**{**base, "params": {"offset": 0, "limit": 10}})
     variants: list[dict[str, Any]] = [
         {"provider": "teli"},
@@ -313,11 +319,13 @@ async def test_coalescer_shares_one_call_and_its_failure() -> None:
 async def test_deadline_scope_nests_and_resets() -> None:
     assert current_deadline() is None
     with deadline_scope(5) as outer:
-        assert outer is not None and 4.9 < outer.remaining() <= 5
+        assert outer is not None
+        assert 4.9 < outer.remaining() <= 5
         with deadline_scope(60) as inner:
             assert inner is outer  # an inner scope never extends the outer deadline
         with deadline_scope(1) as inner:
-            assert inner is not None and inner.remaining() <= 1
+            assert inner is not None
+            assert inner.remaining() <= 1
         assert current_deadline() is outer
     assert current_deadline() is None
 

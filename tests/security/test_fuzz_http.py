@@ -103,7 +103,8 @@ def check(response: httpx.Response) -> None:
     for result in results:
         for error in result.get("errors") or ():
             code = error["extensions"]["code"]
-            assert code and code != "INTERNAL_SERVER_ERROR", error
+            assert code, error
+            assert code != "INTERNAL_SERVER_ERROR", error
 
 
 @FUZZ

@@ -57,7 +57,9 @@ async def test_store_is_a_bounded_lru() -> None:
     await store.set("b", "qb")
     assert await store.get("a") == "qa"  # a is now the most recent
     await store.set("c", "qc")
-    assert await store.get("b") is None and await store.get("a") == "qa" and len(store) == 2
+    assert await store.get("b") is None
+    assert await store.get("a") == "qa"
+    assert len(store) == 2
     big = LRUQueryStore(max_query_bytes=10)
     await big.set("x", "y" * 11)
     assert await big.get("x") is None

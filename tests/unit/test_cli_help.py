@@ -35,7 +35,8 @@ def test_the_top_level_help_names_every_command_in_plain_text() -> None:
 def test_each_command_explains_its_options(command: str) -> None:
     assert "``" not in help_text(command)
     parser = _parser()
-    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    # argparse lists a parser's arguments only in its private ``_actions``.
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]  # noqa: SLF001
     sub = commands.choices[command]
-    undocumented = [a.dest for a in sub._actions if not a.help]
+    undocumented = [a.dest for a in sub._actions if not a.help]  # noqa: SLF001
     assert not undocumented, f"switchboard {command}: no help for {undocumented}"

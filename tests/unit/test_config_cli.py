@@ -37,7 +37,8 @@ def test_good_toml_resolves_the_key_from_the_environment(
     monkeypatch.setenv("TEST_FLIREO_KEY", "s3cret-value")
     settings = load_settings(write(tmp_path, GOOD))
     flireo = settings.providers[ProviderName.FLIREO]
-    assert flireo.api_key == "s3cret-value" and flireo.timeout == 5
+    assert flireo.api_key == "s3cret-value"
+    assert flireo.timeout == 5
     assert list(settings.enabled_providers()) == [ProviderName.FLIREO]
     assert "s3cret-value" not in repr(settings)
 
