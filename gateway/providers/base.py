@@ -55,20 +55,25 @@ class AdapterInfo:
 
 
 class ProviderAdapter(Protocol):
-    """One provider. Implementations live in ``gateway/providers/<name>.py``."""
+    """One provider. Implementations live in ``gateway/providers/<name>.py``.
+
+    Arguments are positional-only, so an adapter that ignores one (a provider answering
+    whole lists ignores ``page``) may name it ``_page``."""
 
     name: ClassVar[ProviderName]
     info: ClassVar[AdapterInfo]
 
-    async def list_phone_numbers(self, flt: NumberFilter, page: PageRequest) -> Page[PhoneNumber]:
+    async def list_phone_numbers(
+        self, flt: NumberFilter, page: PageRequest, /
+    ) -> Page[PhoneNumber]:
         """One page of numbers, natively filtered where ``info`` says so."""
         ...
 
-    async def list_assistants(self, page: PageRequest) -> Page[Assistant]:
+    async def list_assistants(self, page: PageRequest, /) -> Page[Assistant]:
         """One page of assistants/agents."""
         ...
 
-    async def get_assistant(self, native_id: str) -> Assistant | None:
+    async def get_assistant(self, native_id: str, /) -> Assistant | None:
         """One assistant, or ``None`` when the upstream says it does not exist."""
         ...
 
