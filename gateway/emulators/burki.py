@@ -40,11 +40,11 @@ from .common import (
     WorldAssistant,
     WorldNumber,
     build_app,
-    capped,
     iso,
     make_world,
     positions,
     stable_hex,
+    window,
 )
 from .http import EmulatorError, Endpoint, authenticated, bearer
 
@@ -316,7 +316,7 @@ def _routes(state: BurkiState, config: EmulatorConfig) -> list[BaseRoute]:
             for a in state.assistants
             if (not active_only or a["is_active"]) and (not mine or a["user_id"] == KEY_USER_ID)
         ]
-        page = capped(selected[skip : skip + limit], config.page_cap(documented_max=True))
+        page = window(selected, skip, limit, config.page_cap(documented_max=True))
         return JSONResponse([_with_stats(a) for a in page] if stats else page)
 
     @endpoint

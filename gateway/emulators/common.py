@@ -109,6 +109,11 @@ def capped(items: list[Any], cap: int | None) -> list[Any]:
     return items if cap is None else items[:cap]
 
 
+def window(items: list[Any], offset: int, limit: int, cap: int | None) -> list[Any]:
+    """What an offset list serves for ``offset`` + ``limit``, shortened silently to ``cap``."""
+    return capped(items[offset : offset + limit], cap)
+
+
 def _draw(seed: int, provider: str | None, count: int) -> list[tuple[Block, str]]:
     """``count`` distinct numbers of ``provider``'s account, from the reserved ranges of
     its countries (then of any country, then ``demo_world.overflow``), never one another
@@ -255,6 +260,13 @@ def int_param(request: Request, name: str, default: int) -> int | None:
         return int(raw)
     except ValueError:
         return None
+
+
+def bounded_int_param(request: Request, name: str, default: int, low: int, high: int) -> int | None:
+    """An integer query parameter within ``low..high``; ``None`` when it is present but
+    not an integer or out of range (each emulator answers that with its own 400)."""
+    value = int_param(request, name, default)
+    return value if value is not None and low <= value <= high else None
 
 
 def bool_param(request: Request, name: str, default: bool | None) -> bool | None:

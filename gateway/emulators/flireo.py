@@ -37,11 +37,11 @@ from .common import (
     World,
     build_app,
     by_id,
-    capped,
     int_param,
     iso,
     make_world,
     stable_uuid,
+    window,
 )
 from .http import EmulatorError, Endpoint, bearer, endpoint
 from .http import Handler as HTTPHandler
@@ -155,7 +155,7 @@ def _page(request: Request, records: list[Record]) -> tuple[list[Record], Record
         raise FlireoError(400, "invalid_parameters", "offset must be a non-negative integer")
     meta = {"total": len(records), "limit": limit, "offset": offset}
     cap = request.app.state.config.page_cap(documented_max=True)
-    return capped(records[offset : offset + limit], cap), meta
+    return window(records, offset, limit, cap), meta
 
 
 def list_numbers(request: Request, data: FlireoData) -> Record:

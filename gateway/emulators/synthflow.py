@@ -35,13 +35,13 @@ from .common import (
     Record,
     World,
     WorldNumber,
+    bounded_int_param,
     build_app,
-    capped,
-    int_param,
     iso,
     make_world,
     stable_hex,
     stable_uuid,
+    window,
 )
 from .http import authenticated, bearer
 
@@ -178,21 +178,18 @@ def _detail(status_code: int, description: str, category: str, *, empty: bool = 
     return JSONResponse({"detail": body}, status_code)
 
 
-def _query_int(request: Request, name: str, default: int, low: int, high: int) -> int | None:
-    value = int_param(request, name, default)
-    return value if value is not None and low <= value <= high else None
-
-
 def _page(request: Request, config: EmulatorConfig) -> tuple[int, int] | None:
-    limit = _query_int(request, "limit", DEFAULT_LIMIT, 1, 2**31 if config.docs_only else MAX_LIMIT)
-    offset = _query_int(request, "offset", 0, 0, 2**31)
+    limit = bounded_int_param(
+        request, "limit", DEFAULT_LIMIT, 1, 2**31 if config.docs_only else MAX_LIMIT
+    )
+    offset = bounded_int_param(request, "offset", 0, 0, 2**31)
     return None if limit is None or offset is None else (limit, offset)
 
 
 def _listing(key: str, items: list[Record], limit: int, offset: int, cap: int | None) -> Response:
     """One page; ``cap`` shortens it silently (``pagination.limit`` still says ``limit``)."""
     pagination = {"total_records": len(items), "limit": limit, "offset": offset}
-    page = capped(items[offset : offset + limit], cap)
+    page = window(items, offset, limit, cap)
     return JSONResponse({"status": "ok", "response": {"pagination": pagination, key: page}})
 
 

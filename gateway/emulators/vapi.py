@@ -30,7 +30,17 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
-from .common import EmulatorConfig, Record, World, build_app, by_id, iso, make_world, stable_uuid
+from .common import (
+    EmulatorConfig,
+    Record,
+    World,
+    bounded_int_param,
+    build_app,
+    by_id,
+    iso,
+    make_world,
+    stable_uuid,
+)
 from .http import EmulatorError, Handler, bearer, endpoint
 
 DEFAULT_LIMIT = 100
@@ -120,12 +130,8 @@ def render(world: World, docs_only: bool) -> VapiData:
 
 
 def _int(request: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    try:
-        value = default if raw is None else int(raw)
-    except ValueError:
-        value = low - 1
-    if not low <= value <= high:
+    value = bounded_int_param(request, name, default, low, high)
+    if value is None:
         # ASSUMPTION: out-of-range values are class-validator 400s (A.12).
         raise nest_error(
             400, [f"{name} must not be less than {low}", f"{name} must not be greater than {high}"]
