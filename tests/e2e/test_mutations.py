@@ -139,14 +139,19 @@ async def assistant_numbers(gw: Gateway, assistant_id: str) -> set[str]:
 
 
 def record_writes(gw: Gateway) -> list[str]:
-    """From now on, every non-GET request an emulator receives, as ``"<METHOD> <path>"``."""
+    """From now on, every write an emulator receives, as ``"<METHOD> <path>"``: a request
+    other than GET, except to the paths its provider reads by POST (``read_paths``)."""
     log: list[str] = []
-    for app in gw.emulators.values():
+    for provider, app in gw.emulators.items():
         inner = app.middleware_stack or app.build_middleware_stack()
+        reads = writes(provider).read_paths | {"/__emulator__"}
 
-        async def logged(scope: Any, receive: Any, send: Any, inner: Any = inner) -> None:
+        async def logged(
+            scope: Any, receive: Any, send: Any, inner: Any = inner, reads: Any = reads
+        ) -> None:
             path = scope.get("path", "")
-            if scope["type"] == "http" and scope["method"] != "GET" and "__emulator__" not in path:
+            read = scope.get("method") == "GET" or any(path.startswith(r) for r in reads)
+            if scope["type"] == "http" and not read:
                 log.append(f"{scope['method']} {path}")
             await inner(scope, receive, send)
 

@@ -41,6 +41,8 @@ class Writes:
     failing_op: Op = "link"
     # Upstream calls to read a short list of every number (Teli lists two kinds apart).
     number_list_calls: int = 1
+    # Paths read by a method other than GET (a list asked by POST): reads, not writes.
+    read_paths: frozenset[str] = frozenset()
 
     def path(self, op: Op, number: Node, assistant: Node) -> str:
         """Where ``op`` of ``number`` and ``assistant`` (as the tests read them) goes."""
