@@ -4,7 +4,7 @@ It turns transport failures and upstream statuses into typed :mod:`gateway.error
 adapters never see an httpx exception and clients never see an upstream body. The
 provider's :class:`~gateway.resilience.ResilienceSettings` apply in two parts::
 
-    this client:  page cache (GET)  ->  failure memory (GET)  ->  coalescing (idempotent)
+    this client:  page cache (reads)  ->  failure memory (reads)  ->  coalescing (idempotent)
                   ->  the call's deadline
     its stack:    the per-attempt layers (gateway/upstream/stack.py), httpx transports
 
@@ -166,15 +166,20 @@ class UpstreamClient:
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
+        read: bool = False,
     ) -> Any:
         """Send one request and return its parsed JSON body, or raise an UpstreamError.
 
         Reads (GET/HEAD/OPTIONS) are retried, coalesced and (GET) cached; other methods
         are sent exactly once unless ``idempotent=True`` says repeating them is safe,
-        and are never shared or cached.
+        and are never shared or cached. ``read=True``: a read sent by another method (a
+        list asked by POST, its query in the body), handled as a GET: retried, coalesced,
+        cached (keyed by its body too) and remembered, and never taken for a write that
+        makes cached reads stale.
         """
         method = method.upper()
-        safe = method in SAFE_METHODS
+        get_like = method == "GET" or read
+        safe = method in SAFE_METHODS or read
         self.stats.calls += 1
         call = _Call(
             method=method,
@@ -190,18 +195,18 @@ class UpstreamClient:
             self._generation += 1
             return (await self._fetch(call, CallDeadline(deadline), None)).take()
         key = self._key(call)
-        cacheable = self._cache is not None and method == "GET"
+        cacheable = self._cache is not None and get_like
         if cacheable and self._cache is not None:
             cached = await self._cache.get(key)
             if cached is not None:
                 self.stats.cache_hits += 1
                 return json.loads(cached)
-        remembered = self._memory.recall(key) if method == "GET" else None
+        remembered = self._memory.recall(key) if get_like else None
         if remembered is not None:
             self.stats.remembered += 1
             raise remembered.with_traceback(None)
         cache_key = key if cacheable else None
-        memory_key = key if method == "GET" else None
+        memory_key = key if get_like else None
         if not self.policy.coalesce:
             return (await self._fetch(call, CallDeadline(deadline), cache_key, memory_key)).take()
         try:

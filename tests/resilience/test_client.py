@@ -107,6 +107,20 @@ async def test_a_write_invalidates_cached_reads(flireo: Any) -> None:
     assert sent(app) == 5
 
 
+async def test_a_read_sent_by_post_is_a_read(flireo: Any) -> None:
+    """``read=True``: retried like a GET, and no write: cached reads stay fresh."""
+    app, make = flireo
+    client = make(policy=POLICY, cache=MemoryCache())
+    await client.get_json(PATH)
+    app.state.control.faults.append(Fault(status=503))
+    with pytest.raises(UpstreamHTTPError):
+        await client.request_json("POST", WRITE, json_body={"q": 1}, read=True)
+    assert sent(app) == 1 + 3  # retried
+    app.state.control.faults.clear()
+    await client.get_json(PATH)
+    assert sent(app) == 4  # still the cached page: nothing was written
+
+
 async def test_cached_values_are_independent_copies(flireo: Any) -> None:
     _, make = flireo
     client = make(policy=POLICY, cache=MemoryCache())
