@@ -251,6 +251,14 @@ def iso(ts: datetime | None) -> str | None:
     return ts.strftime("%Y-%m-%dT%H:%M:%SZ") if ts else None
 
 
+def served(record: dict[str, Any], omit_nulls: bool) -> dict[str, Any]:
+    """A copy of ``record`` as an emulator answers it: unset optional fields as ``null``,
+    or left out (``omit_nulls``: docs-only emulators where the docs do not say which)."""
+    if omit_nulls:
+        return {k: v for k, v in record.items() if v is not None}
+    return dict(record)
+
+
 def int_param(request: Request, name: str, default: int) -> int | None:
     """Parse an integer query parameter; ``None`` when it is present but not an integer."""
     raw = request.query_params.get(name)

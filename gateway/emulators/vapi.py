@@ -39,6 +39,7 @@ from .common import (
     by_id,
     iso,
     make_world,
+    served,
     stable_uuid,
 )
 from .http import EmulatorError, Handler, bearer, endpoint
@@ -92,9 +93,7 @@ class VapiData:
 
     def shown(self, record: Record) -> Record:
         # ASSUMPTION: unset optional fields come back as null (docs-only: left out).
-        if self.docs_only:
-            return {k: v for k, v in record.items() if v is not None}
-        return dict(record)
+        return served(record, self.docs_only)
 
 
 def render(world: World, docs_only: bool) -> VapiData:
