@@ -89,6 +89,7 @@ ACCOUNTS: dict[str, tuple[str, ...]] = {
     "teli": ("US", "CA"),
     "butter": ("US", "CA", "AU"),
     "vapi": ("US", "CA", "GB"),
+    "retell": ("US", "AU"),
 }
 OTHER_COUNTRIES = ("US", "GB", "AU")
 

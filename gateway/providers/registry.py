@@ -29,6 +29,7 @@ class ProviderName(enum.StrEnum):
     SYNTHFLOW = "synthflow"
     TELI = "teli"
     VAPI = "vapi"
+    RETELL = "retell"
 
 
 PROVIDER_ORDER: tuple[ProviderName, ...] = tuple(ProviderName)
@@ -37,9 +38,17 @@ PROVIDER_ORDER: tuple[ProviderName, ...] = tuple(ProviderName)
 @cache
 def specs() -> Mapping[ProviderName, ProviderSpec[Any]]:
     """Every provider's spec, in ``ProviderName`` order."""
-    from . import burki, butter, flireo, synthflow, teli, vapi
+    from . import burki, butter, flireo, retell, synthflow, teli, vapi
 
-    declared = (burki.SPEC, butter.SPEC, flireo.SPEC, synthflow.SPEC, teli.SPEC, vapi.SPEC)
+    declared = (
+        burki.SPEC,
+        butter.SPEC,
+        flireo.SPEC,
+        synthflow.SPEC,
+        teli.SPEC,
+        vapi.SPEC,
+        retell.SPEC,
+    )
     table = {s.name: s for s in declared}
     missing = [n.value for n in ProviderName if n not in table]
     if missing or len(table) != len(declared):
