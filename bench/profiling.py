@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 # (substring of the code's file name, bucket), first match wins.
 BUCKETS: tuple[tuple[str, str], ...] = (
+    ("/gateway/emulators/", "emulators (in-process upstreams, demo mode)"),
     ("/gateway/observability/", "gateway: observability (metrics, logs, request ids)"),
     ("/gateway/resilience/", "gateway: resilience (cache, coalescing, breaker, deadline)"),
     ("/gateway/security/", "gateway: security (query limits, tenants, APQ)"),

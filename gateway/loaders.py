@@ -22,7 +22,7 @@ from typing import Any, Literal, TypeVar
 from aiodataloader import DataLoader
 
 from .errors import DanglingLink, UpstreamError
-from .model import Assistant, PhoneNumber, ProviderName, routed_assistant_ids
+from .model import Assistant, NumberStatus, PhoneNumber, ProviderName, routed_assistant_ids
 from .paging import Collected, NumberFilter, Page, PageRequest, Pagination, collect
 from .providers.base import lookup_assistant
 from .runtime import Runtime
@@ -82,6 +82,11 @@ class Loaders:
         # numbers are. Started with the first page of each provider, so both arrive in
         # one upstream round instead of two.
         self._ahead: set[Kind] = set()
+        # What resolvers can answer without waiting: assistants the numbers embed, and
+        # each provider's read assistant list indexed by id and by the numbers held.
+        self._embedded: dict[tuple[ProviderName, str], Assistant] = {}
+        self._by_id: dict[ProviderName, dict[str, Assistant]] = {}
+        self._by_number: dict[ProviderName, dict[str, Assistant]] = {}
 
     def look_ahead(self, kind: Kind) -> None:
         """Start ``kind``'s whole list of each provider as soon as a page of the other
@@ -95,6 +100,8 @@ class Loaders:
             if isinstance(loader, DataLoader):
                 loader.clear_all()
         self._all.clear()
+        for known in (self._embedded, self._by_id, self._by_number):
+            known.clear()
 
     def release(self) -> None:
         """Drop what this request loaded, once its response is built. Each DataLoader
@@ -168,9 +175,11 @@ class Loaders:
         for n in numbers:
             for ref in (n.assistant, *(r.assistant for r in n.routes)):
                 if ref is not None and ref.name is not None:
+                    key = (ref.provider, ref.native_id)
                     found = Assistant(ref.provider, ref.native_id, ref.name, active=ref.active)
+                    self._embedded.setdefault(key, found)
                     for loader in (self.assistant, self.linked_assistant):
-                        loader.prime((ref.provider, ref.native_id), found)
+                        loader.prime(key, found)
 
     def pagination(self, provider: ProviderName, kind: Kind) -> Pagination:
         info = self.runtime.adapters[provider].info
@@ -196,6 +205,81 @@ class Loaders:
     async def all_items(self, provider: ProviderName, kind: Kind) -> list[Any]:
         """The whole unfiltered list of one provider, read once per request."""
         return (await self.collected(provider, kind)).items
+
+    # -- answers already known ---------------------------------------------------------
+    #
+    # A resolver asks these first and returns a value when they answer, not a coroutine
+    # (for a page of 100 numbers, 100 coroutines and tasks fewer). They answer exactly as
+    # the loaders below would; None means "not known yet: load it".
+
+    def linked_now(self, provider: ProviderName, native_id: str) -> Assistant | Exception | None:
+        """The assistant a number links to by id, if embedded or the list is read."""
+        embedded = self._embedded.get((provider, native_id))
+        if embedded is not None:
+            return embedded
+        listed = self._listed_now(provider)
+        if listed is None or isinstance(listed, Exception):
+            return listed
+        found = self._id_table(provider, listed).get(native_id)
+        if found is not None:
+            return found
+        return self._unreadable(provider, ("assistants",)) or _dangling(provider, native_id)
+
+    def holder_now(self, provider: ProviderName, e164: str) -> Assistant | Exception | None:
+        """The assistant that holds an ASSIGNED number (links by number), if the list is read."""
+        listed = self._listed_now(provider)
+        if listed is None or isinstance(listed, Exception):
+            return listed
+        found = self._number_table(provider, listed).get(e164)
+        if found is not None:
+            return found
+        return self._unreadable(provider, ("assistants",)) or _unheld(provider, e164)
+
+    async def links_ready(self, numbers: Sequence[PhoneNumber]) -> None:
+        """Wait for the look-ahead assistant lists these numbers' links need (already in
+        flight, and needed by the response anyway), so their resolvers answer at once.
+        Failures stay in the lists' futures, for the resolvers to report."""
+        if "assistants" not in self._ahead:
+            return
+        waiting = set()
+        for n in numbers:
+            future = self._all.get((n.provider, "assistants"))
+            if future is None or future.done():
+                continue
+            ref = n.assistant
+            if ref is not None and (n.provider, ref.native_id) not in self._embedded:
+                waiting.add(future)
+            elif ref is None and n.status is NumberStatus.ASSIGNED:
+                waiting.add(future)  # linked by number (or not at all): the list says
+        if waiting:
+            await asyncio.wait(waiting)
+
+    def _listed_now(self, provider: ProviderName) -> list[Assistant] | Exception | None:
+        future = self._all.get((provider, "assistants"))
+        if future is None or not future.done() or future.cancelled():
+            return None
+        error = future.exception()
+        if error is not None:
+            return error if isinstance(error, Exception) else None
+        items: list[Assistant] = future.result().items
+        return items
+
+    def _id_table(self, provider: ProviderName, listed: list[Assistant]) -> dict[str, Assistant]:
+        table = self._by_id.get(provider)
+        if table is None:
+            table = self._by_id[provider] = {a.native_id: a for a in listed}
+        return table
+
+    def _number_table(
+        self, provider: ProviderName, listed: list[Assistant]
+    ) -> dict[str, Assistant]:
+        table = self._by_number.get(provider)
+        if table is None:
+            table = self._by_number[provider] = {}
+            for assistant in listed:
+                for e164 in assistant.phone_numbers or ():
+                    table.setdefault(e164, assistant)
+        return table
 
     # -- entities ----------------------------------------------------------------------
 
@@ -246,39 +330,22 @@ class Loaders:
                 lambda: self.all_items(provider, "assistants"),
             )
             return {native_id: one} if one else {}
-        return {a.native_id: a for a in await self.all_items(provider, "assistants")}
+        return self._id_table(provider, await self.all_items(provider, "assistants"))
 
     async def _load_assistants(self, keys: list[tuple[ProviderName, str]]) -> list[Any]:
         return await self._per_provider(keys, self._assistant_index, _none, ("assistants",))
 
     async def _load_linked_assistants(self, keys: list[tuple[ProviderName, str]]) -> list[Any]:
-        def dangling(provider: ProviderName, native_id: str) -> BaseException:
-            return DanglingLink(
-                provider,
-                f"a number is linked to assistant {native_id!r}, which {provider.value} "
-                "does not list",
-            )
-
-        return await self._per_provider(keys, self._assistant_index, dangling, ("assistants",))
+        return await self._per_provider(keys, self._assistant_index, _dangling, ("assistants",))
 
     async def _assistants_by_number(
         self, provider: ProviderName, _: set[str]
     ) -> dict[str, Assistant]:
-        table: dict[str, Assistant] = {}
-        for assistant in await self.all_items(provider, "assistants"):
-            for e164 in assistant.phone_numbers or ():
-                table.setdefault(e164, assistant)
-        return table
+        return self._number_table(provider, await self.all_items(provider, "assistants"))
 
     async def _load_assistants_by_number(self, keys: list[tuple[ProviderName, str]]) -> list[Any]:
         """Asked only for ASSIGNED numbers: one no assistant holds is a DanglingLink."""
-
-        def dangling(provider: ProviderName, e164: str) -> BaseException:
-            return DanglingLink(
-                provider, f"{e164} is assigned, but no assistant {provider.value} lists holds it"
-            )
-
-        return await self._per_provider(keys, self._assistants_by_number, dangling, ("assistants",))
+        return await self._per_provider(keys, self._assistants_by_number, _unheld, ("assistants",))
 
     async def _number_index(self, provider: ProviderName, _: set[str]) -> dict[str, PhoneNumber]:
         return {n.native_id: n for n in await self.all_items(provider, "numbers")}
@@ -312,6 +379,19 @@ class Loaders:
 
 def _none(_provider: ProviderName, _native_id: str) -> None:
     return None
+
+
+def _dangling(provider: ProviderName, native_id: str) -> DanglingLink:
+    return DanglingLink(
+        provider,
+        f"a number is linked to assistant {native_id!r}, which {provider.value} does not list",
+    )
+
+
+def _unheld(provider: ProviderName, e164: str) -> DanglingLink:
+    return DanglingLink(
+        provider, f"{e164} is assigned, but no assistant {provider.value} lists holds it"
+    )
 
 
 def _empty(_provider: ProviderName, _native_id: str) -> list[PhoneNumber]:

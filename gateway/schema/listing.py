@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -75,7 +75,10 @@ async def build_connection(
     args: Args,
     to_node: Callable[[T], N],
     order: Order[T] | None = None,
+    prepare: Callable[[list[T]], Awaitable[None]] | None = None,
 ) -> Connection[N]:
+    """The window of ``sources`` that ``args`` ask for, as a connection of ``to_node``'s
+    nodes; ``prepare`` sees the window's items first (to settle what their fields need)."""
     runtime = info.context.runtime
     settings = runtime.settings
     _look_ahead(info, kind)
@@ -112,6 +115,8 @@ async def build_connection(
     window = await paginate(
         sources, first=first, after=after, last=last, before=before, on_error=report
     )
+    if prepare is not None:
+        await prepare([item for _, item in window.entries])
     edges = [Edge(cursor=codec.encode(c), node=to_node(item)) for c, item in window.entries]
     info_ = page_info(
         edges,
@@ -252,6 +257,7 @@ async def phone_numbers_connection(
         args=args,
         to_node=PhoneNumber.of,
         order=order,
+        prepare=info.context.loaders.links_ready,
     )
 
 

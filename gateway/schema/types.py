@@ -3,8 +3,9 @@ plain attributes (no per-field resolvers), only links resolve through the loader
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, cast
 
 import strawberry
 from strawberry import relay
@@ -107,23 +108,38 @@ class Capabilities:
     )
 
 
-async def _linked(
+def _linked(
     info: Info, n: model.PhoneNumber, ref: model.AssistantRef | None
-) -> Assistant | None:
+) -> Assistant | Awaitable[Assistant | None] | None:
     """The assistant ``ref`` points to (or, where the provider links by number, the one
     that holds ``n``), through the request's batched loaders; ``None`` only where there
-    is none (a failed lookup is an error at the field's path, never a silent null)."""
+    is none (a failed lookup is an error at the field's path, never a silent null).
+
+    A value where the request already knows the answer (an embedded assistant, a list
+    read by the look-ahead), else an awaitable: graphql-core awaits what needs it, so
+    the known answers cost no coroutine and no task.
+    """
     loaders = info.context.loaders
-    found: model.Assistant | None
     if ref is not None:
-        found = await loaders.linked_assistant.load((n.provider, ref.native_id))
+        known = loaders.linked_now(n.provider, ref.native_id)
+        if known is None:
+            return _node_of(loaders.linked_assistant.load((n.provider, ref.native_id)))
     elif (
         n.status is model.NumberStatus.ASSIGNED
         and info.context.runtime.adapters[n.provider].info.links_by_number
     ):
-        found = await loaders.assistant_by_number.load((n.provider, n.number))
+        known = loaders.holder_now(n.provider, n.number)
+        if known is None:
+            return _node_of(loaders.assistant_by_number.load((n.provider, n.number)))
     else:
         return None
+    if isinstance(known, Exception):
+        raise known
+    return Assistant.of(known)
+
+
+async def _node_of(pending: Awaitable[model.Assistant | None]) -> Assistant | None:
+    found = await pending
     return Assistant.of(found) if found else None
 
 
@@ -162,8 +178,9 @@ class AssistantRoute:
         description="The assistant the route leads to. Null with an error at this path "
         "when its provider cannot say which (a failed or dangling lookup)."
     )
-    async def assistant(self, info: Info) -> Assistant | None:
-        return await _linked(info, self.number, self.ref)
+    def assistant(self, info: Info) -> Assistant | None:
+        # A value or an awaitable (see _linked); the annotation is the GraphQL type.
+        return cast("Assistant | None", _linked(info, self.number, self.ref))
 
 
 @strawberry.federation.type(keys=["id"], description="A phone number held at one provider.")
@@ -240,8 +257,9 @@ class PhoneNumber(relay.Node):
         "the SMS ones in the same order. Null: routed to no assistant (or, with an error "
         "at this path, its provider could not say which)."
     )
-    async def assistant(self, info: Info) -> Assistant | None:
-        return await _linked(info, self.record, self.record.assistant)
+    def assistant(self, info: Info) -> Assistant | None:
+        # A value or an awaitable (see _linked); the annotation is the GraphQL type.
+        return cast("Assistant | None", _linked(info, self.record, self.record.assistant))
 
     @strawberry.field(
         description="Every route of the number to an assistant: per direction and "

@@ -129,6 +129,28 @@ async def test_assistant_nobody_can_answer_is_an_error_not_null(
     assert body["errors"][0]["extensions"]["upstreamStatus"] == 500
 
 
+async def test_a_failed_assistant_list_costs_each_of_its_numbers_an_error(
+    make_gateway: GatewayFactory,
+) -> None:
+    """The look-ahead reads Butter's agents beside the page; when that read fails, every
+    Butter number's assistant is null with its own error, and the others' resolve."""
+    gw = await make_gateway(**quick(8))
+    gw.fault(BUTTER, status=500, path_prefix="/api/agents")
+    body = await gw.query(
+        "{ phoneNumbers(first: 50, filter: {status: ASSIGNED, providers: [BURKI, BUTTER, FLIREO]}) "
+        "{ nodes { provider assistant { name } } } }"
+    )
+    nodes = body["data"]["phoneNumbers"]["nodes"]
+    butter = [i for i, n in enumerate(nodes) if n["provider"] == "BUTTER"]
+    assert butter
+    assert len(butter) < len(nodes)
+    assert all(nodes[i]["assistant"] is None for i in butter)
+    assert all(n["assistant"] is not None for n in nodes if n["provider"] != "BUTTER")
+    assert sorted(provider_errors(body), key=lambda e: e[2][2]) == [
+        ("UPSTREAM_HTTP_ERROR", "butter", ["phoneNumbers", "nodes", i, "assistant"]) for i in butter
+    ]
+
+
 async def test_node_finds_every_assistant_that_nodes_finds(gateway: Gateway) -> None:
     assistants = (await gateway.data(ASSISTANTS))["assistants"]["nodes"]
     ids = [a["id"] for a in assistants]
