@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Final
 
 from strawberry import relay
+from strawberry.relay.utils import to_base64
 
 from ..errors import UserInputError
 from ..model import ProviderName
@@ -23,7 +24,7 @@ def node_id(provider: ProviderName, native_id: str) -> str:
 
 def global_id(type_name: str, provider: ProviderName, native_id: str) -> str:
     """The opaque id clients see (what Strawberry's ``relay.Node.id`` renders)."""
-    return str(relay.GlobalID(type_name, node_id(provider, native_id)))
+    return to_base64(type_name, node_id(provider, native_id))
 
 
 def parse_global_id(value: str) -> tuple[str, ProviderName, str]:

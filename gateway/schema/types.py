@@ -18,7 +18,7 @@ from .context import Info
 from .docs import AFTER, BEFORE, FIRST, LAST, describe_values
 from .filters import AssistantPhoneNumberFilter, NumberConditions
 from .health import ProviderHealth, provider_health
-from .ids import node_id
+from .ids import global_id, node_id
 from .order_inputs import ORDER_BY, PhoneNumberOrder, number_order
 
 Provider = strawberry.enum(model.ProviderName, name="Provider", description="A voice-AI platform.")
@@ -88,6 +88,11 @@ describe_values(
         ),
     },
 )
+
+
+# Node.id as a plain attribute, set once when the node is built: the same field, type and
+# description as relay.Node's, without a resolver call (and its Info) per node.
+NODE_ID = strawberry.field(name="id", description="The Globally Unique ID of this object")
 
 
 @strawberry.type(description="What a number can do; null where the provider does not say.")
@@ -186,6 +191,7 @@ class AssistantRoute:
 @strawberry.federation.type(keys=["id"], description="A phone number held at one provider.")
 class PhoneNumber(relay.Node):
     key: relay.NodeID[str]
+    _id: strawberry.ID = NODE_ID
     provider: Provider = strawberry.field(  # type: ignore[valid-type]
         description="The provider that holds the number. A number held at two providers is "
         "two PhoneNumber records, one per provider."
@@ -226,6 +232,7 @@ class PhoneNumber(relay.Node):
         c = n.capabilities
         return cls(
             key=node_id(n.provider, n.native_id),
+            _id=strawberry.ID(global_id("PhoneNumber", n.provider, n.native_id)),
             provider=n.provider,
             native_id=n.native_id,
             number=n.number,
@@ -280,6 +287,7 @@ class PhoneNumber(relay.Node):
 @strawberry.federation.type(keys=["id"], description="A voice assistant (agent) at one provider.")
 class Assistant(relay.Node):
     key: relay.NodeID[str]
+    _id: strawberry.ID = NODE_ID
     provider: Provider = strawberry.field(  # type: ignore[valid-type]
         description="The provider the assistant lives at; it links only that provider's numbers."
     )
@@ -298,6 +306,7 @@ class Assistant(relay.Node):
     def of(cls, a: model.Assistant) -> Assistant:
         return cls(
             key=node_id(a.provider, a.native_id),
+            _id=strawberry.ID(global_id("Assistant", a.provider, a.native_id)),
             provider=a.provider,
             native_id=a.native_id,
             name=a.name,
