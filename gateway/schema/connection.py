@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 from strawberry.relay import PageInfo
@@ -11,10 +11,25 @@ from strawberry.relay import PageInfo
 NodeT = TypeVar("NodeT")
 
 
+def _signed(root: Edge[Any]) -> str:
+    return root.signed()
+
+
 @strawberry.type(description="An edge in a connection.")
 class Edge(Generic[NodeT]):
-    cursor: str = strawberry.field(description="Opaque; pass to after/before to page on.")
+    """An item and its place; the place is signed into a cursor only when one is asked
+    for (``edges { cursor }``, or the page's start and end), not for every edge."""
+
+    cursor: str = strawberry.field(
+        resolver=_signed, description="Opaque; pass to after/before to page on."
+    )
     node: NodeT = strawberry.field(description="The item at this position of the list.")
+    place: strawberry.Private[Any]
+    sign: strawberry.Private[Callable[[Any], str]]
+
+    def signed(self) -> str:
+        """The cursor of this edge."""
+        return self.sign(self.place)
 
 
 @strawberry.type(
@@ -61,8 +76,8 @@ def page_info(
     """The page's PageInfo. A stalled page (nothing could be read) gives back the cursor
     it was ``sent`` as the one to continue from: "continue from the cursor" repeats this
     page, where a null cursor would send a client back to the start of the list."""
-    start = edges[0].cursor if edges else None
-    end = edges[-1].cursor if edges else None
+    start = edges[0].signed() if edges else None
+    end = edges[-1].signed() if edges else None
     if stalled:
         if backward:
             start = sent

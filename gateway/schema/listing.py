@@ -117,7 +117,7 @@ async def build_connection(
     )
     if prepare is not None:
         await prepare([item for _, item in window.entries])
-    edges = [Edge(cursor=codec.encode(c), node=to_node(item)) for c, item in window.entries]
+    edges = [Edge(node=to_node(item), place=c, sign=codec.encode) for c, item in window.entries]
     info_ = page_info(
         edges,
         has_previous=window.has_previous,

@@ -68,7 +68,8 @@ async def sorted_connection(
         before=cursor_before,
         on_error=report,
     )
-    edges = [Edge(cursor=codec.encode_keyset(c), node=to_node(item)) for c, item in window.entries]
+    sign = codec.encode_keyset
+    edges = [Edge(node=to_node(item), place=c, sign=sign) for c, item in window.entries]
 
     async def count_all() -> int:
         total = 0
