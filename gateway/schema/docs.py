@@ -31,7 +31,7 @@ AFTER: Final = (
 LAST: Final = (
     "Return the last N items (before `before`, if given). 0..max_page_size "
     f"({DEFAULT_MAX_PAGE_SIZE} by default); not together with `first` (BAD_USER_INPUT). "
-    "On a cursor-only API (Butter) the gateway walks forward to the cursor to page back."
+    "On a cursor-only API (Butter, Retell) the gateway walks forward to the cursor to page back."
 )
 BEFORE: Final = (
     "End before this cursor (an edge's `cursor` or pageInfo.startCursor from the same "

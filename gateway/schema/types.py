@@ -83,7 +83,7 @@ describe_values(
         "NONE": "One call returns the whole list (Burki, Teli).",
         "OFFSET": "limit + offset: any page can be read directly, forwards or backwards.",
         "CURSOR": (
-            "An opaque next-page token, forward only (Butter): paging backwards walks "
+            "An opaque next-page token, forward only (Butter, Retell): paging backwards walks "
             "forward from the start."
         ),
     },
