@@ -37,7 +37,7 @@ from .security.tenants import Authenticator
 from .static.ide import DEFAULT_QUERY, GraphiQLAssets
 from .view import GraphQLEndpoint
 
-DEMO_QUERY = """# Switchboard demo: five voice-AI platforms behind one GraphQL API.
+DEMO_QUERY = """# Switchboard demo: seven voice-AI platforms behind one GraphQL API.
 query Demo {
   providers { name pagination nativeFilters }
   phoneNumbers(first: 10, filter: {status: ASSIGNED}) {
