@@ -28,7 +28,7 @@ from ..paging import (
     collect_all,
     next_page,
 )
-from ..upstream import UpstreamClient
+from ..upstream import MalformedJSON, UpstreamClient
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -89,11 +89,30 @@ def parse(provider: ProviderName, model: type[M], payload: Any) -> M:
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "<root>"
-        raise UpstreamBadResponse(
-            provider, f"response does not match the documented shape at {where}"
-        ) from None
+        raise _mismatch(provider, exc) from None
+
+
+def decoder(provider: ProviderName, model: type[M]) -> Callable[[bytes], M]:
+    """``model`` validated straight from a response body (pydantic reads the bytes, no
+    ``json.loads`` first), for ``UpstreamClient.get_json(decode=...)``. JSON of another
+    shape is :func:`parse`'s error; bytes that are no JSON at all are MalformedJSON, which
+    the client counts as a failed attempt (breaker, failure memory) and never caches."""
+
+    def decode(body: bytes) -> M:
+        try:
+            return model.model_validate_json(body)
+        except ValidationError as exc:
+            if any(e["type"] == "json_invalid" for e in exc.errors()):
+                raise MalformedJSON(f"{provider.value}: the body is not JSON") from None
+            raise _mismatch(provider, exc) from None
+
+    return decode
+
+
+def _mismatch(provider: ProviderName, exc: ValidationError) -> UpstreamBadResponse:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "<root>"
+    return UpstreamBadResponse(provider, f"response does not match the documented shape at {where}")
 
 
 def parse_list(provider: ProviderName, model: type[M], payload: Any) -> list[M]:

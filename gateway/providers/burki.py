@@ -114,18 +114,20 @@ class Adapter:
         self, flt: kit.NumberFilter, _page: kit.PageRequest
     ) -> kit.Page[kit.PhoneNumber]:
         """The whole (status-filtered) list; ``page`` is ignored, as Burki does not page."""
+        decode = kit.decoder(self.name, NumberList)
         if flt.status is kit.NumberStatus.AVAILABLE:
-            payload = await self._client.get_json(AVAILABLE_PATH)
+            listed = await self._client.get_json(AVAILABLE_PATH, decode=decode)
         else:
-            payload = await self._client.get_json(
+            listed = await self._client.get_json(
                 NUMBERS_PATH,
                 {
                     "include_assigned": True,
                     "include_unassigned": flt.status is None,
                     "include_inactive": False,
                 },
+                decode=decode,
             )
-        items = [self._number(n) for n in kit.parse(self.name, NumberList, payload).root]
+        items = [self._number(n) for n in listed.root]
         return kit.Page(items, total=len(items))
 
     async def list_assistants(self, page: kit.PageRequest) -> kit.Page[kit.Assistant]:
@@ -136,12 +138,12 @@ class Adapter:
         that reaches the end carries the total it implies."""
 
         async def batch(request: kit.PageRequest) -> kit.Page[kit.Assistant]:
-            payload = await self._client.get_json(
-                ASSISTANTS_PATH, {"skip": request.offset, "limit": request.limit}
+            listed = await self._client.get_json(
+                ASSISTANTS_PATH,
+                {"skip": request.offset, "limit": request.limit},
+                decode=kit.decoder(self.name, AssistantList),
             )
-            return kit.Page(
-                [self._assistant(a) for a in kit.parse(self.name, AssistantList, payload).root]
-            )
+            return kit.Page([self._assistant(a) for a in listed.root])
 
         return await kit.fill(batch, page, MAX_ASSISTANT_LIMIT)
 

@@ -142,7 +142,8 @@ class Adapter:
         query: dict[str, Any] = {self._cursor_param: page.cursor, **params}
         if self._size_param:
             query[self._size_param] = max(1, min(page.limit, MAX_PAGE_SIZE))
-        listing = kit.parse(self.name, ButterList[item], await self._client.get_json(path, query))  # type: ignore[valid-type]
+        decode = kit.decoder(self.name, ButterList[item])  # type: ignore[valid-type]
+        listing: ButterList[ItemT] = await self._client.get_json(path, query, decode=decode)
         nxt = listing.pagination.next_cursor
         if page.cursor is not None and listing.pagination.has_more and nxt == page.cursor:
             raise kit.UpstreamBadResponse(

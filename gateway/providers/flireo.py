@@ -148,14 +148,18 @@ class Adapter:
     async def list_phone_numbers(
         self, _flt: kit.NumberFilter, page: kit.PageRequest
     ) -> kit.Page[kit.PhoneNumber]:
-        payload = await self._client.get_json("/v1/phone-numbers", _page_params(page))
-        body = kit.parse(self.name, _NumberPage, payload)
+        body = await self._client.get_json(
+            "/v1/phone-numbers", _page_params(page), decode=kit.decoder(self.name, _NumberPage)
+        )
         return kit.Page([self._number(n) for n in body.data], total=body.meta.total)
 
     async def list_assistants(self, page: kit.PageRequest) -> kit.Page[kit.Assistant]:
         async def batch(request: kit.PageRequest) -> kit.Page[kit.Assistant]:
-            payload = await self._client.get_json("/v1/assistants", _page_params(request))
-            body = kit.parse(self.name, _AssistantPage, payload)
+            body = await self._client.get_json(
+                "/v1/assistants",
+                _page_params(request),
+                decode=kit.decoder(self.name, _AssistantPage),
+            )
             total = body.meta.total if body.meta else None
             return kit.Page([self._assistant(a) for a in body.data], total=total)
 

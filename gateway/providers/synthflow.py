@@ -154,26 +154,31 @@ class Adapter:
         self, flt: kit.NumberFilter, page: kit.PageRequest
     ) -> kit.Page[kit.PhoneNumber]:
         available = None if flt.status is None else flt.status is kit.NumberStatus.AVAILABLE
-        payload = await self._client.get_json(
-            NUMBERS_PATH,
-            {
-                "workspace": self._workspace,
-                "limit": min(page.limit, MAX_PAGE),
-                "offset": page.offset,
-                "is_available": available,
-            },
-        )
-        body = kit.parse(self.name, _NumbersBody, payload).response
+        body = (
+            await self._client.get_json(
+                NUMBERS_PATH,
+                {
+                    "workspace": self._workspace,
+                    "limit": min(page.limit, MAX_PAGE),
+                    "offset": page.offset,
+                    "is_available": available,
+                },
+                decode=kit.decoder(self.name, _NumbersBody),
+            )
+        ).response
         return kit.Page(
             items=[self._number(n) for n in body.phone_numbers],
             total=body.pagination.total_records,
         )
 
     async def list_assistants(self, page: kit.PageRequest) -> kit.Page[kit.Assistant]:
-        payload = await self._client.get_json(
-            ASSISTANTS_PATH, {"limit": min(page.limit, MAX_PAGE), "offset": page.offset}
-        )
-        body = kit.parse(self.name, _AgentsBody, payload).response
+        body = (
+            await self._client.get_json(
+                ASSISTANTS_PATH,
+                {"limit": min(page.limit, MAX_PAGE), "offset": page.offset},
+                decode=kit.decoder(self.name, _AgentsBody),
+            )
+        ).response
         total = body.pagination.total_records if body.pagination else None
         agents = await asyncio.gather(*(self._complete(a) for a in body.assistants))
         return kit.Page(items=[self._assistant(a) for a in agents], total=total)

@@ -277,8 +277,10 @@ class Adapter:
         return kit.Page(agents, total=len(agents))
 
     async def _agents(self) -> list[_Agent]:
-        payload = await self._client.get_json(AGENTS, self._admin_scope())
-        return kit.parse(TELI, _AgentList, payload).agents
+        listed = await self._client.get_json(
+            AGENTS, self._admin_scope(), decode=kit.decoder(TELI, _AgentList)
+        )
+        return listed.agents
 
     async def _by_agent_id(self, numbers: list[kit.PhoneNumber]) -> list[kit.PhoneNumber]:
         """``numbers`` with every agent named by its ``agent_id``: a number that names it

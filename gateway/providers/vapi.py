@@ -153,8 +153,9 @@ class Adapter:
         items: list[kit.PhoneNumber] = []
         total = 0
         for number in range(first + 1, first + (2 if page.offset % size else 1) + 1):
-            payload = await self._client.get_json(NUMBERS_V2, {"page": number, "limit": size})
-            body = kit.parse(VAPI, _NumberPage, payload)
+            body = await self._client.get_json(
+                NUMBERS_V2, {"page": number, "limit": size}, decode=kit.decoder(VAPI, _NumberPage)
+            )
             items += [_number(n) for n in body.results]
             total = body.metadata.totalItems
             if len(body.results) < size:
@@ -167,8 +168,11 @@ class Adapter:
         seen: dict[str, _Assistant] = {}
         params: dict[str, Any] = {"limit": MAX_LIMIT}
         while True:
-            payload = await self._client.get_json(ASSISTANTS, params)
-            batch = kit.parse(VAPI, _Assistants, payload).root
+            batch = (
+                await self._client.get_json(
+                    ASSISTANTS, params, decode=kit.decoder(VAPI, _Assistants)
+                )
+            ).root
             fresh = [a for a in batch if a.id not in seen]
             seen.update((a.id, a) for a in fresh)
             if len(batch) < MAX_LIMIT or not fresh:

@@ -9,7 +9,15 @@ inner one (:mod:`.layer`); what one call's layers share travels in its :class:`E
 """
 
 from .client import UpstreamClient
-from .exchange import EXCHANGE, SAFE_METHODS, AttemptFailed, Exchange, exchange_of
+from .exchange import (
+    EXCHANGE,
+    SAFE_METHODS,
+    AttemptFailed,
+    Decode,
+    Exchange,
+    MalformedJSON,
+    exchange_of,
+)
 from .layer import ClientStats, Layer, LayerFactory, StackContext, compose
 from .stack import PER_ATTEMPT_LAYERS
 
@@ -19,9 +27,11 @@ __all__ = [
     "SAFE_METHODS",
     "AttemptFailed",
     "ClientStats",
+    "Decode",
     "Exchange",
     "Layer",
     "LayerFactory",
+    "MalformedJSON",
     "StackContext",
     "UpstreamClient",
     "compose",

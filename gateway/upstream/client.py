@@ -23,7 +23,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import httpx
 
@@ -43,12 +43,15 @@ from ..resilience import (
     current_deadline,
     request_key,
 )
-from .exchange import EXCHANGE, SAFE_METHODS, AttemptFailed, Exchange
+from .exchange import EXCHANGE, SAFE_METHODS, AttemptFailed, Decode, Exchange
 from .layer import ClientStats, LayerFactory, StackContext, compose
 from .network import network_transport
 from .stack import PER_ATTEMPT_LAYERS
 
 log = logging.getLogger("switchboard.upstream")
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +62,7 @@ class _Call:
     json_body: Any
     headers: Mapping[str, str]
     retryable: bool
+    decode: Decode
 
 
 class UpstreamClient:
@@ -154,8 +158,19 @@ class UpstreamClient:
         self._inflight.cancel_all()
         await self._http.aclose()
 
-    async def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return await self.request_json("GET", path, params=params)
+    @overload
+    async def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any: ...
+
+    @overload
+    async def get_json(
+        self, path: str, params: dict[str, Any] | None = None, *, decode: Callable[[bytes], T]
+    ) -> T: ...
+
+    async def get_json(
+        self, path: str, params: dict[str, Any] | None = None, *, decode: Decode = json.loads
+    ) -> Any:
+        """GET ``path``: its JSON, or what ``decode`` makes of the body."""
+        return await self.request_json("GET", path, params=params, decode=decode)
 
     async def request_json(
         self,
@@ -167,6 +182,7 @@ class UpstreamClient:
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         read: bool = False,
+        decode: Decode = json.loads,
     ) -> Any:
         """Send one request and return its parsed JSON body, or raise an UpstreamError.
 
@@ -175,7 +191,8 @@ class UpstreamClient:
         and are never shared or cached. ``read=True``: a read sent by another method (a
         list asked by POST, its query in the body), handled as a GET: retried, coalesced,
         cached (keyed by its body too) and remembered, and never taken for a write that
-        makes cached reads stale.
+        makes cached reads stale. ``decode`` turns the body into what is returned (a
+        provider's model, validated from the bytes; json.loads by default).
         """
         method = method.upper()
         get_like = method == "GET" or read
@@ -188,19 +205,20 @@ class UpstreamClient:
             json_body=json_body,
             headers=dict(headers or {}),
             retryable=safe if idempotent is None else idempotent,
+            decode=decode,
         )
         deadline = current_deadline()
         if not safe:
             # A write may change what reads return: later reads start afresh.
             self._generation += 1
-            return (await self._fetch(call, CallDeadline(deadline), None)).take()
+            return (await self._fetch(call, CallDeadline(deadline), None)).take(decode)
         key = self._key(call)
         cacheable = self._cache is not None and get_like
         if cacheable and self._cache is not None:
             cached = await self._cache.get(key)
             if cached is not None:
                 self.stats.cache_hits += 1
-                return json.loads(cached)
+                return decode(cached)
         remembered = self._memory.recall(key) if get_like else None
         if remembered is not None:
             self.stats.remembered += 1
@@ -208,7 +226,8 @@ class UpstreamClient:
         cache_key = key if cacheable else None
         memory_key = key if get_like else None
         if not self.policy.coalesce:
-            return (await self._fetch(call, CallDeadline(deadline), cache_key, memory_key)).take()
+            fetched = await self._fetch(call, CallDeadline(deadline), cache_key, memory_key)
+            return fetched.take(decode)
         try:
             fetched, joined = await self._inflight.run(
                 key, lambda shared: self._fetch(call, shared, cache_key, memory_key), deadline
@@ -221,7 +240,7 @@ class UpstreamClient:
             raise exc.with_traceback(None) from None
         if joined:
             self.stats.coalesced += 1
-        return fetched.take()
+        return fetched.take(decode)
 
     async def _fetch(
         self,
@@ -231,7 +250,7 @@ class UpstreamClient:
         memory_key: str | None = None,
     ) -> Exchange:
         """One logical call through the stack (its attempts are the stack's business)."""
-        exchange = Exchange(deadline, call.path, retryable=call.retryable)
+        exchange = Exchange(deadline, call.path, retryable=call.retryable, decode=call.decode)
         try:
             await self._http.request(
                 call.method,

@@ -10,6 +10,7 @@ body) travels in one :class:`Exchange`, in the request's ``extensions`` under
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, cast
 
 import httpx
@@ -28,28 +29,57 @@ EXCHANGE = "switchboard.exchange"
 # Methods that are safe to repeat and to share; anything else needs ``idempotent=True``.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+# Turns a response body into what the caller reads: ``json.loads``, or a provider's
+# model validated from the bytes (providers/base.py ``decoder``). It raises ValueError
+# for a body that is not JSON (a failed attempt) and an UpstreamError for JSON of
+# another shape (the call's answer: the attempt succeeded).
+Decode = Callable[[bytes], Any]
+
+
+class MalformedJSON(ValueError):
+    """The body is not JSON at all (as opposed to JSON of an unexpected shape)."""
+
 
 class Exchange:
     """One logical call (its attempts included), as its layers see it."""
 
-    __slots__ = ("body", "claimed", "deadline", "path", "payload", "retryable", "sent")
+    __slots__ = (
+        "body",
+        "claimed",
+        "deadline",
+        "decode",
+        "failure",
+        "path",
+        "payload",
+        "retryable",
+        "sent",
+    )
 
-    def __init__(self, deadline: CallDeadline, path: str, *, retryable: bool) -> None:
+    def __init__(
+        self, deadline: CallDeadline, path: str, *, retryable: bool, decode: Decode = json.loads
+    ) -> None:
         self.deadline = deadline
         self.path = path  # as the adapter gave it: what counts and logs name
         self.retryable = retryable
+        self.decode = decode
         self.sent = False  # this attempt got a slot and went to the network
         self.body = b""
         self.payload: Any = None
+        # JSON, but not of the shape ``decode`` wants: raised to the caller, not counted
+        # against the upstream's health (the body is cached as any answer is).
+        self.failure: Exception | None = None
         self.claimed = False
 
-    def take(self) -> Any:
-        """The parsed body; the first caller gets the parsed object, the others (coalesced
-        callers) their own copy, so no caller can change what another one reads."""
-        if not self.claimed:
+    def take(self, decode: Decode = json.loads) -> Any:
+        """The decoded body; the first caller gets the decoded object, the others
+        (coalesced callers, or one that decodes otherwise) their own, so no caller can
+        change what another one reads."""
+        if not self.claimed and decode is self.decode:
             self.claimed = True
+            if self.failure is not None:
+                raise self.failure
             return self.payload
-        return json.loads(self.body)
+        return decode(self.body)
 
 
 def exchange_of(request: httpx.Request) -> Exchange:

@@ -3,13 +3,12 @@
 It counts the attempt, reads the whole body (inside the attempt timeout above), turns
 transport failures and upstream statuses into :class:`AttemptFailed` with a typed
 :mod:`gateway.errors` error (so nothing above sees an httpx exception or an upstream
-body), and parses the JSON into the :class:`Exchange`: a malformed body is a failed
-attempt too, for the breaker and the failure memory, not a success.
+body), and decodes it into the :class:`Exchange` (``json.loads``, or the caller's model
+straight from the bytes): a malformed body is a failed attempt too, for the breaker and
+the failure memory, not a success.
 """
 
 from __future__ import annotations
-
-import json
 
 import httpx
 
@@ -56,14 +55,16 @@ class ResponseTransport(Layer):
         if status >= 400:
             raise self._status_error(response)
         try:
-            exchange.payload = json.loads(body)
-        except ValueError:
+            exchange.payload = exchange.decode(body)
+        except ValueError:  # not JSON at all: json.loads' error, or a decoder's MalformedJSON
             raise AttemptFailed(
                 UpstreamBadResponse(
                     self._provider, "upstream returned malformed JSON", status=status
                 ),
                 transient=False,
             ) from None
+        except UpstreamError as wrong_shape:
+            exchange.failure = wrong_shape
         exchange.body = body
         return response
 

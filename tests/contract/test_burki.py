@@ -87,9 +87,9 @@ def record_calls(h: Harness, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str,
     calls: list[tuple[str, Any]] = []
     real = h.client.get_json
 
-    async def spy(path: str, params: dict[str, Any] | None = None) -> Any:
+    async def spy(path: str, params: dict[str, Any] | None = None, **options: Any) -> Any:
         calls.append((path, params))
-        return await real(path, params)
+        return await real(path, params, **options)
 
     monkeypatch.setattr(h.client, "get_json", spy)
     return calls

@@ -165,6 +165,32 @@ async def test_bad_bodies_are_bad_response_and_not_retried(fault: str) -> None:
     assert "not-a-list" not in json.dumps(body)
 
 
+async def test_a_malformed_body_counts_against_the_provider() -> None:
+    """Validated from the bytes or not, a body that is not JSON is a failed attempt: with
+    the breaker opening at the first failure, the next page fails fast, unsent."""
+    settings = fast(max_attempts=1, breaker_consecutive_failures=1, breaker_cooldown_seconds=60)
+    async with open_gateway(**settings) as gw:
+        gw.fault(FLIREO, malformed=True, times=1)
+        first = await gw.query(FLIREO_NUMBERS)
+        second = await gw.query(FLIREO_NUMBERS)
+        assert gw.upstream_requests()[FLIREO] == 1
+    assert errors(first) == {("UPSTREAM_BAD_RESPONSE", "flireo")}
+    assert errors(second) == {("UPSTREAM_UNAVAILABLE", "flireo")}
+
+
+@pytest.mark.parametrize(("fault", "cached"), [("malformed", False), ("wrong_shape", True)])
+async def test_a_malformed_body_is_never_cached(fault: str, *, cached: bool) -> None:
+    """A body that is not JSON is not kept in the page cache: the next read asks again and
+    gets the numbers. One of the wrong shape is an answer, kept as any answer is."""
+    async with open_gateway(**fast(max_attempts=1, cache_ttl_seconds=60)) as gw:
+        gw.fault(FLIREO, **{fault: True}, times=1)
+        first = await gw.query(FLIREO_NUMBERS)
+        second = await gw.query(FLIREO_NUMBERS)
+        assert gw.upstream_requests()[FLIREO] == (1 if cached else 2)
+    assert errors(first) == {("UPSTREAM_BAD_RESPONSE", "flireo")}
+    assert ("errors" in second) is cached
+
+
 # -- dropped connections -------------------------------------------------------------------
 
 
