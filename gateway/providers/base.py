@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from ..config import ProviderSettings
 from ..errors import UpstreamBadResponse, UpstreamError, UpstreamHTTPError
 from ..model import Assistant, PhoneNumber, ProviderName, RouteKind
 from ..paging import (
@@ -76,6 +77,14 @@ class ProviderAdapter(Protocol):
     async def get_assistant(self, native_id: str, /) -> Assistant | None:
         """One assistant, or ``None`` when the upstream says it does not exist."""
         ...
+
+
+class ClientAdapter:
+    """Base of an adapter that needs nothing of its settings beyond what the client was
+    built from (base URL, key): it keeps only the client its calls go through."""
+
+    def __init__(self, _settings: ProviderSettings, client: UpstreamClient, /) -> None:
+        self._client = client
 
 
 class UpstreamModel(BaseModel):
@@ -335,6 +344,7 @@ async def which_missing(
 
 __all__ = [
     "AdapterInfo",
+    "ClientAdapter",
     "Collected",
     "LinkError",
     "LinkErrorCode",

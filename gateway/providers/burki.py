@@ -93,7 +93,7 @@ UNASSIGN_REFUSALS: kit.StatusTable = {
 }
 
 
-class Adapter:
+class Adapter(kit.ClientAdapter):
     name: ClassVar[kit.ProviderName] = kit.ProviderName.BURKI
     info: ClassVar[kit.AdapterInfo] = kit.AdapterInfo(
         pagination=kit.Pagination.NONE,
@@ -106,9 +106,6 @@ class Adapter:
     )
 
     auth: ClassVar[kit.AuthScheme] = kit.BEARER
-
-    def __init__(self, _settings: kit.ProviderSettings, client: kit.UpstreamClient) -> None:
-        self._client = client
 
     async def list_phone_numbers(
         self, flt: kit.NumberFilter, _page: kit.PageRequest

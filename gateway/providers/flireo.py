@@ -128,7 +128,7 @@ UNLINK_REFUSALS: kit.StatusTable = {
 }
 
 
-class Adapter:
+class Adapter(kit.ClientAdapter):
     """Flireo has no status filter: the gateway filters on ``available`` itself."""
 
     name: ClassVar[kit.ProviderName] = kit.ProviderName.FLIREO
@@ -141,9 +141,6 @@ class Adapter:
     )
 
     auth: ClassVar[kit.AuthScheme] = kit.BEARER
-
-    def __init__(self, _settings: kit.ProviderSettings, client: kit.UpstreamClient) -> None:
-        self._client = client
 
     async def list_phone_numbers(
         self, _flt: kit.NumberFilter, page: kit.PageRequest

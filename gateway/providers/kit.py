@@ -32,6 +32,7 @@ from .auth import BEARER, AuthScheme
 from .base import (
     LOOKUP_ABSENT,
     AdapterInfo,
+    ClientAdapter,
     LinkError,
     LinkErrorCode,
     LinkResult,
@@ -61,6 +62,7 @@ __all__ = [
     "AssistantRef",
     "AuthScheme",
     "Capabilities",
+    "ClientAdapter",
     "LinkError",
     "LinkErrorCode",
     "LinkResult",

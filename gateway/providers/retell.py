@@ -146,7 +146,7 @@ def _assistant(agent_id: str, name: str | None) -> kit.Assistant:
     return kit.Assistant(provider=RETELL, native_id=agent_id, name=name or agent_id)
 
 
-class Adapter:
+class Adapter(kit.ClientAdapter):
     """Retell filters nothing the gateway asks for: status comes from the routes."""
 
     name: ClassVar[kit.ProviderName] = RETELL
@@ -158,9 +158,6 @@ class Adapter:
     )
 
     auth: ClassVar[kit.AuthScheme] = kit.BEARER
-
-    def __init__(self, _settings: kit.ProviderSettings, client: kit.UpstreamClient) -> None:
-        self._client = client
 
     async def list_phone_numbers(
         self, _flt: kit.NumberFilter, page: kit.PageRequest
