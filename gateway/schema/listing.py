@@ -102,6 +102,7 @@ async def build_connection(
             after=args.after,
             before=args.before,
             to_node=to_node,
+            prepare=prepare,
         )
     after = codec.decode(args.after) if args.after is not None else None
     before = codec.decode(args.before) if args.before is not None else None

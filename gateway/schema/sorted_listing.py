@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from .. import model
@@ -42,9 +42,11 @@ async def sorted_connection(
     after: str | None,
     before: str | None,
     to_node: Callable[[T], N],
+    prepare: Callable[[list[T]], Awaitable[None]] | None = None,
 ) -> Connection[N]:
     """The page of the list sorted by ``order``; ``sources`` read whole, their ``keep``
-    applied after the limit counted every upstream item."""
+    applied after the limit counted every upstream item; ``prepare`` as for
+    ``build_connection``."""
     width = len(order.keys)
     cursor_after = _decode(codec, after, width, len(sources))
     cursor_before = _decode(codec, before, width, len(sources))
@@ -68,6 +70,8 @@ async def sorted_connection(
         before=cursor_before,
         on_error=report,
     )
+    if prepare is not None:
+        await prepare([item for _, item in window.entries])
     sign = codec.encode_keyset
     edges = [Edge(node=to_node(item), place=c, sign=sign) for c, item in window.entries]
 
