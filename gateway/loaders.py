@@ -217,23 +217,28 @@ class Loaders:
         embedded = self._embedded.get((provider, native_id))
         if embedded is not None:
             return embedded
-        listed = self._listed_now(provider)
-        if listed is None or isinstance(listed, Exception):
-            return listed
-        found = self._id_table(provider, listed).get(native_id)
-        if found is not None:
-            return found
-        return self._unreadable(provider, ("assistants",)) or _dangling(provider, native_id)
+        return self._known(provider, native_id, self._id_table, _dangling)
 
     def holder_now(self, provider: ProviderName, e164: str) -> Assistant | Exception | None:
         """The assistant that holds an ASSIGNED number (links by number), if the list is read."""
+        return self._known(provider, e164, self._number_table, _unheld)
+
+    def _known(
+        self,
+        provider: ProviderName,
+        key: str,
+        table: Callable[[ProviderName, list[Assistant]], dict[str, Assistant]],
+        missing: Callable[[ProviderName, str], DanglingLink],
+    ) -> Assistant | Exception | None:
+        """``key`` in ``table`` of the provider's read assistant list, as ``_per_provider``
+        answers it (a part of the list that failed before "not there")."""
         listed = self._listed_now(provider)
         if listed is None or isinstance(listed, Exception):
             return listed
-        found = self._number_table(provider, listed).get(e164)
+        found = table(provider, listed).get(key)
         if found is not None:
             return found
-        return self._unreadable(provider, ("assistants",)) or _unheld(provider, e164)
+        return self._unreadable(provider, ("assistants",)) or missing(provider, key)
 
     async def links_ready(self, numbers: Sequence[PhoneNumber]) -> None:
         """Wait for the look-ahead assistant lists these numbers' links need (already in
