@@ -24,7 +24,12 @@ def node_id(provider: ProviderName, native_id: str) -> str:
 
 def global_id(type_name: str, provider: ProviderName, native_id: str) -> str:
     """The opaque id clients see (what Strawberry's ``relay.Node.id`` renders)."""
-    return to_base64(type_name, node_id(provider, native_id))
+    return keyed_id(type_name, node_id(provider, native_id))
+
+
+def keyed_id(type_name: str, key: str) -> str:
+    """:func:`global_id` from the node's ``node_id`` (``key``), for a node that has it."""
+    return to_base64(type_name, key)
 
 
 def parse_global_id(value: str) -> tuple[str, ProviderName, str]:
@@ -40,4 +45,4 @@ def parse_global_id(value: str) -> tuple[str, ProviderName, str]:
     return gid.type_name, provider, native_id
 
 
-__all__ = ["NODE_TYPES", "global_id", "node_id", "parse_global_id"]
+__all__ = ["NODE_TYPES", "global_id", "keyed_id", "node_id", "parse_global_id"]

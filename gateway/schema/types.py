@@ -18,7 +18,7 @@ from .context import Info
 from .docs import AFTER, BEFORE, FIRST, LAST, describe_values
 from .filters import AssistantPhoneNumberFilter, NumberConditions
 from .health import ProviderHealth, provider_health
-from .ids import global_id, node_id
+from .ids import keyed_id, node_id
 from .order_inputs import ORDER_BY, PhoneNumberOrder, number_order
 
 Provider = strawberry.enum(model.ProviderName, name="Provider", description="A voice-AI platform.")
@@ -230,9 +230,10 @@ class PhoneNumber(relay.Node):
     @classmethod
     def of(cls, n: model.PhoneNumber) -> PhoneNumber:
         c = n.capabilities
+        key = node_id(n.provider, n.native_id)
         return cls(
-            key=node_id(n.provider, n.native_id),
-            _id=strawberry.ID(global_id("PhoneNumber", n.provider, n.native_id)),
+            key=key,
+            _id=strawberry.ID(keyed_id("PhoneNumber", key)),
             provider=n.provider,
             native_id=n.native_id,
             number=n.number,
@@ -304,9 +305,10 @@ class Assistant(relay.Node):
 
     @classmethod
     def of(cls, a: model.Assistant) -> Assistant:
+        key = node_id(a.provider, a.native_id)
         return cls(
-            key=node_id(a.provider, a.native_id),
-            _id=strawberry.ID(global_id("Assistant", a.provider, a.native_id)),
+            key=key,
+            _id=strawberry.ID(keyed_id("Assistant", key)),
             provider=a.provider,
             native_id=a.native_id,
             name=a.name,
