@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 import httpx
 import pytest
@@ -82,17 +83,20 @@ def validation(resp: httpx.Response) -> list[dict[str, Any]]:
     return detail
 
 
-def record_calls(h: Harness, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
-    """The (path, params) of every upstream call the adapter makes from now on."""
-    calls: list[tuple[str, Any]] = []
-    real = h.client.get_json
+class WireCalls:
+    """The (path, query) of every request the emulator receives from now on, as it came
+    on the wire (the emulator's own record, not a spy on the client)."""
 
-    async def spy(path: str, params: dict[str, Any] | None = None, **options: Any) -> Any:
-        calls.append((path, params))
-        return await real(path, params, **options)
+    def __init__(self, h: Harness) -> None:
+        self._targets = h.app.state.control.targets
+        self._targets.clear()
 
-    monkeypatch.setattr(h.client, "get_json", spy)
-    return calls
+    def __call__(self) -> list[tuple[str, dict[str, str] | None]]:
+        split = (t.partition("?") for t in self._targets)
+        return [(path, dict(parse_qsl(query)) or None) for path, _, query in split]
+
+    def clear(self) -> None:
+        self._targets.clear()
 
 
 # --- auth ---------------------------------------------------------------------------
@@ -357,24 +361,26 @@ async def test_adapter_never_returns_released_numbers(make_harness: HarnessFacto
         assert [n.number for n in page.items] == expected
 
 
-async def test_adapter_filters_upstream(
-    make_harness: HarnessFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_adapter_filters_upstream(make_harness: HarnessFactory) -> None:
     h = make_harness(BURKI, numbers=30, assistants=4)
-    calls = record_calls(h, monkeypatch)
+    calls = WireCalls(h)
     request = PageRequest(limit=3, offset=7)  # ignored: Burki returns the whole list
     available = await h.adapter.list_phone_numbers(NumberFilter(NumberStatus.AVAILABLE), request)
     assigned = await h.adapter.list_phone_numbers(NumberFilter(NumberStatus.ASSIGNED), request)
     everything = await h.adapter.list_phone_numbers(NumberFilter(), request)
-    assert calls == [
+    assert calls() == [
         (AVAILABLE, None),
         (
             NUMBERS,
-            {"include_assigned": True, "include_unassigned": False, "include_inactive": False},
+            {
+                "include_assigned": "true",
+                "include_unassigned": "false",
+                "include_inactive": "false",
+            },
         ),
         (
             NUMBERS,
-            {"include_assigned": True, "include_unassigned": True, "include_inactive": False},
+            {"include_assigned": "true", "include_unassigned": "true", "include_inactive": "false"},
         ),
     ]
     assert {n.status for n in available.items} == {NumberStatus.AVAILABLE}
@@ -578,20 +584,20 @@ async def test_adapter_assistant_edges(make_harness: HarnessFactory) -> None:
 
 
 async def test_adapter_splits_pages_above_the_upstream_maximum(
-    make_harness: HarnessFactory, monkeypatch: pytest.MonkeyPatch
+    make_harness: HarnessFactory,
 ) -> None:
     h = make_harness(BURKI, numbers=1, assistants=1205)
-    calls = record_calls(h, monkeypatch)
+    calls = WireCalls(h)
     page = await h.adapter.list_assistants(PageRequest(limit=1100, offset=50))
     assert [a.native_id for a in page.items] == [str(i) for i in range(51, 1151)]
-    assert calls == [
-        (ASSISTANTS, {"skip": 50, "limit": 1000}),
-        (ASSISTANTS, {"skip": 1050, "limit": 100}),
+    assert calls() == [
+        (ASSISTANTS, {"skip": "50", "limit": "1000"}),
+        (ASSISTANTS, {"skip": "1050", "limit": "100"}),
     ]
     calls.clear()
     rest = await h.adapter.list_assistants(PageRequest(limit=5000, offset=100))
     assert len(rest.items) == 1105
-    assert len(calls) == 2  # 1000, then a short page ends it
+    assert len(calls()) == 2  # 1000, then a short page ends it
 
 
 async def test_adapter_get_assistant(make_harness: HarnessFactory) -> None:
