@@ -19,6 +19,7 @@ import binascii
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,12 +151,15 @@ def _unb64(text: str) -> bytes:
 class CursorCodec:
     """Encodes positions for one list (``scope``) and rejects cursors of any other."""
 
-    def __init__(self, secret: bytes, scope: str, ttl_seconds: int) -> None:
+    def __init__(
+        self, secret: bytes, scope: str, ttl_seconds: int, clock: Callable[[], float] = time.time
+    ) -> None:
         # The keyed HMAC state, set up once: signing a cursor copies it (a page of 100
         # edges signs 100 cursors, and deriving the key each time was half the cost).
         self._keyed = hmac.new(secret, digestmod=hashlib.sha256)
         self._scope = scope
         self._ttl = ttl_seconds
+        self._clock = clock  # wall-clock seconds: a cursor's age must survive restarts
 
     def _sign(self, payload: bytes) -> bytes:
         mac = self._keyed.copy()
@@ -169,7 +173,7 @@ class CursorCodec:
         body: dict[str, Any] = {
             "v": VERSION,
             "s": self._scope,
-            "t": int(time.time()),
+            "t": int(self._clock()),
             "p": pos.provider,
             "i": pos.index,
         }
@@ -208,7 +212,7 @@ class CursorCodec:
             raise BadCursorError("cursor belongs to a different list, filter or order")
         if body.get("v") != version:
             raise BadCursorError("cursor version is not supported; restart paging")
-        if time.time() - body.get("t", 0) > self._ttl:
+        if self._clock() - body.get("t", 0) > self._ttl:
             raise BadCursorError("cursor has expired; restart paging")
         return body
 
@@ -233,7 +237,7 @@ class CursorCodec:
         body: dict[str, Any] = {
             "v": KEYSET_VERSION,
             "s": self._scope,
-            "t": int(time.time()),
+            "t": int(self._clock()),
             "k": _keyset_out(cursor.position),
         }
         if cursor.frontier is not None and cursor.frontier != cursor.position:

@@ -6,7 +6,8 @@ import hashlib
 import hmac
 import inspect
 import secrets
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -48,6 +49,8 @@ class Runtime:
     # Per provider, the last upstream error a response carried (``providers { health }``,
     # recorded by schema/health.py); lives and dies with the runtime, so a reload clears it.
     last_errors: dict[ProviderName, ProviderFailure] = field(default_factory=dict)
+    # Wall-clock seconds, for what outlives a process (a cursor's issue time); injectable.
+    clock: Callable[[], float] = time.time
     # The lengths of the upstream lists this runtime has read (pagination hints).
     lengths: ListLengths = field(init=False)
 

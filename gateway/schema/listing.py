@@ -88,7 +88,10 @@ async def build_connection(
     if order is not None:  # sorted lists are bound to their order as well
         fingerprint = f"{fingerprint}|order:{order.fingerprint()}"
     codec = CursorCodec(
-        runtime.cursor_secret, _scope(kind, providers, fingerprint), settings.cursor_ttl_seconds
+        runtime.cursor_secret,
+        _scope(kind, providers, fingerprint),
+        settings.cursor_ttl_seconds,
+        runtime.clock,
     )
     if order is not None:
         return await sorted_connection(

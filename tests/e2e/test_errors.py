@@ -64,15 +64,12 @@ async def test_foreign_cursor_is_bad_cursor(gateway: Gateway) -> None:
     ]
 
 
-async def test_expired_cursor_is_bad_cursor(
-    make_gateway: GatewayFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_expired_cursor_is_bad_cursor(make_gateway: GatewayFactory) -> None:
     gw = await make_gateway(cursor_ttl_seconds=60)
     cursor = (await gw.data(PAGE, first=2))["phoneNumbers"]["pageInfo"]["endCursor"]
-    import time as time_module
-
-    real = time_module.time
-    monkeypatch.setattr(time_module, "time", lambda: real() + 120)
+    runtime = gw.app.state.runtime
+    issued = runtime.clock
+    runtime.clock = lambda: issued() + 120  # two minutes later, by the runtime's own clock
     assert codes(await gw.query(PAGE, first=2, after=cursor)) == ["BAD_CURSOR"]
 
 
