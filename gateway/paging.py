@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final, Generic, TypeVar
 
 from .errors import UpstreamError
@@ -29,16 +30,29 @@ class Pagination(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class ByCreation:
+    """A list read in creation order from a bound, from upstreams that sort natively
+    (``AdapterInfo.sorts_by_creation``): newest first if ``newest_first``, and only the
+    items created at or after ``bound`` (at or before it, newest first)."""
+
+    newest_first: bool
+    bound: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PageRequest:
     """One upstream page to fetch.
 
     ``offset`` is used by OFFSET upstreams, ``cursor`` by CURSOR upstreams (``None`` means
-    the first page); NONE upstreams ignore both and return everything.
+    the first page); NONE upstreams ignore both and return everything. ``by_creation``:
+    the page of the list in that order and from that bound (sorted lists, gateway/
+    sorted_window.py), only where the adapter says it sorts so.
     """
 
     limit: int
     offset: int = 0
     cursor: str | None = None
+    by_creation: ByCreation | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +122,7 @@ async def collect_all(
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
+    "ByCreation",
     "Collected",
     "NumberFilter",
     "Page",

@@ -1,28 +1,30 @@
 """Relay ``first/after/last/before`` over a sorted list (``orderBy``), with keyset cursors.
 
-No provider's list endpoint sorts by the keys the schema offers in a way its docs
-guarantee for ties, so each selected provider's (natively filtered) list is read whole,
-through the request's page loader and the page cache, and sorted here
-(:func:`read_sorted`); at most ``limit`` items of one provider, beyond which it is left
-out with :class:`~gateway.errors.SortLimitExceeded`. :func:`sorted_window` then cuts the
-page out of the merged lists by keyset: a cursor names its item by sort values, provider
-and native id (gateway/ordering.py), so the next page starts right after it whatever
-was added or removed meanwhile.
+Each selected provider is one :class:`Part` of the list. Most upstreams document no sort
+by the keys the schema offers, so their (natively filtered) list is read whole, through
+the request's page loader and the page cache, and sorted here (:func:`read_sorted`); at
+most ``limit`` items of one provider, beyond which it is left out with
+:class:`~gateway.errors.SortLimitExceeded`. An upstream that sorts by creation itself
+reads only the pages a window needs (gateway/creation_order.py). :func:`sorted_window`
+asks each part for the entries after the cursor, merges them k-way and cuts the page:
+a cursor names its item by sort values, provider and native id (gateway/ordering.py), so
+the next page starts right after it whatever was added or removed meanwhile.
 
 A provider that fails is skipped and owed, as on unsorted lists (gateway/pagination.py):
 the cursors after it carry it with the keyset it stopped at, and the next page in the
 same direction first gives its items between there and where the traversal stands, then
-goes on. Backwards is the same walk over the reversed lists.
+goes on. Backwards is the same walk in the reversed order.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import heapq
 import itertools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
 
 from .cursors import Keyset, KeysetCursor
 from .errors import GatewayError, SortLimitExceeded, UpstreamError
@@ -35,13 +37,69 @@ Entry = tuple[Keyset, T]
 Owing = tuple[int, Keyset | None]
 
 
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """What a window asks of a part: up to ``limit`` entries after ``lo`` and before
+    ``hi`` (``upto``: ``hi`` included), in travel order (``cmp``: the order, or its
+    reverse if ``backward``)."""
+
+    cmp: Compare
+    backward: bool
+    lo: Keyset | None
+    hi: Keyset | None
+    upto: bool
+    limit: int
+
+
+class Part(Protocol[T]):
+    """One provider's part of a sorted list, as the window reads it."""
+
+    slot: int
+    error: GatewayError | None  # UpstreamError: failed (owed); SortLimitExceeded: left out
+
+    async def span(self, ask: Ask) -> list[Entry[T]]:
+        """The entries ``ask`` wants; a failure is raised (a GatewayError)."""
+        ...
+
+    async def count(self) -> int:
+        """Its items in the whole (filtered) list."""
+        ...
+
+
+def between(
+    entries: list[Entry[T]], cmp: Compare, lo: Keyset | None, hi: Keyset | None, upto: bool
+) -> list[Entry[T]]:
+    """The sorted ``entries`` after ``lo`` and before ``hi`` (``upto``: ``hi`` included)."""
+    start = 0 if lo is None else first_after(entries, lo, cmp)
+    if hi is None:
+        return entries[start:]
+    stop = first_after(entries, hi, cmp) if upto else first_from(entries, hi, cmp)
+    return entries[start:stop]
+
+
 @dataclass
 class Sorted(Generic[T]):
-    """One provider's part of a sorted list: its kept items in the order, or why none."""
+    """A part read whole and sorted here: its kept entries in the order, or why none."""
 
     slot: int
     entries: list[Entry[T]]
-    error: GatewayError | None = None  # UpstreamError: failed (owed); SortLimitExceeded: left out
+    error: GatewayError | None = None
+    _reversed: list[Entry[T]] = field(default_factory=list)
+
+    async def span(self, ask: Ask) -> list[Entry[T]]:
+        if self.error is not None:
+            raise self.error
+        entries = self.entries
+        if ask.backward:
+            if len(self._reversed) != len(entries):
+                self._reversed = entries[::-1]
+            entries = self._reversed
+        return between(entries, ask.cmp, ask.lo, ask.hi, ask.upto)[: ask.limit]
+
+    async def count(self) -> int:
+        if self.error is not None:
+            raise self.error
+        return len(self.entries)
 
 
 async def read_sorted(
@@ -80,19 +138,36 @@ class KeysetWindow(Generic[T]):
 OnError = Callable[[GatewayError], None]
 
 
-def _span(
-    entries: list[Entry[T]], cmp: Compare, lo: Keyset | None, hi: Keyset | None, upto: bool
-) -> list[Entry[T]]:
-    """The entries after ``lo`` and before ``hi`` (``upto``: ``hi`` included)."""
-    start = 0 if lo is None else first_after(entries, lo, cmp)
-    if hi is None:
-        return entries[start:]
-    stop = first_after(entries, hi, cmp) if upto else first_from(entries, hi, cmp)
-    return entries[start:stop]
+async def _spans(
+    parts: list[Part[T]],
+    cmp: Compare,
+    backward: bool,
+    asks: list[tuple[int, Keyset | None, Keyset | None, bool]],
+    limit: int,
+) -> list[list[Entry[T]] | None]:
+    """Each ask (slot, lo, hi, upto) of the parts at once; None where the part failed,
+    and then its error is the part's."""
+    by_slot = {p.slot: p for p in parts}
+
+    async def one(slot: int, lo: Keyset | None, hi: Keyset | None, upto: bool) -> Any:
+        part = by_slot[slot]
+        if part.error is not None:
+            return None
+        try:
+            return await part.span(Ask(cmp, backward, lo, hi, upto, limit))
+        except GatewayError as exc:
+            part.error = exc
+            return None
+
+    found = await asyncio.gather(*(one(*ask) for ask in asks))
+    return [
+        None if by_slot[ask[0]].error is not None else got
+        for ask, got in zip(asks, found, strict=True)
+    ]
 
 
-def _travel(
-    parts: list[Sorted[T]],
+async def _travel(
+    parts: list[Part[T]],
     cmp: Compare,
     reached: Keyset | None,
     owed: tuple[Owing, ...],
@@ -101,24 +176,29 @@ def _travel(
     backward: bool,
     on_error: OnError,
 ) -> tuple[list[tuple[KeysetCursor, T]], bool]:
-    """The first ``needed`` entries in travel order (``parts`` and ``cmp`` already run
-    that way) with their cursors, and whether a failure cost the page items."""
+    """The first ``needed`` entries in travel order (``cmp``) with their cursors, and
+    whether a failure cost the page items."""
     by_slot = {p.slot: p for p in parts}
     owed_slots = {slot for slot, _ in owed}
-    still_owed: list[Owing] = []  # owed providers failing again: owed as they were
-    lanes: list[tuple[int, list[Entry[T]]]] = []  # owed providers that answered
-    for slot, resume in sorted(owed, key=lambda o: -o[0] if backward else o[0]):
-        part = by_slot[slot]
-        if isinstance(part.error, UpstreamError):
-            still_owed.append((slot, resume))
-        elif part.error is None:
-            lane = _span(part.entries, cmp, resume, reached, upto=True)
-            lanes.append((slot, _span(lane, cmp, None, bound, upto=False)))
+    ordered = sorted(owed, key=lambda o: -o[0] if backward else o[0])
+    asks = [(slot, resume, reached, True) for slot, resume in ordered]
+    asks += [(p.slot, reached, None, False) for p in parts]
+    found = await _spans(parts, cmp, backward, asks, needed)
+    owed_found, main_found = found[: len(ordered)], found[len(ordered) :]
+
+    def within(entries: list[Entry[T]]) -> list[Entry[T]]:
+        return between(entries, cmp, None, bound, upto=False)
+
+    still_owed = [o for o in ordered if isinstance(by_slot[o[0]].error, UpstreamError)]
+    lanes = [
+        (slot, within(got))
+        for (slot, _), got in zip(ordered, owed_found, strict=True)
+        if got is not None and by_slot[slot].error is None
+    ]
     failing = [p for p in parts if isinstance(p.error, UpstreamError) and p.slot not in owed_slots]
     key = functools.cmp_to_key(cmp)
     merged: Iterable[Entry[T]] = heapq.merge(
-        *(_span(p.entries, cmp, reached, bound, upto=False) for p in parts if p.error is None),
-        key=lambda e: key(e[0]),
+        *(within(got) for got in main_found if got is not None), key=lambda e: key(e[0])
     )
     out: list[tuple[KeysetCursor, T]] = []
     for k, (slot, lane) in enumerate(lanes):
@@ -138,8 +218,8 @@ def _travel(
     return out[:needed], any(isinstance(e, UpstreamError) for e in cost)
 
 
-def sorted_window(
-    parts: list[Sorted[T]],
+async def sorted_window(
+    parts: list[Part[T]],
     order: Order[T],
     *,
     first: int | None,
@@ -157,7 +237,7 @@ def sorted_window(
         count = first if first is not None else 0
         reached, owed = state(after, False)
         bound = before.position if before is not None else None
-        entries, cut = _travel(
+        entries, cut = await _travel(
             parts, order.compare, reached, owed, bound, count + 1, False, on_error
         )
         return KeysetWindow(
@@ -168,9 +248,8 @@ def sorted_window(
         )
     reached, owed = state(before, True)
     bound = after.position if after is not None else None
-    reverse = [Sorted(p.slot, p.entries[::-1], p.error) for p in parts]
-    entries, cut = _travel(
-        reverse, lambda a, b: order.compare(b, a), reached, owed, bound, last + 1, True, on_error
+    entries, cut = await _travel(
+        parts, lambda a, b: order.compare(b, a), reached, owed, bound, last + 1, True, on_error
     )
     return KeysetWindow(
         entries[:last][::-1],
@@ -180,4 +259,13 @@ def sorted_window(
     )
 
 
-__all__ = ["KeysetWindow", "Sorted", "read_sorted", "sorted_window"]
+__all__ = [
+    "Ask",
+    "Entry",
+    "KeysetWindow",
+    "Part",
+    "Sorted",
+    "between",
+    "read_sorted",
+    "sorted_window",
+]

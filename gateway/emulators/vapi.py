@@ -171,9 +171,11 @@ def list_numbers_v2(request: Request, data: VapiData, _body: Any) -> Record:
     """``PhoneNumberPaginatedResponse``: one page and its ``metadata``."""
     page = _int(request, "page", 1, 1, 1_000_000)
     limit = _int(request, "limit", DEFAULT_LIMIT, 0, MAX_LIMIT)
-    matching = _filtered(request, data.numbers)
-    if request.query_params.get("sortOrder") == "ASC":
-        matching = matching[::-1]
+    # sortBy defaults to createdAt (A.4); cost and duration mean nothing for a number.
+    # ASSUMPTION: ties keep the records' order (newest first), reversed with the rest.
+    ascending = request.query_params.get("sortOrder") == "ASC"
+    matching = sorted(_filtered(request, data.numbers), key=lambda r: _when(r["createdAt"]))
+    matching = matching if ascending else matching[::-1]
     start = (page - 1) * limit
     total = len(matching)
     pages = -(-total // limit) if limit else 0

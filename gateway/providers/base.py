@@ -50,6 +50,10 @@ class AdapterInfo:
     # True where a number carries its assistant's id and name (Burki, Flireo): a request
     # that wants numbers' assistants needs no assistant list from this provider.
     embeds_assistant: bool = False
+    # True where the numbers list sorts by creation and filters by a creation bound as
+    # documented (PageRequest.by_creation): a list sorted by CREATED_AT then reads only
+    # the pages a window needs instead of the whole list.
+    sorts_by_creation: bool = False
     # What a number's one ``assistant`` link is for, where the adapter lists no
     # ``routes`` of its own: the direction its docs give it, UNSPECIFIED where they do not.
     link_route: RouteKind = field(default_factory=RouteKind)

@@ -27,6 +27,7 @@ from ..model import (
     primary_route,
 )
 from ..pagination import fill
+from ..paging import ByCreation
 from ..upstream import UpstreamClient
 from .auth import BEARER, AuthScheme
 from .base import (
@@ -61,6 +62,7 @@ __all__ = [
     "Assistant",
     "AssistantRef",
     "AuthScheme",
+    "ByCreation",
     "Capabilities",
     "ClientAdapter",
     "LinkError",

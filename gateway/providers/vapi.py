@@ -104,6 +104,37 @@ REFUSALS: kit.StatusTable = {
 }
 
 
+def _sorting(by: kit.ByCreation | None) -> dict[str, str]:
+    """``/v2/phone-number``'s documented sort (A.4: ``sortBy``, ``sortOrder``) and creation
+    bound (``createdAtGe``/``createdAtLe``) for a list read in creation order."""
+    if by is None:
+        return {}
+    params = {"sortBy": "createdAt", "sortOrder": "DESC" if by.newest_first else "ASC"}
+    if by.bound is not None:
+        params["createdAtLe" if by.newest_first else "createdAtGe"] = by.bound.isoformat()
+    return params
+
+
+def _by_creation(
+    numbers: list[kit.PhoneNumber], by: kit.ByCreation | None
+) -> list[kit.PhoneNumber]:
+    """The legacy array (no sort parameter) in the order and from the bound asked."""
+    if by is None:
+        return numbers
+    bound = by.bound
+
+    def at(n: kit.PhoneNumber) -> float:
+        return n.created_at.timestamp() if n.created_at else 0.0  # Vapi requires createdAt
+
+    kept = [
+        n
+        for n in numbers
+        if bound is None
+        or (at(n) <= bound.timestamp() if by.newest_first else at(n) >= bound.timestamp())
+    ]
+    return sorted(kept, key=at, reverse=by.newest_first)
+
+
 class Adapter:
     """Vapi filters nothing the gateway asks for: status is filtered by the gateway."""
 
@@ -114,6 +145,8 @@ class Adapter:
         # One call answers the whole list (continued by createdAt where it is full).
         assistant_pagination=kit.Pagination.NONE,
         assistant_max_page_size=MAX_LIMIT,
+        # /v2/phone-number: sortBy=createdAt, sortOrder, createdAtGe/Le (A.4).
+        sorts_by_creation=True,
         # assistantId is the "assistant for inbound calls" (A.7).
         link_route=kit.RouteKind(kit.RouteDirection.INBOUND, kit.RouteChannel.VOICE),
     )
@@ -143,7 +176,7 @@ class Adapter:
                 f"GET {NUMBERS_V2} is not served and GET {NUMBERS} answered its maximum of "
                 f"{MAX_LIMIT} numbers: the rest cannot be listed",
             )
-        numbers = [_number(n) for n in listed.root]
+        numbers = _by_creation([_number(n) for n in listed.root], page.by_creation)
         return kit.Page(numbers[page.offset : page.offset + page.limit], total=len(numbers))
 
     async def _numbers_v2(self, page: kit.PageRequest) -> kit.Page[kit.PhoneNumber]:
@@ -153,8 +186,9 @@ class Adapter:
         items: list[kit.PhoneNumber] = []
         total = 0
         for number in range(first + 1, first + (2 if page.offset % size else 1) + 1):
+            params = {"page": number, "limit": size, **_sorting(page.by_creation)}
             body = await self._client.get_json(
-                NUMBERS_V2, {"page": number, "limit": size}, decode=kit.decoder(VAPI, _NumberPage)
+                NUMBERS_V2, params, decode=kit.decoder(VAPI, _NumberPage)
             )
             items += [_number(n) for n in body.results]
             total = body.metadata.totalItems

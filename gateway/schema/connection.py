@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Generic, TypeVar
 
 import strawberry
 from strawberry.relay import PageInfo
+
+from ..errors import GatewayError
 
 NodeT = TypeVar("NodeT")
 
@@ -62,6 +65,20 @@ class Connection(Generic[NodeT]):
     @strawberry.field(description="The nodes of the edges, for clients that need no cursors.")
     def nodes(self) -> list[NodeT]:
         return [edge.node for edge in self.edges]
+
+
+async def total(counts: Iterable[Awaitable[int]], report: Callable[[GatewayError], None]) -> int:
+    """The providers' counts summed; one that fails is reported and counts nothing
+    (totalCount is then a lower bound, with the error beside it)."""
+
+    async def one(count: Awaitable[int]) -> int:
+        try:
+            return await count
+        except GatewayError as exc:
+            report(exc)
+            return 0
+
+    return sum(await asyncio.gather(*(one(c) for c in counts)))
 
 
 def page_info(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -12,12 +11,12 @@ from strawberry.types.nodes import SelectedField
 
 from .. import model
 from ..cursors import CursorCodec
-from ..errors import BadCursorError, UpstreamError, UserInputError
+from ..errors import BadCursorError, GatewayError, UserInputError
 from ..loaders import Kind
 from ..ordering import Order
 from ..pagination import Source, paginate
 from ..paging import NumberFilter, Page, PageRequest, Pagination
-from .connection import Connection, Edge, page_info
+from .connection import Connection, Edge, page_info, total
 from .context import Info
 from .docs import DEFAULT_PAGE_SIZE
 from .filters import MAX_CARRIER, NumberConditions
@@ -106,6 +105,7 @@ async def build_connection(
             before=args.before,
             to_node=to_node,
             prepare=prepare,
+            natively=kind == "PhoneNumber",
         )
     after = codec.decode(args.after) if args.after is not None else None
     before = codec.decode(args.before) if args.before is not None else None
@@ -113,7 +113,7 @@ async def build_connection(
         if cursor is not None and not all(0 <= k < len(sources) for k in cursor.slots()):
             raise BadCursorError("cursor belongs to a different list or filter")
 
-    def report(error: UpstreamError) -> None:
+    def report(error: GatewayError) -> None:
         info.context.report(error, info)
 
     window = await paginate(
@@ -132,14 +132,7 @@ async def build_connection(
     )
 
     async def count_all() -> int:
-        async def one(source: Source[T]) -> int:
-            try:
-                return await source.count()
-            except UpstreamError as exc:
-                report(exc)
-                return 0
-
-        return sum(await asyncio.gather(*(one(s) for s in sources)))
+        return await total((s.count() for s in sources), report)
 
     return Connection(edges=edges, page_info=info_, count_all=count_all)
 

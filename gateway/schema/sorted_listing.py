@@ -6,15 +6,16 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from .. import model
+from ..creation_order import ByCreationPart, sorts_natively
 from ..cursors import CursorCodec, KeysetCursor
 from ..errors import BadCursorError, GatewayError
 from ..ordering import Order
 from ..pagination import Source
-from ..sorted_window import read_sorted, sorted_window
-from .connection import Connection, Edge, page_info
+from ..sorted_window import Part, read_sorted, sorted_window
+from .connection import Connection, Edge, page_info, total
 from .context import Info
 
 T = TypeVar("T")
@@ -43,26 +44,34 @@ async def sorted_connection(
     before: str | None,
     to_node: Callable[[T], N],
     prepare: Callable[[list[T]], Awaitable[None]] | None = None,
+    natively: bool = False,
 ) -> Connection[N]:
-    """The page of the list sorted by ``order``; ``sources`` read whole, their ``keep``
-    applied after the limit counted every upstream item; ``prepare`` as for
-    ``build_connection``."""
+    """The page of the list sorted by ``order``. ``natively``: the sources are upstream
+    number lists, which an adapter that sorts by creation reads page by page
+    (gateway/creation_order.py); the others are read whole, their ``keep`` applied after
+    the limit counted every upstream item. ``prepare`` as for ``build_connection``."""
     width = len(order.keys)
     cursor_after = _decode(codec, after, width, len(sources))
     cursor_before = _decode(codec, before, width, len(sources))
-    limit = info.context.runtime.settings.sorted_max_items_per_provider
-    parts = await asyncio.gather(
-        *(
-            read_sorted(dataclasses.replace(s, keep=None), providers[s.slot], order, s.keep, limit)
-            for s in sources
-        )
-    )
+    runtime = info.context.runtime
+    limit = runtime.settings.sorted_max_items_per_provider
+
+    async def part(s: Source[T]) -> Part[T]:
+        provider = providers[s.slot]
+        if native is not None and runtime.adapters[provider].info.sorts_by_creation:
+            numbers = cast("Source[model.PhoneNumber]", s)
+            return cast("Part[T]", ByCreationPart(s.slot, provider, native, numbers, limit))
+        return await read_sorted(dataclasses.replace(s, keep=None), provider, order, s.keep, limit)
+
+    by_numbers = cast("Order[model.PhoneNumber]", order)
+    native = by_numbers if natively and sorts_natively(by_numbers) else None
+    parts: list[Part[T]] = list(await asyncio.gather(*(part(s) for s in sources)))
 
     def report(error: GatewayError) -> None:
         info.context.report(error, info)
 
-    window = sorted_window(
-        list(parts),
+    window = await sorted_window(
+        parts,
         order,
         first=first,
         after=cursor_after,
@@ -76,13 +85,7 @@ async def sorted_connection(
     edges = [Edge(node=to_node(item), place=c, sign=sign) for c, item in window.entries]
 
     async def count_all() -> int:
-        total = 0
-        for part in parts:
-            if part.error is not None:
-                report(part.error)
-            else:
-                total += len(part.entries)
-        return total
+        return await total((p.count() for p in parts), report)
 
     pages: Any = page_info(
         edges,

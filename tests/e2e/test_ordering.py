@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from gateway.emulators import EmulatorConfig
-from gateway.model import PROVIDER_ORDER
+from gateway.model import PROVIDER_ORDER, ProviderName
 
 from .conftest import Gateway, GatewayFactory
 from .sorting import NODE, in_order
@@ -209,3 +209,40 @@ async def test_a_sorted_page_reads_each_list_once(gateway_factory: GatewayFactor
     assert max(whole.values()) > 1  # the lists span several upstream pages
     for provider, calls in sorted_calls.items():
         assert calls <= whole[provider] + links[provider], provider
+
+
+VAPI_ONLY = {"providers": ["VAPI"]}
+
+
+async def test_a_list_sorted_by_creation_reads_only_the_pages_it_needs_of_vapi(
+    gateway_factory: GatewayFactory,
+) -> None:
+    """Vapi sorts by createdAt itself (sortBy, sortOrder, createdAtGe/Le): the first page
+    and the next are one upstream call each, where a list read whole takes three."""
+    gw = await gateway_factory(numbers=250, resilience={"cache_ttl_seconds": 0})
+    order = [{"field": "CREATED_AT", "direction": "DESC"}]
+    vapi = gw.emulators[ProviderName.VAPI].state.control
+    conn = (await gw.data(PAGE, orderBy=order, filter=VAPI_ONLY, first=20))["phoneNumbers"]
+    assert vapi.requests.total() == 2  # the page, and totalCount (one page reports it)
+    vapi.requests.clear()
+    after = conn["pageInfo"]["endCursor"]
+    await gw.data(PAGE.replace("totalCount", ""), orderBy=order, filter=VAPI_ONLY, after=after)
+    assert vapi.requests.total() == 1
+    assert "sortOrder=DESC" in vapi.targets[-1]
+    assert "createdAtLe=" in vapi.targets[-1]
+
+
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+async def test_numbers_created_at_the_same_instant_across_pages_come_once_in_order(
+    make_gateway: GatewayFactory, direction: str
+) -> None:
+    """Ties in createdAt span upstream pages; the gateway orders each group itself."""
+    gw = await make_gateway(numbers=30, upstream_page_size=4, resilience={"cache_ttl_seconds": 0})
+    records = gw.emulators[ProviderName.VAPI].state.data.numbers
+    for i, record in enumerate(records):  # three instants, ten numbers each
+        record["createdAt"] = f"2024-02-0{1 + i // 10}T00:00:00Z"
+    order = [{"field": "CREATED_AT", "direction": direction}]
+    want = in_order(await everything(gw, VAPI_ONLY), order)
+    for forward in (True, False):
+        got = await walk(gw, order, 3, forward=forward, flt=VAPI_ONLY)
+        assert [n["id"] for n in got] == [n["id"] for n in want]

@@ -60,6 +60,7 @@ class Walk:
     sizes: list[int]
     forward: bool
     changes: list[int]
+    upstream_page_size: int  # small: lists span pages (Vapi's creation order reads by page)
 
 
 @st.composite
@@ -77,6 +78,7 @@ def walks(draw: st.DrawFn) -> Walk:
         draw(st.lists(st.integers(1, 12), min_size=1, max_size=4)),
         draw(st.booleans()),
         draw(st.lists(st.integers(0, 4), min_size=1, max_size=4)),
+        draw(st.sampled_from([4, 100])),
     )
 
 
@@ -89,7 +91,9 @@ async def traverse(walk: Walk) -> None:
         for p, config in worlds.items()
         for n in create_emulator(p, config).state.world.numbers
     }
-    async with open_gateway(churn.configs(), **FRESH) as gw:
+    async with open_gateway(
+        churn.configs(), upstream_page_size=walk.upstream_page_size, **FRESH
+    ) as gw:
         seen: list[dict[str, Any]] = []
         cursor = None
         for page in range(200):
