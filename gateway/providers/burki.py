@@ -20,8 +20,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from pydantic import RootModel
-
 from ..emulators import burki as emulator
 from . import kit
 
@@ -71,9 +69,15 @@ class BurkiAPIResponse(kit.UpstreamModel):
     message: str | None = None
 
 
-# One validation call per response: a 50,000-number list validates in pydantic-core.
-NumberList = RootModel[list[BurkiNumber]]
-AssistantList = RootModel[list[BurkiAssistant]]
+# Bare arrays, validated in one call a response (a 50,000-number list in pydantic-core).
+NUMBERS = kit.ListEndpoint(kit.ProviderName.BURKI, NUMBERS_PATH, BurkiNumber)
+AVAILABLE = kit.ListEndpoint(kit.ProviderName.BURKI, AVAILABLE_PATH, BurkiNumber)
+ASSISTANTS = kit.ListEndpoint(
+    kit.ProviderName.BURKI,
+    ASSISTANTS_PATH,
+    BurkiAssistant,
+    kit.LimitOffset(MAX_ASSISTANT_LIMIT, offset="skip"),
+)
 
 
 # 404 is the documented "assistant not found". The backend turns every service failure
@@ -108,24 +112,17 @@ class Adapter(kit.ClientAdapter):
     auth: ClassVar[kit.AuthScheme] = kit.BEARER
 
     async def list_phone_numbers(
-        self, flt: kit.NumberFilter, _page: kit.PageRequest
+        self, flt: kit.NumberFilter, page: kit.PageRequest
     ) -> kit.Page[kit.PhoneNumber]:
         """The whole (status-filtered) list; ``page`` is ignored, as Burki does not page."""
-        decode = kit.decoder(self.name, NumberList)
         if flt.status is kit.NumberStatus.AVAILABLE:
-            listed = await self._client.get_json(AVAILABLE_PATH, decode=decode)
-        else:
-            listed = await self._client.get_json(
-                NUMBERS_PATH,
-                {
-                    "include_assigned": True,
-                    "include_unassigned": flt.status is None,
-                    "include_inactive": False,
-                },
-                decode=decode,
-            )
-        items = [self._number(n) for n in listed.root]
-        return kit.Page(items, total=len(items))
+            return await AVAILABLE.read(self._client, page, self._number)
+        scope = {
+            "include_assigned": True,
+            "include_unassigned": flt.status is None,
+            "include_inactive": False,
+        }
+        return await NUMBERS.read(self._client, page, self._number, scope)
 
     async def list_assistants(self, page: kit.PageRequest) -> kit.Page[kit.Assistant]:
         """``skip`` + ``limit``, in several calls where a request is above Burki's 1000 or
@@ -135,12 +132,7 @@ class Adapter(kit.ClientAdapter):
         that reaches the end carries the total it implies."""
 
         async def batch(request: kit.PageRequest) -> kit.Page[kit.Assistant]:
-            listed = await self._client.get_json(
-                ASSISTANTS_PATH,
-                {"skip": request.offset, "limit": request.limit},
-                decode=kit.decoder(self.name, AssistantList),
-            )
-            return kit.Page([self._assistant(a) for a in listed.root])
+            return await ASSISTANTS.read(self._client, request, self._assistant)
 
         return await kit.fill(batch, page, MAX_ASSISTANT_LIMIT)
 

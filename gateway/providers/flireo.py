@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from ..emulators import flireo as emulator
 from . import kit
@@ -105,8 +105,13 @@ class _UnlinkBody(kit.UpstreamModel):
     data: _Unlinked
 
 
-def _page_params(page: kit.PageRequest) -> dict[str, Any]:
-    return {"limit": min(max(page.limit, 1), MAX_PAGE), "offset": page.offset}
+FLIREO = kit.ProviderName.FLIREO
+PAGED = kit.LimitOffset(MAX_PAGE)
+NUMBERS = kit.ListEndpoint(
+    FLIREO, "/v1/phone-numbers", _Number, PAGED, _NumberPage, "data", "meta.total"
+)
+# Read like the number list; a page whose ``meta`` is left out has no total.
+ASSISTANTS = NUMBERS.like("/v1/assistants", _Assistant, _AssistantPage)
 
 
 # Link: POST /v1/assistants/{id}/phone-number. Unlink: that path's GET (what the
@@ -145,20 +150,11 @@ class Adapter(kit.ClientAdapter):
     async def list_phone_numbers(
         self, _flt: kit.NumberFilter, page: kit.PageRequest
     ) -> kit.Page[kit.PhoneNumber]:
-        body = await self._client.get_json(
-            "/v1/phone-numbers", _page_params(page), decode=kit.decoder(self.name, _NumberPage)
-        )
-        return kit.Page([self._number(n) for n in body.data], total=body.meta.total)
+        return await NUMBERS.read(self._client, page, self._number)
 
     async def list_assistants(self, page: kit.PageRequest) -> kit.Page[kit.Assistant]:
         async def batch(request: kit.PageRequest) -> kit.Page[kit.Assistant]:
-            body = await self._client.get_json(
-                "/v1/assistants",
-                _page_params(request),
-                decode=kit.decoder(self.name, _AssistantPage),
-            )
-            total = body.meta.total if body.meta else None
-            return kit.Page([self._assistant(a) for a in body.data], total=total)
+            return await ASSISTANTS.read(self._client, request, self._assistant)
 
         return await kit.fill(batch, page, MAX_PAGE)
 

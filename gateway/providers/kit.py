@@ -3,9 +3,9 @@
 An adapter module writes ``from . import kit`` and names what it uses as ``kit.X``: the
 normalized records it returns, the paging types of its signatures, the errors it
 raises, the helpers it shares (``parse``, the link checks, the refusal tables, the auth
-schemes) and the :class:`ProviderSpec` it declares. One import instead of eight blocks
-repeated in every adapter, and a reader sees at each use that a name is shared rather
-than the adapter's own.
+schemes, the list endpoints) and the :class:`ProviderSpec` it declares. One import
+instead of eight blocks repeated in every adapter, and a reader sees at each use that a
+name is shared rather than the adapter's own.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ from .base import (
     parse,
     parse_list,
 )
+from .lists import LimitOffset, ListEndpoint
 from .refusals import FORBIDDEN, WHICH_MISSING, Refused, StatusTable, WhichMissing, Write, refusal
 from .spec import ProviderSpec
 
@@ -65,9 +66,11 @@ __all__ = [
     "ByCreation",
     "Capabilities",
     "ClientAdapter",
+    "LimitOffset",
     "LinkError",
     "LinkErrorCode",
     "LinkResult",
+    "ListEndpoint",
     "NumberFilter",
     "NumberStatus",
     "NumberType",

@@ -101,6 +101,20 @@ class _StatusBody(kit.UpstreamModel):
     status: str
 
 
+PAGED = kit.LimitOffset(MAX_PAGE)
+NUMBERS = kit.ListEndpoint(
+    kit.ProviderName.SYNTHFLOW,
+    NUMBERS_PATH,
+    _Number,
+    PAGED,
+    _NumbersBody,
+    "response.phone_numbers",
+    "response.pagination.total_records",
+)
+# Read like the number list; a page whose ``pagination`` is left out has no total.
+ASSISTANTS = NUMBERS.like(ASSISTANTS_PATH, _Agent, _AgentsBody, "response.assistants")
+
+
 def _slug(e164: str) -> str:
     return e164.removeprefix("+")
 
@@ -154,34 +168,13 @@ class Adapter:
         self, flt: kit.NumberFilter, page: kit.PageRequest
     ) -> kit.Page[kit.PhoneNumber]:
         available = None if flt.status is None else flt.status is kit.NumberStatus.AVAILABLE
-        body = (
-            await self._client.get_json(
-                NUMBERS_PATH,
-                {
-                    "workspace": self._workspace,
-                    "limit": min(page.limit, MAX_PAGE),
-                    "offset": page.offset,
-                    "is_available": available,
-                },
-                decode=kit.decoder(self.name, _NumbersBody),
-            )
-        ).response
-        return kit.Page(
-            items=[self._number(n) for n in body.phone_numbers],
-            total=body.pagination.total_records,
-        )
+        scope = {"workspace": self._workspace, "is_available": available}
+        return await NUMBERS.read(self._client, page, self._number, scope)
 
     async def list_assistants(self, page: kit.PageRequest) -> kit.Page[kit.Assistant]:
-        body = (
-            await self._client.get_json(
-                ASSISTANTS_PATH,
-                {"limit": min(page.limit, MAX_PAGE), "offset": page.offset},
-                decode=kit.decoder(self.name, _AgentsBody),
-            )
-        ).response
-        total = body.pagination.total_records if body.pagination else None
-        agents = await asyncio.gather(*(self._complete(a) for a in body.assistants))
-        return kit.Page(items=[self._assistant(a) for a in agents], total=total)
+        listed = await ASSISTANTS.read(self._client, page, self._complete)
+        agents = await asyncio.gather(*listed.items)
+        return kit.Page(items=[self._assistant(a) for a in agents], total=listed.total)
 
     async def _complete(self, agent: _Agent) -> _Agent:
         """``agent`` with its outbound numbers: from its get-one item where the list item

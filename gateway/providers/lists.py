@@ -1,0 +1,138 @@
+"""Upstream list endpoints as data: one :class:`ListEndpoint` per list, one reader.
+
+Most lists differ only in where things sit: the path, the query parameters a page is
+asked by, the key of the items in the body and of the total. So an adapter declares each
+of its plain lists and :meth:`ListEndpoint.read` makes the call and reads the page. What
+is more than one call of a plain list (Teli's two number lists, Synthflow's agent-held
+numbers, Vapi's ``createdAt`` continuation, legacy fallbacks, Butter's settings-named
+parameters) stays the adapter's code around, or instead of, the reader.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar, Union, cast, get_args, get_origin
+
+from pydantic import BaseModel, RootModel
+
+from ..model import ProviderName
+from ..paging import Page, PageRequest
+from ..upstream import UpstreamClient
+from .base import decoder
+
+I = TypeVar("I", bound=BaseModel)  # noqa: E741 - the item model
+J = TypeVar("J", bound=BaseModel)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class LimitOffset:
+    """``limit`` items from ``offset``, under the upstream's parameter names; the limit is
+    clamped to ``1..max_limit`` (what the upstream accepts)."""
+
+    max_limit: int
+    limit: str = "limit"
+    offset: str = "offset"
+
+    def params(self, page: PageRequest) -> dict[str, Any]:
+        """The query of ``page``."""
+        return {self.limit: max(1, min(page.limit, self.max_limit)), self.offset: page.offset}
+
+
+@dataclass(frozen=True, slots=True)
+class ListEndpoint(Generic[I]):
+    """One list endpoint of ``provider``: ``GET path``, paged by ``paging`` (``None``: one
+    call answers the whole list, so its length is the total).
+
+    ``body`` is the model of the response and ``items`` the dotted key of the item array
+    in it (neither: the body is a bare array of ``item``); ``total`` the dotted key of the
+    list's length, where the upstream reports one (a level that is null, an optional block
+    left out, means no total). The keys are checked against the models when the endpoint
+    is declared, so a typo fails at import rather than on a live page.
+    """
+
+    provider: ProviderName
+    path: str
+    item: type[I]
+    paging: LimitOffset | None = None
+    body: type[BaseModel] | None = None
+    items: str | None = None
+    total: str | None = None
+    _decode: Callable[[bytes], BaseModel] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if (self.items is None) != (self.body is None):
+            raise TypeError(f"{self.path}: items and body are declared together")
+        listed = types.GenericAlias(list, (self.item,))  # list[item], built at run time
+        body = self.body or RootModel[listed]  # type: ignore[valid-type]
+        if self.items is not None and _annotation(body, self.items) != listed:
+            raise TypeError(f"{self.path}: {self.items} is no list of {self.item.__name__}")
+        if self.total is not None and _annotation(body, self.total) is not int:
+            raise TypeError(f"{self.path}: {self.total} is no int")
+        object.__setattr__(self, "_decode", decoder(self.provider, body))
+
+    def like(
+        self,
+        path: str,
+        item: type[J],
+        body: type[BaseModel] | None = None,
+        items: str | None = None,
+    ) -> ListEndpoint[J]:
+        """Another list of the provider, paged and keyed like this one (``items``: where
+        its items sit, if elsewhere)."""
+        return ListEndpoint(
+            self.provider, path, item, self.paging, body, items or self.items, self.total
+        )
+
+    async def read(
+        self,
+        client: UpstreamClient,
+        page: PageRequest,
+        convert: Callable[[I], T],
+        params: Mapping[str, Any] | None = None,
+    ) -> Page[T]:
+        """``page`` of the list, its items made records by ``convert``; ``params`` are the
+        endpoint's other query parameters (filters, scope ids; ``None`` values unsent)."""
+        query = {**(self.paging.params(page) if self.paging else {}), **(params or {})}
+        body = await client.get_json(self.path, query or None, decode=self._decode)
+        listed = cast("list[I]", _at(body, self.items or "root"))
+        items = [convert(i) for i in listed]
+        if self.paging is None:
+            return Page(items, total=len(items))
+        total = cast("int | None", _at(body, self.total)) if self.total else None
+        return Page(items, total=total)
+
+
+def _at(body: BaseModel, key: str) -> Any:
+    """The value at dotted ``key``; ``None`` where a level on the way is."""
+    value: Any = body
+    for name in key.split("."):
+        if value is None:
+            return None
+        value = getattr(value, name)
+    return value
+
+
+def _annotation(model: type[BaseModel], key: str) -> Any:
+    """The declared type at dotted ``key`` of ``model``, optional levels unwrapped."""
+    kind: Any = model
+    for name in key.split("."):
+        fields = getattr(kind, "model_fields", {})
+        if name not in fields:
+            raise TypeError(f"{model.__name__} has no {key}")
+        kind = _required(fields[name].annotation)
+    return kind
+
+
+def _required(kind: Any) -> Any:
+    """``X`` of ``X | None``; any other type as it is."""
+    if get_origin(kind) in (Union, types.UnionType):
+        args = [a for a in get_args(kind) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return kind
+
+
+__all__ = ["LimitOffset", "ListEndpoint"]
