@@ -100,6 +100,12 @@ class _AgentList(kit.UpstreamModel):
     agents: list[_Agent]
 
 
+# Not paged: every read is the whole list, whatever page it asks for.
+AGENT_LIST = kit.ListEndpoint(TELI, AGENTS, _Agent, body=_AgentList, items="agents")
+NOMINAL_PAGE = 10_000
+_WHOLE = kit.PageRequest(limit=NOMINAL_PAGE)
+
+
 class _AgentEnvelope(kit.UpstreamModel):
     agent: _Agent
 
@@ -202,7 +208,7 @@ class Adapter:
     # Neither list is paged: the page size is nominal, every response is the whole list.
     info: ClassVar[kit.AdapterInfo] = kit.AdapterInfo(
         pagination=kit.Pagination.NONE,
-        max_page_size=10_000,
+        max_page_size=NOMINAL_PAGE,
         native_number_filters=frozenset({"status"}),
     )
 
@@ -272,15 +278,12 @@ class Adapter:
             numbers = [n for n in numbers if n.status is flt.status]
         return kit.Page(numbers, total=len(numbers), partial=tuple(partial))
 
-    async def list_assistants(self, _page: kit.PageRequest) -> kit.Page[kit.Assistant]:
-        agents = [_assistant(a) for a in await self._agents()]
-        return kit.Page(agents, total=len(agents))
+    async def list_assistants(self, page: kit.PageRequest) -> kit.Page[kit.Assistant]:
+        return await AGENT_LIST.read(self._client, page, _assistant, self._admin_scope())
 
     async def _agents(self) -> list[_Agent]:
-        listed = await self._client.get_json(
-            AGENTS, self._admin_scope(), decode=kit.decoder(TELI, _AgentList)
-        )
-        return listed.agents
+        listed = await AGENT_LIST.read(self._client, _WHOLE, lambda a: a, self._admin_scope())
+        return listed.items
 
     async def _by_agent_id(self, numbers: list[kit.PhoneNumber]) -> list[kit.PhoneNumber]:
         """``numbers`` with every agent named by its ``agent_id``: a number that names it
