@@ -50,7 +50,7 @@ from .base import (
     parse,
     parse_list,
 )
-from .lists import LimitOffset, ListEndpoint
+from .lists import Cursor, LimitOffset, ListEndpoint
 from .refusals import FORBIDDEN, WHICH_MISSING, Refused, StatusTable, WhichMissing, Write, refusal
 from .spec import ProviderSpec
 
@@ -66,6 +66,7 @@ __all__ = [
     "ByCreation",
     "Capabilities",
     "ClientAdapter",
+    "Cursor",
     "LimitOffset",
     "LinkError",
     "LinkErrorCode",

@@ -5,7 +5,8 @@ asked by, the key of the items in the body and of the total. So an adapter decla
 of its plain lists and :meth:`ListEndpoint.read` makes the call and reads the page. What
 is more than one call of a plain list (Teli's two number lists, Synthflow's agent-held
 numbers, Vapi's ``createdAt`` continuation, legacy fallbacks, Butter's settings-named
-parameters) stays the adapter's code around, or instead of, the reader.
+parameters, Vapi's page numbers) stays the adapter's code around, or instead of, the
+reader.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, Generic, TypeVar, Union, cast, get_args, get_origin
 
 from pydantic import BaseModel, RootModel
 
+from ..errors import UpstreamBadResponse
 from ..model import ProviderName
 from ..paging import Page, PageRequest
 from ..upstream import UpstreamClient
@@ -42,9 +44,27 @@ class LimitOffset:
 
 
 @dataclass(frozen=True, slots=True)
+class Cursor:
+    """Forward pages after an opaque key sent as ``cursor`` (none on the first page),
+    ``limit`` items a page (clamped to ``1..max_limit``). The body's ``has_more`` key
+    (left out: false) says whether a next page exists and its ``next`` key where it
+    starts; more without a new key to start from is an error, never a loop."""
+
+    max_limit: int
+    cursor: str
+    next: str
+    has_more: str
+    limit: str = "limit"
+
+    def params(self, page: PageRequest) -> dict[str, Any]:
+        """The query of ``page``."""
+        return {self.limit: max(1, min(page.limit, self.max_limit)), self.cursor: page.cursor}
+
+
+@dataclass(frozen=True, slots=True)
 class ListEndpoint(Generic[I]):
-    """One list endpoint of ``provider``: ``GET path``, paged by ``paging`` (``None``: one
-    call answers the whole list, so its length is the total).
+    """One list endpoint of ``provider``: ``method path``, paged by ``paging`` (``None``:
+    one call answers the whole list, so its length is the total).
 
     ``body`` is the model of the response and ``items`` the dotted key of the item array
     in it (neither: the body is a bare array of ``item``); ``total`` the dotted key of the
@@ -56,10 +76,14 @@ class ListEndpoint(Generic[I]):
     provider: ProviderName
     path: str
     item: type[I]
-    paging: LimitOffset | None = None
+    paging: LimitOffset | Cursor | None = None
     body: type[BaseModel] | None = None
     items: str | None = None
     total: str | None = None
+    # A list read by another method (POST), its query in ``json``: still a read (retried,
+    # coalesced, cached by its body too).
+    method: str = "GET"
+    json: Mapping[str, Any] | None = None
     _decode: Callable[[bytes], BaseModel] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -71,6 +95,10 @@ class ListEndpoint(Generic[I]):
             raise TypeError(f"{self.path}: {self.items} is no list of {self.item.__name__}")
         if self.total is not None and _annotation(body, self.total) is not int:
             raise TypeError(f"{self.path}: {self.total} is no int")
+        if isinstance(self.paging, Cursor):
+            for key, kind in ((self.paging.next, str), (self.paging.has_more, bool)):
+                if _annotation(body, key) is not kind:
+                    raise TypeError(f"{self.path}: {key} is no {kind.__name__}")
         object.__setattr__(self, "_decode", decoder(self.provider, body))
 
     def like(
@@ -96,13 +124,44 @@ class ListEndpoint(Generic[I]):
         """``page`` of the list, its items made records by ``convert``; ``params`` are the
         endpoint's other query parameters (filters, scope ids; ``None`` values unsent)."""
         query = {**(self.paging.params(page) if self.paging else {}), **(params or {})}
-        body = await client.get_json(self.path, query or None, decode=self._decode)
-        listed = cast("list[I]", _at(body, self.items or "root"))
+        if self.method == "GET":
+            body = await client.get_json(self.path, query or None, decode=self._decode)
+        else:
+            body = await client.request_json(
+                self.method,
+                self.path,
+                params=query or None,
+                json_body=self.json,
+                read=True,
+                decode=self._decode,
+            )
+        # An optional item list left out is an empty page.
+        listed = cast("list[I] | None", _at(body, self.items or "root")) or []
         items = [convert(i) for i in listed]
         if self.paging is None:
             return Page(items, total=len(items))
         total = cast("int | None", _at(body, self.total)) if self.total else None
+        if isinstance(self.paging, Cursor):
+            return Page(items, total=total, next_cursor=self._after(body, page, self.paging))
         return Page(items, total=total)
+
+    def _after(self, body: BaseModel, page: PageRequest, paging: Cursor) -> str | None:
+        """The key of the page after ``body``, ``None`` at the end; an answer with neither
+        items nor ``has_more`` is no page, and more without a new key is refused."""
+        if not (_given(body, self.items or "root") or _given(body, paging.has_more)):
+            raise UpstreamBadResponse(
+                self.provider, f"{self.path} answered neither {self.items} nor {paging.has_more}"
+            )
+        if not _at(body, paging.has_more):
+            return None
+        after = cast("str | None", _at(body, paging.next))
+        if not after or after == page.cursor:
+            raise UpstreamBadResponse(
+                self.provider,
+                f"{self.path} answered {paging.has_more} without a new {paging.next} "
+                "to continue from",
+            )
+        return after
 
 
 def _at(body: BaseModel, key: str) -> Any:
@@ -113,6 +172,13 @@ def _at(body: BaseModel, key: str) -> Any:
             return None
         value = getattr(value, name)
     return value
+
+
+def _given(body: BaseModel, key: str) -> bool:
+    """Whether the answer carried dotted ``key`` (a field left out is not given)."""
+    *parents, name = key.split(".")
+    holder = _at(body, ".".join(parents)) if parents else body
+    return isinstance(holder, BaseModel) and name in holder.model_fields_set
 
 
 def _annotation(model: type[BaseModel], key: str) -> Any:
@@ -135,4 +201,4 @@ def _required(kind: Any) -> Any:
     return kind
 
 
-__all__ = ["LimitOffset", "ListEndpoint"]
+__all__ = ["Cursor", "LimitOffset", "ListEndpoint"]

@@ -35,7 +35,7 @@ is ``UPSTREAM_BAD_RESPONSE`` naming Retell.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 from urllib.parse import quote
 
 from pydantic import RootModel
@@ -64,6 +64,8 @@ _LISTS: tuple[tuple[str, str, kit.RouteKind], ...] = (
     ("outbound_sms_agents", "outbound_sms_agent_id", kit.RouteKind(_OUT, _S)),
 )
 LINKED = ("inbound_agents", "outbound_agents")
+
+ItemT = TypeVar("ItemT")
 
 
 class _AgentWeight(kit.UpstreamModel):
@@ -99,10 +101,10 @@ class _Number(kit.UpstreamModel):
         return tuple(out)
 
 
-class _Paged(kit.UpstreamModel):
+class _Paged(kit.UpstreamModel, Generic[ItemT]):
     """The v2 list envelope; every field optional in the schema (B.11)."""
 
-    items: list[dict[str, Any]] | None = None
+    items: list[ItemT] | None = None
     pagination_key: str | None = None
     has_more: bool | None = None
 
@@ -111,6 +113,22 @@ class _AgentSummary(kit.UpstreamModel):
     agent_id: str
     agent_name: str | None = None
     channel: str | None = None
+
+
+# limit <= 1000 and pagination_key; has_more (left out: false) ends the list.
+PAGED = kit.Cursor(MAX_LIMIT, "pagination_key", next="pagination_key", has_more="has_more")
+NUMBER_LIST = kit.ListEndpoint(RETELL, NUMBERS_V2, _Number, PAGED, _Paged[_Number], "items")
+# A read sent as POST, voice agents only: retried, coalesced and cached like the GETs.
+AGENT_LIST = kit.ListEndpoint(
+    RETELL,
+    AGENTS_V2,
+    _AgentSummary,
+    PAGED,
+    _Paged[_AgentSummary],
+    "items",
+    method="POST",
+    json=VOICE_ONLY,
+)
 
 
 class _Agent(kit.UpstreamModel):
@@ -163,14 +181,12 @@ class Adapter(kit.ClientAdapter):
         self, _flt: kit.NumberFilter, page: kit.PageRequest
     ) -> kit.Page[kit.PhoneNumber]:
         try:
-            payload = await self._client.get_json(NUMBERS_V2, _query(page))
+            return await NUMBER_LIST.read(self._client, page, _number)
         except kit.UpstreamHTTPError as exc:
             # Not served here (404/405): the legacy array, which only a first page can use.
             if exc.status not in kit.LOOKUP_ABSENT or page.cursor is not None:
                 raise
             return await self._legacy_numbers(exc)
-        items, after = _page(NUMBERS_V2, payload, page)
-        return kit.Page([_number(kit.parse(RETELL, _Number, i)) for i in items], next_cursor=after)
 
     async def _legacy_numbers(self, v2_error: kit.UpstreamHTTPError) -> kit.Page[kit.PhoneNumber]:
         """Every number from ``GET /list-phone-numbers``; where that is not served either,
@@ -185,16 +201,13 @@ class Adapter(kit.ClientAdapter):
         return kit.Page([_number(n) for n in listed], total=len(listed))
 
     async def list_assistants(self, page: kit.PageRequest) -> kit.Page[kit.Assistant]:
-        # A read sent as POST: retried, coalesced and cached like the GETs.
-        payload = await self._client.request_json(
-            "POST", AGENTS_V2, params=_query(page), json_body=VOICE_ONLY, read=True
-        )
-        items, after = _page(AGENTS_V2, payload, page)
-        summaries = [kit.parse(RETELL, _AgentSummary, i) for i in items]
+        listed = await AGENT_LIST.read(self._client, page, lambda a: a)
         agents = [
-            _assistant(a.agent_id, a.agent_name) for a in summaries if a.channel in (None, "voice")
+            _assistant(a.agent_id, a.agent_name)
+            for a in listed.items
+            if a.channel in (None, "voice")
         ]
-        return kit.Page(agents, next_cursor=after)
+        return kit.Page(agents, next_cursor=listed.next_cursor)
 
     async def get_assistant(self, native_id: str) -> kit.Assistant | None:
         if not native_id:
@@ -254,30 +267,6 @@ class Adapter(kit.ClientAdapter):
         except kit.UpstreamError as exc:
             raise await kit.refusal(table, exc, write) from None
         return kit.parse(RETELL, _Number, payload)
-
-
-def _query(page: kit.PageRequest) -> dict[str, Any]:
-    return {"limit": max(1, min(page.limit, MAX_LIMIT)), "pagination_key": page.cursor}
-
-
-def _page(
-    path: str, payload: Any, page: kit.PageRequest
-) -> tuple[list[dict[str, Any]], str | None]:
-    """A v2 page's items and the cursor of the next one (``None`` at the end). A page that
-    says there is more but gives no key, or hands back the key it was sent, is refused
-    rather than followed into a loop."""
-    body = kit.parse(RETELL, _Paged, payload)
-    if not body.model_fields_set & {"items", "has_more"}:
-        # Each field is optional, but an answer with neither is no page at all.
-        raise kit.UpstreamBadResponse(RETELL, f"{path} answered neither items nor has_more")
-    if not body.has_more:
-        return body.items or [], None
-    after = body.pagination_key
-    if not after or after == page.cursor:
-        raise kit.UpstreamBadResponse(
-            RETELL, f"{path} answered has_more without a new pagination_key to continue from"
-        )
-    return body.items or [], after
 
 
 # Upstream status -> how a refused write reads (B.5, B.8): 422 is the documented not

@@ -1,9 +1,14 @@
-"""List endpoint declarations: keys that do not match the models fail when declared."""
+"""List endpoints: keys that do not match the models fail when declared; cursor pages
+are followed until ``has_more`` ends them, and refused where they cannot be."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, cast
+
 import pytest
 
+from gateway.errors import UpstreamBadResponse
 from gateway.model import ProviderName
 from gateway.providers import kit
 
@@ -45,3 +50,63 @@ def test_keys_that_do_not_match_the_models_are_refused(
 def test_a_key_the_body_does_not_have_is_refused(key: str) -> None:
     with pytest.raises(TypeError, match="has no"):
         kit.ListEndpoint(ProviderName.FLIREO, "/x", _Item, items=key, body=_Body)
+
+
+class _Paged(kit.UpstreamModel):
+    items: list[_Item] | None = None
+    next_key: str | None = None
+    has_more: bool | None = None
+
+
+CURSORED = kit.ListEndpoint(
+    ProviderName.RETELL,
+    "/x",
+    _Item,
+    kit.Cursor(100, "key", next="next_key", has_more="has_more"),
+    _Paged,
+    "items",
+)
+
+
+class _Answering:
+    """A client whose every GET answers ``body``."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.asked: list[dict[str, Any] | None] = []
+
+    async def get_json(
+        self, _path: str, params: dict[str, Any] | None, *, decode: Callable[[bytes], Any]
+    ) -> Any:
+        self.asked.append(params)
+        return decode(self.body)
+
+
+async def _read(body: bytes, cursor: str | None = None) -> kit.Page[str]:
+    client = cast("kit.UpstreamClient", _Answering(body))
+    return await CURSORED.read(client, kit.PageRequest(limit=500, cursor=cursor), lambda i: i.id)
+
+
+async def test_a_cursor_page_names_the_next_one_until_has_more_ends() -> None:
+    client = _Answering(b'{"items": [{"id": "a"}], "next_key": "k2", "has_more": true}')
+    page = await CURSORED.read(
+        cast("kit.UpstreamClient", client), kit.PageRequest(limit=500, cursor="k1"), lambda i: i.id
+    )
+    assert (page.items, page.next_cursor) == (["a"], "k2")
+    assert client.asked == [{"limit": 100, "key": "k1"}]
+    assert (await _read(b'{"items": [], "next_key": "k3"}')).next_cursor is None
+
+
+@pytest.mark.parametrize(
+    ("body", "cursor", "says"),
+    [
+        (b'{"next_key": "k"}', None, "neither items nor has_more"),
+        (b'{"items": [], "has_more": true}', None, "without a new next_key"),
+        (b'{"items": [], "has_more": true, "next_key": "k1"}', "k1", "without a new next_key"),
+    ],
+)
+async def test_a_cursor_page_that_cannot_be_followed_is_refused(
+    body: bytes, cursor: str | None, says: str
+) -> None:
+    with pytest.raises(UpstreamBadResponse, match=says):
+        await _read(body, cursor)
