@@ -8,7 +8,9 @@ The docs show the list's ``pagination`` block but no query parameter to send the
 or the page size: their names are settings (``page_size_param``, ``cursor_param``,
 defaults ``page_size`` and ``cursor``). Pages are followed by ``next_cursor`` and counted
 by what arrived, so an upstream that ignores the page size pages correctly; one that
-ignores the cursor (sends back the cursor it was given) is an error, never a loop.
+ignores the cursor (sends back the cursor it was given), or says ``has_more`` with no
+``next_cursor``, is an error, never a loop or a list silently cut short. The lists are
+``kit.ListEndpoint``s built from those settings.
 Agent list items may carry ``id`` (the introduction's example) instead of ``agent_id``.
 
 Linking is ``POST /api/agents/{agent_id}/assign-phone-number`` and
@@ -19,7 +21,7 @@ already (409, to another agent or this one), so a number never moves between age
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import ClassVar, Generic, Literal, TypeVar
 from urllib.parse import quote
 
 from pydantic import AliasChoices, Field
@@ -131,38 +133,36 @@ class Adapter:
     def __init__(self, settings: ButterSettings, client: kit.UpstreamClient) -> None:
         self._client = client
         size = settings.page_size_param
-        self._size_param = PAGE_SIZE_PARAM if size is None else size
-        self._cursor_param = settings.cursor_param or CURSOR_PARAM
-
-    async def _page(
-        self, path: str, page: kit.PageRequest, item: type[ItemT], **params: Any
-    ) -> ButterList[ItemT]:
-        """One page under the configured parameter names; the limit is clamped to what
-        Butter accepts. A page that hands back the cursor it was sent is refused."""
-        query: dict[str, Any] = {self._cursor_param: page.cursor, **params}
-        if self._size_param:
-            query[self._size_param] = max(1, min(page.limit, MAX_PAGE_SIZE))
-        decode = kit.decoder(self.name, ButterList[item])  # type: ignore[valid-type]
-        listing: ButterList[ItemT] = await self._client.get_json(path, query, decode=decode)
-        nxt = listing.pagination.next_cursor
-        if page.cursor is not None and listing.pagination.has_more and nxt == page.cursor:
-            raise kit.UpstreamBadResponse(
-                self.name,
-                f"GET {path} answered the cursor it was sent as its next_cursor: it does not "
-                f"read the cursor as {self._cursor_param!r} (see providers.butter.cursor_param)",
-            )
-        return listing
+        cursor = settings.cursor_param or CURSOR_PARAM
+        # The lists page under the configured parameter names; the limit is clamped to
+        # what Butter accepts.
+        paging = kit.Cursor(
+            MAX_PAGE_SIZE,
+            cursor,
+            next="pagination.next_cursor",
+            has_more="pagination.has_more",
+            limit=PAGE_SIZE_PARAM if size is None else size or None,
+            hint=f": it does not read the cursor as {cursor!r} (see providers.butter.cursor_param)",
+        )
+        self._numbers = kit.ListEndpoint(
+            self.name,
+            "/api/phone-numbers",
+            ButterNumber,
+            paging,
+            ButterList[ButterNumber],
+            "data",
+            "pagination.total_count",
+        )
+        self._agents = self._numbers.like("/api/agents", ButterAgent, ButterList[ButterAgent])
 
     async def list_phone_numbers(
         self, flt: kit.NumberFilter, page: kit.PageRequest
     ) -> kit.Page[kit.PhoneNumber]:
         status = _STATUS[flt.status] if flt.status is not None else None
-        listing = await self._page("/api/phone-numbers", page, ButterNumber, status=status)
-        return _page_of([self._number(n) for n in listing.data], listing.pagination)
+        return await self._numbers.read(self._client, page, self._number, {"status": status})
 
     async def list_assistants(self, page: kit.PageRequest) -> kit.Page[kit.Assistant]:
-        listing = await self._page("/api/agents", page, ButterAgent)
-        return _page_of([self._assistant(a) for a in listing.data], listing.pagination)
+        return await self._agents.read(self._client, page, self._assistant)
 
     async def get_assistant(self, native_id: str) -> kit.Assistant | None:
         return await kit.get_json_or_none(
@@ -225,14 +225,6 @@ class Adapter:
             if a.assigned_phone_number_ids is None
             else tuple(a.assigned_phone_number_ids),
         )
-
-
-def _page_of(items: list[ItemT], pagination: ButterPagination) -> kit.Page[ItemT]:
-    return kit.Page(
-        items=items,
-        total=pagination.total_count,
-        next_cursor=pagination.next_cursor if pagination.has_more else None,
-    )
 
 
 SPEC = kit.ProviderSpec(

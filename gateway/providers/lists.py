@@ -46,19 +46,24 @@ class LimitOffset:
 @dataclass(frozen=True, slots=True)
 class Cursor:
     """Forward pages after an opaque key sent as ``cursor`` (none on the first page),
-    ``limit`` items a page (clamped to ``1..max_limit``). The body's ``has_more`` key
-    (left out: false) says whether a next page exists and its ``next`` key where it
-    starts; more without a new key to start from is an error, never a loop."""
+    ``limit`` items a page (clamped to ``1..max_limit``; ``None``: no page size sent). The
+    body's ``has_more`` key (left out: false) says whether a next page exists and its
+    ``next`` key where it starts; more without a new key to start from is an error, never
+    a loop (``hint``: what the error adds when the key sent came back)."""
 
     max_limit: int
     cursor: str
     next: str
     has_more: str
-    limit: str = "limit"
+    limit: str | None = "limit"
+    hint: str = ""
 
     def params(self, page: PageRequest) -> dict[str, Any]:
         """The query of ``page``."""
-        return {self.limit: max(1, min(page.limit, self.max_limit)), self.cursor: page.cursor}
+        query: dict[str, Any] = {self.cursor: page.cursor}
+        if self.limit:
+            query[self.limit] = max(1, min(page.limit, self.max_limit))
+        return query
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,13 +160,14 @@ class ListEndpoint(Generic[I]):
         if not _at(body, paging.has_more):
             return None
         after = cast("str | None", _at(body, paging.next))
-        if not after or after == page.cursor:
-            raise UpstreamBadResponse(
-                self.provider,
-                f"{self.path} answered {paging.has_more} without a new {paging.next} "
-                "to continue from",
-            )
-        return after
+        if after and after != page.cursor:
+            return after
+        echoed = f" (the {paging.cursor} it was sent){paging.hint}" if after else ""
+        raise UpstreamBadResponse(
+            self.provider,
+            f"{self.path} answered {paging.has_more} without a new {paging.next} "
+            f"to continue from{echoed}",
+        )
 
 
 def _at(body: BaseModel, key: str) -> Any:
