@@ -2,11 +2,11 @@
 
 Most lists differ only in where things sit: the path, the query parameters a page is
 asked by, the key of the items in the body and of the total. So an adapter declares each
-of its plain lists and :meth:`ListEndpoint.read` makes the call and reads the page. What
-is more than one call of a plain list (Teli's two number lists, Synthflow's agent-held
-numbers, Vapi's ``createdAt`` continuation, legacy fallbacks, Butter's settings-named
-parameters, Vapi's page numbers) stays the adapter's code around, or instead of, the
-reader.
+of its plain lists (in its constructor where settings name the parameters, as Butter's
+do) and :meth:`ListEndpoint.read` makes the call and reads the page. What is more than
+one call of a plain list (Teli's two number lists, Synthflow's agent-held numbers, the
+legacy fallbacks of Vapi and Retell, Vapi's page numbers and ``createdAt`` continuation)
+stays the adapter's code around, or instead of, the reader.
 """
 
 from __future__ import annotations
@@ -113,10 +113,18 @@ class ListEndpoint(Generic[I]):
         body: type[BaseModel] | None = None,
         items: str | None = None,
     ) -> ListEndpoint[J]:
-        """Another list of the provider, paged and keyed like this one (``items``: where
-        its items sit, if elsewhere)."""
+        """Another list of the provider, asked, paged and keyed like this one (``items``:
+        where its items sit, if elsewhere)."""
         return ListEndpoint(
-            self.provider, path, item, self.paging, body, items or self.items, self.total
+            self.provider,
+            path,
+            item,
+            self.paging,
+            body,
+            items or self.items,
+            self.total,
+            self.method,
+            self.json,
         )
 
     async def read(
