@@ -73,7 +73,8 @@ class _Assistant(kit.UpstreamModel):
 
 
 _Numbers = RootModel[list[_Number]]
-_Assistants = RootModel[list[_Assistant]]
+# A bare array, asked for once per call of the createdAt continuation.
+ASSISTANT_LIST = kit.ListEndpoint(VAPI, ASSISTANTS, _Assistant)
 
 
 def _number(n: _Number) -> kit.PhoneNumber:
@@ -197,16 +198,12 @@ class Adapter:
         skip = page.offset - first * size
         return kit.Page(items[skip : skip + size], total=total)
 
-    async def list_assistants(self, _page: kit.PageRequest) -> kit.Page[kit.Assistant]:
+    async def list_assistants(self, page: kit.PageRequest) -> kit.Page[kit.Assistant]:
         """Every assistant: calls of 1000, continued by ``createdAt`` while they are full."""
         seen: dict[str, _Assistant] = {}
         params: dict[str, Any] = {"limit": MAX_LIMIT}
         while True:
-            batch = (
-                await self._client.get_json(
-                    ASSISTANTS, params, decode=kit.decoder(VAPI, _Assistants)
-                )
-            ).root
+            batch = (await ASSISTANT_LIST.read(self._client, page, lambda a: a, params)).items
             fresh = [a for a in batch if a.id not in seen]
             seen.update((a.id, a) for a in fresh)
             if len(batch) < MAX_LIMIT or not fresh:
