@@ -50,7 +50,7 @@ from .base import (
     parse,
     parse_list,
 )
-from .lists import Cursor, LimitOffset, ListEndpoint
+from .lists import Cursor, LimitOffset, ListEndpoint, PageNumber
 from .refusals import FORBIDDEN, WHICH_MISSING, Refused, StatusTable, WhichMissing, Write, refusal
 from .spec import ProviderSpec
 
@@ -76,6 +76,7 @@ __all__ = [
     "NumberStatus",
     "NumberType",
     "Page",
+    "PageNumber",
     "PageRequest",
     "Pagination",
     "PhoneNumber",

@@ -5,7 +5,7 @@ asked by, the key of the items in the body and of the total. So an adapter decla
 of its plain lists (in its constructor where settings name the parameters, as Butter's
 do) and :meth:`ListEndpoint.read` makes the call and reads the page. What is more than
 one call of a plain list (Teli's two number lists, Synthflow's agent-held numbers, the
-legacy fallbacks of Vapi and Retell, Vapi's page numbers and ``createdAt`` continuation)
+legacy fallbacks of Vapi and Retell, Vapi's ``createdAt`` continuation of assistants)
 stays the adapter's code around, or instead of, the reader.
 """
 
@@ -41,6 +41,17 @@ class LimitOffset:
     def params(self, page: PageRequest) -> dict[str, Any]:
         """The query of ``page``."""
         return {self.limit: max(1, min(page.limit, self.max_limit)), self.offset: page.offset}
+
+
+@dataclass(frozen=True, slots=True)
+class PageNumber:
+    """Pages of ``size`` items numbered from 1 (the size clamped to ``1..max_size``),
+    addressed by offset as the planner asks: an offset that is not a multiple of the size
+    is served from the two pages around it."""
+
+    max_size: int
+    page: str = "page"
+    size: str = "limit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +92,7 @@ class ListEndpoint(Generic[I]):
     provider: ProviderName
     path: str
     item: type[I]
-    paging: LimitOffset | Cursor | None = None
+    paging: LimitOffset | PageNumber | Cursor | None = None
     body: type[BaseModel] | None = None
     items: str | None = None
     total: str | None = None
@@ -136,27 +147,60 @@ class ListEndpoint(Generic[I]):
     ) -> Page[T]:
         """``page`` of the list, its items made records by ``convert``; ``params`` are the
         endpoint's other query parameters (filters, scope ids; ``None`` values unsent)."""
-        query = {**(self.paging.params(page) if self.paging else {}), **(params or {})}
-        if self.method == "GET":
-            body = await client.get_json(self.path, query or None, decode=self._decode)
-        else:
-            body = await client.request_json(
-                self.method,
-                self.path,
-                params=query or None,
-                json_body=self.json,
-                read=True,
-                decode=self._decode,
-            )
-        # An optional item list left out is an empty page.
-        listed = cast("list[I] | None", _at(body, self.items or "root")) or []
-        items = [convert(i) for i in listed]
-        if self.paging is None:
+        paging, extra = self.paging, dict(params or {})
+        if isinstance(paging, PageNumber):
+            return await self._numbered(client, page, convert, extra, paging)
+        body = await self._call(client, {**(paging.params(page) if paging else {}), **extra})
+        items = [convert(i) for i in self._items(body)]
+        if paging is None:
             return Page(items, total=len(items))
-        total = cast("int | None", _at(body, self.total)) if self.total else None
-        if isinstance(self.paging, Cursor):
-            return Page(items, total=total, next_cursor=self._after(body, page, self.paging))
-        return Page(items, total=total)
+        if isinstance(paging, Cursor):
+            next_cursor = self._after(body, page, paging)
+            return Page(items, total=self._total(body), next_cursor=next_cursor)
+        return Page(items, total=self._total(body))
+
+    async def _numbered(
+        self,
+        client: UpstreamClient,
+        page: PageRequest,
+        convert: Callable[[I], T],
+        params: dict[str, Any],
+        paging: PageNumber,
+    ) -> Page[T]:
+        """``[offset, offset + limit)`` from the one or two numbered pages it falls in."""
+        size = max(1, min(page.limit, paging.max_size))
+        first, skip = divmod(page.offset, size)
+        items: list[I] = []
+        total = None
+        for number in range(first + 1, first + (2 if skip else 1) + 1):
+            body = await self._call(client, {paging.page: number, paging.size: size, **params})
+            listed = self._items(body)
+            items += listed
+            total = self._total(body)
+            if len(listed) < size:
+                break
+        return Page([convert(i) for i in items[skip : skip + size]], total=total)
+
+    async def _call(self, client: UpstreamClient, query: dict[str, Any]) -> BaseModel:
+        """One call of the endpoint, its body validated from the bytes."""
+        if self.method == "GET":
+            return await client.get_json(self.path, query or None, decode=self._decode)
+        body: BaseModel = await client.request_json(
+            self.method,
+            self.path,
+            params=query or None,
+            json_body=self.json,
+            read=True,
+            decode=self._decode,
+        )
+        return body
+
+    def _items(self, body: BaseModel) -> list[I]:
+        # An optional item list left out is an empty page.
+        return cast("list[I] | None", _at(body, self.items or "root")) or []
+
+    def _total(self, body: BaseModel) -> int | None:
+        return cast("int | None", _at(body, self.total)) if self.total else None
 
     def _after(self, body: BaseModel, page: PageRequest, paging: Cursor) -> str | None:
         """The key of the page after ``body``, ``None`` at the end; an answer with neither
@@ -215,4 +259,4 @@ def _required(kind: Any) -> Any:
     return kind
 
 
-__all__ = ["Cursor", "LimitOffset", "ListEndpoint"]
+__all__ = ["Cursor", "LimitOffset", "ListEndpoint", "PageNumber"]

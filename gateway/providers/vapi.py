@@ -73,6 +73,15 @@ class _Assistant(kit.UpstreamModel):
 
 
 _Numbers = RootModel[list[_Number]]
+NUMBER_PAGES = kit.ListEndpoint(
+    VAPI,
+    NUMBERS_V2,
+    _Number,
+    kit.PageNumber(MAX_LIMIT),
+    _NumberPage,
+    "results",
+    "metadata.totalItems",
+)
 # A bare array, asked for once per call of the createdAt continuation.
 ASSISTANT_LIST = kit.ListEndpoint(VAPI, ASSISTANTS, _Assistant)
 
@@ -182,21 +191,7 @@ class Adapter:
 
     async def _numbers_v2(self, page: kit.PageRequest) -> kit.Page[kit.PhoneNumber]:
         """The numbers ``[offset, offset + limit)`` from pages of ``limit`` numbers."""
-        size = max(1, min(page.limit, MAX_LIMIT))
-        first = page.offset // size
-        items: list[kit.PhoneNumber] = []
-        total = 0
-        for number in range(first + 1, first + (2 if page.offset % size else 1) + 1):
-            params = {"page": number, "limit": size, **_sorting(page.by_creation)}
-            body = await self._client.get_json(
-                NUMBERS_V2, params, decode=kit.decoder(VAPI, _NumberPage)
-            )
-            items += [_number(n) for n in body.results]
-            total = body.metadata.totalItems
-            if len(body.results) < size:
-                break
-        skip = page.offset - first * size
-        return kit.Page(items[skip : skip + size], total=total)
+        return await NUMBER_PAGES.read(self._client, page, _number, _sorting(page.by_creation))
 
     async def list_assistants(self, page: kit.PageRequest) -> kit.Page[kit.Assistant]:
         """Every assistant: calls of 1000, continued by ``createdAt`` while they are full."""

@@ -1,5 +1,6 @@
 """List endpoints: keys that do not match the models fail when declared; cursor pages
-are followed until ``has_more`` ends them, and refused where they cannot be."""
+are followed until ``has_more`` ends them, and refused where they cannot be; numbered
+pages serve an offset between them."""
 
 from __future__ import annotations
 
@@ -69,17 +70,17 @@ CURSORED = kit.ListEndpoint(
 
 
 class _Answering:
-    """A client whose every GET answers ``body``."""
+    """A client whose GETs answer ``bodies`` in turn (the last one again after them)."""
 
-    def __init__(self, body: bytes) -> None:
-        self.body = body
+    def __init__(self, *bodies: bytes) -> None:
+        self.bodies = list(bodies)
         self.asked: list[dict[str, Any] | None] = []
 
     async def get_json(
         self, _path: str, params: dict[str, Any] | None, *, decode: Callable[[bytes], Any]
     ) -> Any:
         self.asked.append(params)
-        return decode(self.body)
+        return decode(self.bodies.pop(0) if len(self.bodies) > 1 else self.bodies[0])
 
 
 async def _read(body: bytes, cursor: str | None = None) -> kit.Page[str]:
@@ -110,3 +111,25 @@ async def test_a_cursor_page_that_cannot_be_followed_is_refused(
 ) -> None:
     with pytest.raises(UpstreamBadResponse, match=says):
         await _read(body, cursor)
+
+
+class _Numbered(kit.UpstreamModel):
+    results: list[_Item]
+    total: int
+
+
+NUMBERED = kit.ListEndpoint(
+    ProviderName.VAPI, "/x", _Item, kit.PageNumber(2), _Numbered, "results", "total"
+)
+
+
+async def test_an_offset_between_numbered_pages_is_read_from_both() -> None:
+    client = _Answering(
+        b'{"results": [{"id": "a"}, {"id": "b"}], "total": 3}',
+        b'{"results": [{"id": "c"}], "total": 3}',
+    )
+    page = await NUMBERED.read(
+        cast("kit.UpstreamClient", client), kit.PageRequest(limit=5, offset=1), lambda i: i.id
+    )
+    assert (page.items, page.total) == (["b", "c"], 3)
+    assert client.asked == [{"page": 1, "limit": 2}, {"page": 2, "limit": 2}]
