@@ -2,7 +2,8 @@
 
 A sorted list reads each provider's whole list and sorts it in the gateway
 (gateway/sorted_window.py), so its first page costs what a full read costs, and a
-traversal leans on the page cache; Vapi sorts by createdAt itself, so under this
+traversal leans on the page cache and the runtime's sorted snapshots (the next pages
+bisect the kept lists, gateway/sorted_snapshots.py); Vapi sorts by createdAt itself, so under this
 scenario's order it reads only the pages a window needs (gateway/creation_order.py).
 Reported per provider mix (every provider, then each alone) for the first page (page
 cache off: what one cold request costs) and for a full traversal (the default page
@@ -134,7 +135,8 @@ async def sorted_lists(cluster: Cluster, opts: Any, report: Report) -> None:
     report.note(
         f"Full traversal: `first: {TRAVERSAL_PAGE}` from the first page until hasNextPage is "
         "false, one request at a time, default page cache (a fresh gateway for each walk): "
-        "each sorted page reads the whole lists again (Vapi: the pages after the cursor), "
-        "from the cache while it is fresh."
+        "the first sorted page reads and sorts the whole lists, the next ones take them "
+        "sorted from the runtime's snapshots while the page cache TTL holds (Vapi: the "
+        "pages after the cursor, from the cache while it is fresh)."
     )
     report.data["sorted"] = figures

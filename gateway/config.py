@@ -171,6 +171,9 @@ class Settings(BaseSettings):
     # A sorted list (orderBy) reads each provider's whole list; one with more items than
     # this is left out with SORT_LIMIT_EXCEEDED instead of reading on (README, Order).
     sorted_max_items_per_provider: int = Field(default=50_000, ge=1)
+    # Sorted parts kept between the pages of a sorted traversal, for the page cache's TTL
+    # (gateway/sorted_snapshots.py): at most this many items in all. 0: every page sorts.
+    sorted_snapshot_max_items: int = Field(default=200_000, ge=0)
     # Serve an Apollo Federation v2 subgraph (_entities, _service); false: the plain schema.
     federation: bool = True
     # OpenTelemetry spans for requests, GraphQL phases and upstream calls; needs the

@@ -161,6 +161,14 @@ class Loaders:
                 self._prime_embedded(page.items)
         return pages
 
+    def replay(self, provider: ProviderName, kind: Kind, items: Sequence[Any]) -> None:
+        """What loading pages of ``provider``'s list starts and primes, for ``items`` a
+        sorted snapshot served instead (gateway/sorted_snapshots.py): the look-ahead of
+        the linked list, and the assistants the numbers embed."""
+        self._prefetch({provider}, "assistants" if kind == "numbers" else "numbers")
+        if kind == "numbers":
+            self._prime_embedded(list(items))
+
     def _prefetch(self, providers: set[ProviderName], kind: Kind) -> None:
         if kind not in self._ahead:
             return

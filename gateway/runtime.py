@@ -20,6 +20,7 @@ from .providers import get_spec
 from .providers.base import ProviderAdapter
 from .resilience import MemoryCache, PageCache
 from .resilience.redis_cache import RedisBackend
+from .sorted_snapshots import SortedSnapshots
 from .upstream import UpstreamClient
 
 
@@ -53,9 +54,21 @@ class Runtime:
     clock: Callable[[], float] = time.time
     # The lengths of the upstream lists this runtime has read (pagination hints).
     lengths: ListLengths = field(init=False)
+    # The sorted parts of the lists pages were sorted from (gateway/sorted_snapshots.py).
+    snapshots: SortedSnapshots = field(init=False)
 
     def __post_init__(self) -> None:
         self.lengths = ListLengths(self.settings.list_length_seconds)
+        self.snapshots = SortedSnapshots(self.settings.sorted_snapshot_max_items)
+
+    def snapshot_seconds(self, provider: ProviderName) -> float:
+        """How long a sorted part of ``provider``'s list may be kept: its page cache TTL,
+        while this process's own memory cache is on. None with Redis: a write through
+        another replica clears the shared cache, which this process's parts would miss."""
+        cache = self.cache
+        if not isinstance(cache, MemoryCache) or cache.max_entries == 0:
+            return 0.0
+        return self.clients[provider].policy.cache_ttl_seconds
 
     async def invalidate(self, _provider: ProviderName) -> None:
         """Forget what is kept across requests about the provider written to: called after
@@ -67,9 +80,11 @@ class Runtime:
         the write stored. The cache is shared and keyed by digests, so it is cleared for
         every provider: writes are rare, and the cost is a few cache misses. A shared
         (Redis) cache is cleared for every replica, so they all read this write too.
-        A write can move a number between the ``status`` lists: lengths are forgotten too.
+        A write can move a number between the ``status`` lists: lengths are forgotten too,
+        and so are the sorted parts of the lists.
         """
         self.lengths.clear()
+        self.snapshots.clear()
         clear = getattr(self.cache, "clear", None)
         if callable(clear):
             cleared = clear()

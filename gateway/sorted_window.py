@@ -19,6 +19,7 @@ goes on. Backwards is the same walk in the reversed order.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import heapq
 import itertools
@@ -31,6 +32,7 @@ from .errors import GatewayError, SortLimitExceeded, UpstreamError
 from .model import ProviderName
 from .ordering import Compare, Order, first_after, first_from
 from .pagination import Source
+from .paging import Page, PageRequest
 
 T = TypeVar("T")
 Entry = tuple[Keyset, T]
@@ -84,7 +86,13 @@ class Sorted(Generic[T]):
     slot: int
     entries: list[Entry[T]]
     error: GatewayError | None = None
+    partial: bool = False  # a page it read had parts missing (their errors reported)
     _reversed: list[Entry[T]] = field(default_factory=list)
+
+    @property
+    def whole(self) -> bool:
+        """Whether it holds the provider's whole list: what a snapshot may keep."""
+        return self.error is None and not self.partial
 
     async def span(self, ask: Ask) -> list[Entry[T]]:
         if self.error is not None:
@@ -112,7 +120,15 @@ async def read_sorted(
     """``source``'s whole list (``source.keep`` unset: every upstream item counts toward
     ``limit``), filtered by ``keep`` and sorted."""
     items: list[T] = []
-    chunks = source.forward(None)
+    partial = False
+
+    async def fetch(request: PageRequest) -> Page[T]:
+        nonlocal partial
+        page = await source.fetch(request)
+        partial = partial or bool(page.partial)
+        return page
+
+    chunks = dataclasses.replace(source, fetch=fetch).forward(None)
     try:
         async for chunk in chunks:
             items.extend(item for _, item in chunk.entries)
@@ -124,7 +140,7 @@ async def read_sorted(
         await chunks.aclose()  # type: ignore[attr-defined]
     entries = [(order.keyset(i, source.slot), i) for i in items if keep is None or keep(i)]
     order.sort(entries)
-    return Sorted(source.slot, entries)
+    return Sorted(source.slot, entries, partial=partial)
 
 
 @dataclass

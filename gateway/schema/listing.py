@@ -20,7 +20,7 @@ from .connection import Connection, Edge, page_info, total
 from .context import Info
 from .docs import DEFAULT_PAGE_SIZE
 from .filters import MAX_CARRIER, NumberConditions
-from .sorted_listing import sorted_connection
+from .sorted_listing import Kept, sorted_connection
 from .types import Assistant, PhoneNumber
 
 T = TypeVar("T")
@@ -106,6 +106,7 @@ async def build_connection(
             to_node=to_node,
             prepare=prepare,
             natively=kind == "PhoneNumber",
+            kept=_kept(kind, providers, fingerprint),
         )
     after = codec.decode(args.after) if args.after is not None else None
     before = codec.decode(args.before) if args.before is not None else None
@@ -135,6 +136,19 @@ async def build_connection(
         return await total((s.count() for s in sources), report)
 
     return Connection(edges=edges, page_info=info_, count_all=count_all)
+
+
+# The root lists, read through the request's page loader: the loader kind of each.
+_ROOTS: dict[str, Kind] = {"PhoneNumber": "numbers", "Assistant": "assistants"}
+
+
+def _kept(kind: str, providers: Sequence[model.ProviderName], fingerprint: str) -> Kept | None:
+    """Where a root list's sorted parts are kept between its pages. Not a nested list's:
+    those read one record's list through a loader of their own, no pages."""
+    loader_kind = _ROOTS.get(kind)
+    if loader_kind is None:
+        return None
+    return Kept((kind, tuple(providers), fingerprint), loader_kind)
 
 
 # The linked list a connection's items lead to, by the field that follows the link.

@@ -5,21 +5,32 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from .. import model
 from ..creation_order import ByCreationPart, sorts_natively
 from ..cursors import CursorCodec, KeysetCursor
 from ..errors import BadCursorError, GatewayError
+from ..loaders import Kind
 from ..ordering import Order
 from ..pagination import Source
-from ..sorted_window import Part, read_sorted, sorted_window
+from ..sorted_window import Part, Sorted, read_sorted, sorted_window
 from .connection import Connection, Edge, page_info, total
 from .context import Info
 
 T = TypeVar("T")
 N = TypeVar("N")
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """A root list whose sorted parts outlive the request (gateway/sorted_snapshots.py):
+    what names the list (kind, providers, filters, order), and the loader kind it reads."""
+
+    key: Hashable
+    kind: Kind
 
 
 def _decode(codec: CursorCodec, raw: str | None, width: int, slots: int) -> KeysetCursor | None:
@@ -45,11 +56,13 @@ async def sorted_connection(
     to_node: Callable[[T], N],
     prepare: Callable[[list[T]], Awaitable[None]] | None = None,
     natively: bool = False,
+    kept: Kept | None = None,
 ) -> Connection[N]:
     """The page of the list sorted by ``order``. ``natively``: the sources are upstream
     number lists, which an adapter that sorts by creation reads page by page
     (gateway/creation_order.py); the others are read whole, their ``keep`` applied after
-    the limit counted every upstream item. ``prepare`` as for ``build_connection``."""
+    the limit counted every upstream item. ``prepare`` as for ``build_connection``.
+    ``kept``: the parts read whole are kept for the next pages, and taken from there."""
     width = len(order.keys)
     cursor_after = _decode(codec, after, width, len(sources))
     cursor_before = _decode(codec, before, width, len(sources))
@@ -61,8 +74,19 @@ async def sorted_connection(
         if native is not None and runtime.adapters[provider].info.sorts_by_creation:
             numbers = cast("Source[model.PhoneNumber]", s)
             return cast("Part[T]", ByCreationPart(s.slot, provider, native, numbers, limit))
-        return await read_sorted(dataclasses.replace(s, keep=None), provider, order, s.keep, limit)
 
+        def read() -> Awaitable[Sorted[T]]:
+            return read_sorted(dataclasses.replace(s, keep=None), provider, order, s.keep, limit)
+
+        if kept is None:
+            return await read()
+        ttl = runtime.snapshot_seconds(provider)
+        found, old = await runtime.snapshots.through((kept.key, s.slot), ttl, read)
+        if old:
+            served.append(found)
+        return found
+
+    served: list[Sorted[T]] = []  # the parts this page took from the runtime's memory
     by_numbers = cast("Order[model.PhoneNumber]", order)
     native = by_numbers if natively and sorts_natively(by_numbers) else None
     parts: list[Part[T]] = list(await asyncio.gather(*(part(s) for s in sources)))
@@ -79,6 +103,10 @@ async def sorted_connection(
         before=cursor_before,
         on_error=report,
     )
+    if kept is not None:
+        for found in served:  # what reading their pages would have started and primed
+            shown = [item for c, item in window.entries if c.position[1] == found.slot]
+            info.context.loaders.replay(providers[found.slot], kept.kind, shown)
     if prepare is not None:
         await prepare([item for _, item in window.entries])
     sign = codec.encode_keyset
@@ -98,4 +126,4 @@ async def sorted_connection(
     return Connection(edges=edges, page_info=pages, count_all=count_all)
 
 
-__all__ = ["sorted_connection"]
+__all__ = ["Kept", "sorted_connection"]
