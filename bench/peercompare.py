@@ -109,23 +109,29 @@ def write_config(work: Path, calls: list[Call]) -> str:
     for call in calls:
         parts = urlsplit(call.url)
         name = _field_name(call)
-        sample = _merge(httpx.get(call.url, headers=dict(call.headers)).json())
+        # A read may be a POST with a JSON body (Retell lists agents so): Mesh sends the
+        # same body as the operation's fixed request body.
+        replayed = httpx.request(
+            call.method, call.url, headers=dict(call.headers), content=call.body
+        )
+        sample = _merge(replayed.json())
         (work / "samples" / f"{name}.json").write_text(json.dumps(sample))
         headers = {k: v for k, v in call.headers if k.lower() != "x-request-id"}
         sub = subgraphs.setdefault(
             call.provider,
             {"endpoint": f"{parts.scheme}://{parts.netloc}", "headers": headers, "ops": []},
         )
-        sub["ops"].append(
-            {
-                "type": "Query",
-                "field": name,
-                "path": parts.path + (f"?{parts.query}" if parts.query else ""),
-                "method": "GET",
-                "responseSample": f"./samples/{name}.json",
-                "responseTypeName": name.title().replace("_", ""),
-            }
-        )
+        op: dict[str, Any] = {
+            "type": "Query",
+            "field": name,
+            "path": parts.path + (f"?{parts.query}" if parts.query else ""),
+            "method": call.method,
+            "responseSample": f"./samples/{name}.json",
+            "responseTypeName": name.title().replace("_", ""),
+        }
+        if call.body:
+            op["requestBaseBody"] = json.loads(call.body)
+        sub["ops"].append(op)
         fields.append(f"{name} {{ {_selection(sample)} }}")
     lines = [
         "import { createPrefixTransform, defineConfig } from '@graphql-mesh/compose-cli'",
