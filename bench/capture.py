@@ -51,7 +51,11 @@ class _Recording(httpx.AsyncBaseTransport):
 async def capture(
     upstreams: dict[str, str], config: EmulatorConfig, query: dict[str, Any]
 ) -> tuple[list[Call], dict[str, Any]]:
-    """The upstream calls (in the order sent) for one GraphQL request, and its response."""
+    """The upstream calls (in the order sent) for one GraphQL request, and its response.
+
+    The request is sent twice and the second is recorded: a running gateway knows its
+    lists' lengths (gateway/list_lengths.py) and asks only the providers a page reaches,
+    so the comparisons replay what it does in steady state, not on its very first page."""
     import os
 
     os.environ.setdefault(API_KEY_ENV, config.api_key)
@@ -64,6 +68,8 @@ async def capture(
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://gateway"
     ) as client:
+        await client.post("/graphql", json=query)
+        calls.clear()
         response = await client.post("/graphql", json=query)
     await app.state.runtime.aclose()
     return calls, response.json()
