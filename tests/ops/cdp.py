@@ -140,6 +140,9 @@ class Browser:
         return page
 
 
+_NAVIGATING = ("navigated or closed", "Execution context was destroyed", "Cannot find context")
+
+
 class Page:
     def __init__(self, browser: Browser, session: str) -> None:
         self.browser = browser
@@ -159,7 +162,14 @@ class Page:
         """Poll ``expression`` until it is truthy; return its value."""
         deadline = time.monotonic() + timeout
         while True:
-            value = self.evaluate(expression)
+            try:
+                value = self.evaluate(expression)
+            except CDPError as error:
+                # A form post or a redirect replaces the document under the poll; the
+                # next poll runs in the new one.
+                if not any(m in str(error) for m in _NAVIGATING):
+                    raise
+                value = None
             if value:
                 return value
             if time.monotonic() > deadline:
