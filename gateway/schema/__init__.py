@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 
 from .errors import ErrorCodes
+from .executor import PlainFieldExecutor
 from .federation import PlainSchema, SubgraphSchema, build_plain, build_subgraph
 from .mutation import Mutation
 from .query import Query
@@ -21,6 +22,7 @@ def _schema_args() -> dict[str, Any]:
         "mutation": Mutation,
         "types": [PhoneNumber, Assistant],
         "extensions": [ErrorCodes],
+        "execution_context_class": PlainFieldExecutor,
     }
 
 

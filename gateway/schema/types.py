@@ -14,8 +14,9 @@ from .. import model
 from ..paging import Pagination
 from ..providers import specs
 from .connection import Connection
-from .context import Info
+from .context import Context, Info
 from .docs import AFTER, BEFORE, FIRST, LAST, describe_values
+from .executor import UNKNOWN, answered_by
 from .filters import AssistantPhoneNumberFilter, NumberConditions
 from .health import ProviderHealth, provider_health
 from .ids import keyed_id, node_id
@@ -113,6 +114,32 @@ class Capabilities:
     )
 
 
+def _known(
+    context: Context, n: model.PhoneNumber, ref: model.AssistantRef | None
+) -> Assistant | Exception | None:
+    """What the request already knows of the assistant ``ref`` points to (or, where the
+    provider links by number, of the one that holds ``n``): the assistant, ``None`` where
+    there is none, the lookup's error, or ``UNKNOWN`` until the loaders have read it."""
+    loaders = context.loaders
+    if ref is not None:
+        known = loaders.linked_now(n.provider, ref.native_id)
+    elif (
+        n.status is model.NumberStatus.ASSIGNED
+        and context.runtime.adapters[n.provider].info.links_by_number
+    ):
+        known = loaders.holder_now(n.provider, n.number)
+    else:
+        return None
+    if known is None:
+        return UNKNOWN  # type: ignore[no-any-return]
+    return known if isinstance(known, Exception) else Assistant.of(known)
+
+
+def _peek(n: model.PhoneNumber, ref: model.AssistantRef | None, context: Context) -> object:
+    known = _known(context, n, ref)
+    return UNKNOWN if isinstance(known, Exception) else known  # the resolver raises it
+
+
 def _linked(
     info: Info, n: model.PhoneNumber, ref: model.AssistantRef | None
 ) -> Assistant | Awaitable[Assistant | None] | None:
@@ -122,25 +149,18 @@ def _linked(
 
     A value where the request already knows the answer (an embedded assistant, a list
     read by the look-ahead), else an awaitable: graphql-core awaits what needs it, so
-    the known answers cost no coroutine and no task.
+    the known answers cost no coroutine and no task. The executor asks ``_peek`` first
+    and calls this only when the answer is not known yet.
     """
-    loaders = info.context.loaders
-    if ref is not None:
-        known = loaders.linked_now(n.provider, ref.native_id)
-        if known is None:
-            return _node_of(loaders.linked_assistant.load((n.provider, ref.native_id)))
-    elif (
-        n.status is model.NumberStatus.ASSIGNED
-        and info.context.runtime.adapters[n.provider].info.links_by_number
-    ):
-        known = loaders.holder_now(n.provider, n.number)
-        if known is None:
-            return _node_of(loaders.assistant_by_number.load((n.provider, n.number)))
-    else:
-        return None
+    known = _known(info.context, n, ref)
     if isinstance(known, Exception):
         raise known
-    return Assistant.of(known)
+    if known is not UNKNOWN:
+        return known
+    loaders = info.context.loaders
+    if ref is not None:
+        return _node_of(loaders.linked_assistant.load((n.provider, ref.native_id)))
+    return _node_of(loaders.assistant_by_number.load((n.provider, n.number)))
 
 
 async def _node_of(pending: Awaitable[model.Assistant | None]) -> Assistant | None:
@@ -183,6 +203,7 @@ class AssistantRoute:
         description="The assistant the route leads to. Null with an error at this path "
         "when its provider cannot say which (a failed or dangling lookup)."
     )
+    @answered_by(lambda route, context: _peek(route.number, route.ref, context))
     def assistant(self, info: Info) -> Assistant | None:
         # A value or an awaitable (see _linked); the annotation is the GraphQL type.
         return cast("Assistant | None", _linked(info, self.number, self.ref))
@@ -265,6 +286,7 @@ class PhoneNumber(relay.Node):
         "the SMS ones in the same order. Null: routed to no assistant (or, with an error "
         "at this path, its provider could not say which)."
     )
+    @answered_by(lambda number, context: _peek(number.record, number.record.assistant, context))
     def assistant(self, info: Info) -> Assistant | None:
         # A value or an awaitable (see _linked); the annotation is the GraphQL type.
         return cast("Assistant | None", _linked(info, self.record, self.record.assistant))
