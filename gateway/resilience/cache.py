@@ -7,11 +7,12 @@ would store too, and immutable, so no caller can change what another one reads.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
+
+import orjson
 
 from .window import Clock
 
@@ -123,5 +124,7 @@ def request_key(
         "body": body,
         "gen": generation,
     }
-    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+    options = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+    encoded = orjson.dumps(parts, default=str, option=options)
+    digest = hashlib.sha256(encoded).hexdigest()
     return f"upstream:{KEY_VERSION}:{provider}:{digest}"

@@ -54,6 +54,9 @@ log = logging.getLogger("switchboard.upstream")
 T = TypeVar("T")
 
 
+_KEPT_URLS = 1024  # per provider: pages times filters in use, and then some
+
+
 @dataclass(frozen=True, slots=True)
 class _Call:
     method: str
@@ -126,6 +129,9 @@ class UpstreamClient:
         self._inflight: Coalescer[Exchange] = Coalescer()
         # Bumped by every write, so reads after it miss the cache and in-flight reads.
         self._generation = 0
+        # (path, params) -> the absolute URL httpx builds for it: the same pages are asked
+        # for again and again, and httpx parses and re-encodes the URL on every request.
+        self._urls: dict[tuple[str, tuple[tuple[str, Any], ...]], httpx.URL] = {}
 
     def _open(self) -> httpx.AsyncClient:
         """The httpx client over the stack: the layers, the observers, the network."""
@@ -254,8 +260,7 @@ class UpstreamClient:
         try:
             await self._http.request(
                 call.method,
-                call.path,
-                params=call.params,
+                self._url(call),
                 json=call.json_body,
                 headers=call.headers or None,
                 extensions={EXCHANGE: exchange},
@@ -267,6 +272,20 @@ class UpstreamClient:
         if cache_key is not None and self._cache is not None:
             await self._cache.set(cache_key, exchange.body, self.policy.cache_ttl_seconds)
         return exchange
+
+    def _url(self, call: _Call) -> httpx.URL:
+        key = (call.path, tuple(call.params.items()))
+        try:
+            url = self._urls.get(key)
+        except TypeError:  # a list-valued parameter: not kept
+            return self._http.build_request(call.method, call.path, params=call.params).url
+        if url is None:
+            if len(self._urls) >= _KEPT_URLS:
+                self._urls.pop(next(iter(self._urls)))
+            url = self._urls[key] = self._http.build_request(
+                call.method, call.path, params=call.params
+            ).url
+        return url
 
     def _key(self, call: _Call) -> str:
         credentials = self._credentials
