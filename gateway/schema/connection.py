@@ -10,10 +10,12 @@ import strawberry
 from strawberry.relay import PageInfo
 
 from ..errors import GatewayError
+from .plain_fields import answered_by
 
 NodeT = TypeVar("NodeT")
 
 
+@answered_by(lambda edge, _context: edge.signed())
 def _signed(root: Edge[Any]) -> str:
     return root.signed()
 

@@ -1,111 +1,40 @@
-"""graphql-core's executor with a fast path for plain fields.
+"""graphql-core's executor with a fast path for plain fields (see plain_fields.py).
 
 A page of 100 numbers executes about 450 fields, and most are read straight off an
-attribute (``node``, ``number``, ``Assistant.name``). graphql-core builds a
+attribute (``edges``, ``node``, ``number``, ``Assistant.name``). graphql-core builds a
 ``GraphQLResolveInfo``, a path, an awaitable check and a ``complete_value`` walk for
-each, though a plain attribute reads no info. Here such a field is read directly: a leaf
-is coerced, an object's own selection is executed.
+each, though an attribute needs no info. Here a plain field is read directly: a leaf is
+coerced, an object's (or each listed object's) own selection is executed.
 
-"Plain" is decided once per field definition, the way Strawberry decides it: the resolver
-Strawberry marks as its default (no resolver, extension, permission or error handler on
-the field), no arguments, and a scalar, enum or object type (not a list, not abstract).
 A plain field whose value is not simply valid (null on a non-null field, a value the
-scalar refuses, an object its type does not own) goes through graphql-core's own
-``execute_field``, as does every other field, so errors, paths and null propagation stay
-graphql-core's. A schema extension with a ``resolve`` hook (graphql-core middleware)
-turns the fast path off.
-
-A resolver can also say what it would answer without its info: ``@answered_by(peek)``
-registers ``peek(source, context)``, which returns the field's value when the request
-already knows it (an embedded assistant, a list the look-ahead read) and ``UNKNOWN``
-otherwise; on ``UNKNOWN`` (or any error) the resolver itself runs, the general way.
+scalar refuses, an object its type does not own, a list that is not a list) goes
+through graphql-core's own ``execute_field``, as does every other field, so errors,
+paths and null propagation stay graphql-core's. Errors raised below a plain object are
+handled as graphql-core handles them (``handle_field_error`` at the field's path). A
+schema extension with a ``resolve`` hook (graphql-core middleware) turns it all off.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any, NamedTuple, TypeVar
+from collections.abc import Awaitable
+from typing import Any
 from weakref import WeakKeyDictionary
 
-from graphql import (
-    GraphQLField,
-    GraphQLLeafType,
-    GraphQLNonNull,
-    GraphQLObjectType,
-    GraphQLOutputType,
-    GraphQLSchema,
-    is_leaf_type,
-    is_object_type,
-)
+from graphql import GraphQLObjectType, GraphQLOutputType, GraphQLSchema
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types.field import StrawberryField
 
-Peek = Callable[[Any, Any], Any]
-UNKNOWN: Any = object()  # what a peek returns when only the resolver can answer
+from .plain_fields import UNKNOWN, Plain, plan
 
-_PEEKS: dict[Callable[..., Any], Peek] = {}
+_UNPLANNED: Any = object()
+_GENERAL: Any = object()  # "take graphql-core's path for this field"
 
+Entry = tuple[str, FieldDetailsList, Plain | None]
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def answered_by(peek: Peek) -> Callable[[F], F]:
-    """Register ``peek`` as what the decorated resolver answers when it needs no info."""
-
-    def register(resolver: F) -> F:
-        _PEEKS[resolver] = peek
-        return resolver
-
-    return register
-
-
-def _read_plain(resolve: Any) -> Peek:
-    return lambda source, _context: resolve(source, None)
-
-
-class _Plain(NamedTuple):
-    read: Peek  # (source, context) -> the value, or UNKNOWN
-    type: GraphQLOutputType  # as declared, for the error handling
-    leaf: GraphQLLeafType | None
-    object: GraphQLObjectType | None
-    nullable: bool
-
-
-_UNPLANNED = object()
-_GENERAL = object()  # "take graphql-core's path for this field"
-
-# schema -> (type name, field name) -> the field's fast path, or None for the general one.
+# schema -> (type name, field name) -> the field's plan, or None for the general path.
 # Weak, so a schema replaced on reload takes its plans with it.
-_PLANS: WeakKeyDictionary[GraphQLSchema, dict[tuple[str, str], _Plain | None]] = WeakKeyDictionary()
-
-
-def _reader(field: GraphQLField) -> Peek | None:
-    if field.args:
-        return None
-    if getattr(field.resolve, "_is_default", False):
-        return _read_plain(field.resolve)
-    definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    if not isinstance(definition, StrawberryField) or definition.extensions:
-        return None  # a field extension (a permission, say) must see every call
-    resolver = definition.base_resolver
-    wrapped = resolver.wrapped_func if resolver is not None else None
-    return _PEEKS.get(wrapped) if callable(wrapped) else None
-
-
-def _plain(field: GraphQLField) -> _Plain | None:
-    read = _reader(field)
-    if read is None:
-        return None
-    nullable = not isinstance(field.type, GraphQLNonNull)
-    named = field.type if nullable else field.type.of_type  # type: ignore[union-attr]
-    if is_leaf_type(named):
-        return _Plain(read, field.type, named, None, nullable)
-    if is_object_type(named):
-        return _Plain(read, field.type, None, named, nullable)
-    return None
+_PLANS: WeakKeyDictionary[GraphQLSchema, dict[tuple[str, str], Plain | None]] = WeakKeyDictionary()
 
 
 class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -119,16 +48,39 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         if plans is None:
             plans = _PLANS[self.schema] = {}
         self._plans = plans
+        # grouped field set -> its fields with their plans; graphql-core memoizes the
+        # sets per selection, so the items of a list share one. The set is kept with its
+        # entry so that its id is not reused while this request runs.
+        self._entries: dict[tuple[int, str], tuple[GroupedFieldSet, tuple[Entry, ...]]] = {}
         middleware = self.middleware_manager  # Strawberry passes one, empty without hooks
         self._fast = middleware is None or not middleware.middlewares
 
-    def _plan(self, parent_type: GraphQLObjectType, name: str) -> _Plain | None:
-        key = (parent_type.name, name)
-        plan = self._plans.get(key, _UNPLANNED)
-        if plan is _UNPLANNED:
-            field = parent_type.fields.get(name)
-            plan = self._plans[key] = _plain(field) if field is not None else None
-        return plan  # type: ignore[return-value]
+    def _plan(self, parent_type: GraphQLObjectType, details: FieldDetailsList) -> Plain | None:
+        node = details[0].node
+        if node.arguments:
+            return None
+        key = (parent_type.name, node.name.value)
+        found = self._plans.get(key, _UNPLANNED)
+        if found is _UNPLANNED:
+            field = parent_type.fields.get(node.name.value)
+            found = self._plans[key] = plan(field) if field is not None else None
+        if found is not None and found.item is not None and any(d.node.directives for d in details):
+            return None  # @stream and friends: graphql-core's list completion
+        return found  # type: ignore[no-any-return]
+
+    def _fields(
+        self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
+    ) -> tuple[Entry, ...]:
+        key = (id(grouped_field_set), parent_type.name)
+        kept = self._entries.get(key)
+        if kept is not None and kept[0] is grouped_field_set:
+            return kept[1]
+        entries = tuple(
+            (name, details, self._plan(parent_type, details))
+            for name, details in grouped_field_set.items()
+        )
+        self._entries[key] = (grouped_field_set, entries)
+        return entries
 
     def execute_fields(
         self,
@@ -144,32 +96,29 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
             )
         results: dict[str, Any] = {}
         waiting: list[str] = []
+        is_awaitable = self.is_awaitable
         try:
-            for response_name, details in grouped_field_set.items():
-                node = details[0].node
-                plan = None if node.arguments else self._plan(parent_type, node.name.value)
-                result: Any = _GENERAL
-                if plan is not None:
+            for name, details, plain in self._fields(parent_type, grouped_field_set):
+                if plain is not None:
                     result = self._plain_field(
-                        plan, source_value, details, path, response_name, parent_type,
-                        position_context,
-                    )  # fmt: skip
+                        plain, source_value, details, path, name, parent_type, position_context
+                    )
                     if result is not _GENERAL:
-                        results[response_name] = result
-                        if plan.object is not None and self.is_awaitable(result):
-                            waiting.append(response_name)
+                        results[name] = result
+                        if plain.leaf is None and is_awaitable(result):
+                            waiting.append(name)
                         continue
                 result = self.execute_field(
                     parent_type,
                     source_value,
                     details,
-                    Path(path, response_name, parent_type.name),
+                    Path(path, name, parent_type.name),
                     position_context,
                 )
                 if result is not Undefined:
-                    results[response_name] = result
-                    if self.is_awaitable(result):
-                        waiting.append(response_name)
+                    results[name] = result
+                    if is_awaitable(result):
+                        waiting.append(name)
         except Exception:
             if waiting:  # settle what siblings started, as graphql-core does
                 self.settle_in_background([results[name] for name in waiting])
@@ -180,59 +129,105 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
 
     def _plain_field(
         self,
-        plan: _Plain,
+        plain: Plain,
         source: Any,
         details: FieldDetailsList,
         path: Path | None,
-        response_name: str,
+        name: str,
         parent_type: GraphQLObjectType,
         position_context: Any,
     ) -> Any:
         try:
-            value = plan.read(source, self.context_value)
+            if plain.attribute is not None:
+                value = getattr(source, plain.attribute)
+            else:
+                value = plain.peek(source, self.context_value)  # type: ignore[misc]
         except Exception:
             return _GENERAL  # the general path reports it
+        if value is None:
+            return None if plain.nullable else _GENERAL
         if value is UNKNOWN:
             return _GENERAL
-        if value is None:
-            return None if plan.nullable else _GENERAL
-        if plan.leaf is not None:
+        if plain.leaf is not None:
             try:
-                coerced = plan.leaf.coerce_output_value(value)
+                coerced = plain.leaf.coerce_output_value(value)
             except Exception:
                 return _GENERAL
             return _GENERAL if coerced is None or coerced is Undefined else coerced
-        object_type: GraphQLObjectType = plan.object  # type: ignore[assignment]
-        if object_type.is_type_of is not None:
-            try:
-                owned = object_type.is_type_of(value, None)  # type: ignore[arg-type]
-            except Exception:
+        if plain.object is not None:
+            if not _owns(plain.object, value):
                 return _GENERAL
-            if owned is not True:
-                return _GENERAL
-        field_path = Path(path, response_name, parent_type.name)
+            field_path = Path(path, name, parent_type.name)
+            return self._object(
+                plain.object, plain.type, details, field_path, value, position_context
+            )
+        if not isinstance(value, list) or not all(_owns(plain.item, v) for v in value):  # type: ignore[arg-type]
+            return _GENERAL
+        return self._list(
+            plain, details, Path(path, name, parent_type.name), value, position_context
+        )
+
+    def _object(
+        self,
+        object_type: GraphQLObjectType,
+        declared: GraphQLOutputType,
+        details: FieldDetailsList,
+        path: Path,
+        value: Any,
+        position_context: Any,
+    ) -> Any:
+        """``value``'s selection, or None with the error handled at ``path``."""
         try:
             completed = self.collect_and_execute_subfields(
-                object_type, details, field_path, value, position_context
+                object_type, details, path, value, position_context
             )
         except Exception as error:
-            self.handle_field_error(error, plan.type, details, field_path)
+            self.handle_field_error(error, declared, details, path)
             return None
         if self.is_awaitable(completed):
-            return self._completed(completed, plan.type, details, field_path)
+            return self._completed(completed, declared, details, path)
         return completed
+
+    def _list(
+        self,
+        plain: Plain,
+        details: FieldDetailsList,
+        path: Path,
+        values: list[Any],
+        position_context: Any,
+    ) -> Any:
+        item: GraphQLObjectType = plain.item  # type: ignore[assignment]
+        declared: GraphQLOutputType = plain.item_type  # type: ignore[assignment]
+        completed: list[Any] = []
+        waiting: list[int] = []
+        try:
+            for index, value in enumerate(values):
+                done = self._object(
+                    item, declared, details, Path(path, index, None), value, position_context
+                )
+                if self.is_awaitable(done):
+                    waiting.append(index)
+                completed.append(done)
+        except Exception as error:  # a non-null item failed: the list fails
+            if waiting:
+                self.settle_in_background([completed[i] for i in waiting])
+            self.handle_field_error(error, plain.type, details, path)
+            return None
+        if not waiting:
+            return completed
+        return self._completed(self._gathered_list(completed, waiting), plain.type, details, path)
 
     async def _completed(
         self,
         completed: Awaitable[Any],
-        return_type: GraphQLOutputType,
+        declared: GraphQLOutputType,
         details: FieldDetailsList,
         path: Path,
     ) -> Any:
         try:
             return await completed
         except Exception as error:
-            self.handle_field_error(error, return_type, details, path)
+            self.handle_field_error(error, declared, details, path)
             return None
 
     @staticmethod
@@ -244,5 +239,26 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
             results.update(zip(waiting, values, strict=True))
         return results
 
+    @staticmethod
+    async def _gathered_list(completed: list[Any], waiting: list[int]) -> list[Any]:
+        values = await gather_with_cancel(*(completed[i] for i in waiting))
+        for index, value in zip(waiting, values, strict=True):
+            completed[index] = value
+        return completed
 
-__all__ = ["UNKNOWN", "PlainFieldExecutor", "answered_by"]
+
+def _owns(object_type: GraphQLObjectType, value: Any) -> bool:
+    """Whether graphql-core's ``is_type_of`` check would pass ``value`` without an info
+    (Strawberry's checks read none); anything else goes the general way."""
+    if value is None:
+        return False
+    check = object_type.is_type_of
+    if check is None:
+        return True
+    try:
+        return check(value, None) is True  # type: ignore[arg-type]
+    except Exception:
+        return False
+
+
+__all__ = ["UNKNOWN", "PlainFieldExecutor"]

@@ -16,11 +16,11 @@ from ..providers import specs
 from .connection import Connection
 from .context import Context, Info
 from .docs import AFTER, BEFORE, FIRST, LAST, describe_values
-from .executor import UNKNOWN, answered_by
 from .filters import AssistantPhoneNumberFilter, NumberConditions
 from .health import ProviderHealth, provider_health
 from .ids import keyed_id, node_id
 from .order_inputs import ORDER_BY, PhoneNumberOrder, number_order
+from .plain_fields import UNKNOWN, answered_by
 
 Provider = strawberry.enum(model.ProviderName, name="Provider", description="A voice-AI platform.")
 NumberStatus = strawberry.enum(

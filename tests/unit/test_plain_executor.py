@@ -19,7 +19,8 @@ from strawberry.extensions import SchemaExtension
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
-from gateway.schema.executor import UNKNOWN, PlainFieldExecutor, answered_by
+from gateway.schema.executor import PlainFieldExecutor
+from gateway.schema.plain_fields import UNKNOWN, answered_by
 
 
 @strawberry.enum
@@ -77,6 +78,7 @@ class Box:
     leaf: Leaf
     optional_leaf: Leaf | None = None
     leaves: list[Leaf] = strawberry.field(default_factory=list)
+    maybe_leaves: list[Leaf | None] | None = None
 
 
 def _boxes() -> list[Box]:
@@ -87,10 +89,11 @@ def _boxes() -> list[Box]:
     raising = Leaf(name="r", known="raise")
     strict_null = Leaf(name="s", strict=None)  # type: ignore[arg-type]
     return [
-        Box(leaf=good, optional_leaf=good, leaves=[good, bad_count]),
+        Box(leaf=good, optional_leaf=good, leaves=[good, bad_count], maybe_leaves=[good]),
         Box(leaf=null_name, optional_leaf=strict_null, leaves=[null_name, good]),
-        Box(leaf=bad_colour, optional_leaf=None, leaves=[raising]),
+        Box(leaf=bad_colour, leaves=[raising], maybe_leaves=[None, good, null_name]),
         Box(leaf=raising, optional_leaf=Leaf(name="u"), leaves=[strict_null]),
+        Box(leaf=good, leaves=[good, good], maybe_leaves=[bad_count, strict_null, good]),
     ]
 
 
@@ -128,6 +131,9 @@ QUERIES = [
     "{ boxes { leaf { peeked { name } } leaves { peeked { name peeked { name } } } } }",
     "{ boxes { leaf { guarded name } } }",
     "{ boxes { leaf { later name } optionalLeaf { later } } }",
+    "{ boxes { leaves { later name } maybeLeaves { later count strict } } }",
+    "{ boxes { maybeLeaves { name colour } } }",
+    "{ box { leaves { count later } maybeLeaves { name } } }",
     "{ box { a: leaf { n: name } b: leaf { name maybe } __typename } }",
     "query($x: Boolean!) { box { leaf { name @include(if: $x) count @skip(if: $x) } } }",
     "{ box { ...F leaf { ... on Leaf { colour } } } } fragment F on Box { leaf { name } }",
@@ -190,12 +196,15 @@ class _Counting(PlainFieldExecutor):
 
 
 def test_plain_fields_build_no_resolve_info() -> None:
-    """Only the root field's resolver gets an info; the plain object and its four leaves
-    are read directly (graphql-core alone would build six)."""
+    """Only the root field's resolver gets an info; the plain objects, the plain list and
+    their leaves are read directly (graphql-core alone would build ten)."""
     schema = strawberry.Schema(query=Query, execution_context_class=_Counting)
-    result = schema.execute_sync("{ box { leaf { name maybe colour count } } }")
+    result = schema.execute_sync("{ box { leaf { name maybe colour count } leaves { name } } }")
     assert result.errors is None
     assert result.data == {
-        "box": {"leaf": {"name": "a", "maybe": "m", "colour": "BLUE", "count": 3}}
+        "box": {
+            "leaf": {"name": "a", "maybe": "m", "colour": "BLUE", "count": 3},
+            "leaves": [{"name": "a"}, {"name": "b"}],
+        }
     }
     assert _Counting.infos == 1
