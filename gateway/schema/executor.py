@@ -99,6 +99,15 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         is_awaitable = self.is_awaitable
         try:
             for name, details, plain in self._fields(parent_type, grouped_field_set):
+                if plain is not None and plain.same is not None and plain.attribute is not None:
+                    # the commonest field of all, a string or flag attribute, inline
+                    try:
+                        value = getattr(source_value, plain.attribute)
+                    except Exception:
+                        value = _GENERAL  # the general path below reports it
+                    if type(value) is plain.same or (value is None and plain.nullable):
+                        results[name] = value
+                        continue
                 if plain is not None:
                     result = self._plain_field(
                         plain, source_value, details, path, name, parent_type, position_context
@@ -149,6 +158,8 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         if value is UNKNOWN:
             return _GENERAL
         if plain.leaf is not None:
+            if type(value) is plain.same:
+                return value
             try:
                 coerced = plain.leaf.coerce_output_value(value)
             except Exception:
@@ -159,7 +170,7 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
                 return _GENERAL
             field_path = Path(path, name, parent_type.name)
             return self._object(
-                plain.object, plain.type, details, field_path, value, position_context
+                plain.object, plain.declared, details, field_path, value, position_context
             )
         if not isinstance(value, list) or not all(_owns(plain.item, v) for v in value):  # type: ignore[arg-type]
             return _GENERAL
@@ -211,11 +222,12 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         except Exception as error:  # a non-null item failed: the list fails
             if waiting:
                 self.settle_in_background([completed[i] for i in waiting])
-            self.handle_field_error(error, plain.type, details, path)
+            self.handle_field_error(error, plain.declared, details, path)
             return None
         if not waiting:
             return completed
-        return self._completed(self._gathered_list(completed, waiting), plain.type, details, path)
+        gathered = self._gathered_list(completed, waiting)
+        return self._completed(gathered, plain.declared, details, path)
 
     async def _completed(
         self,

@@ -15,12 +15,16 @@ from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
 
 from graphql import (
+    GraphQLBoolean,
     GraphQLField,
+    GraphQLID,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLScalarType,
+    GraphQLString,
     is_leaf_type,
     is_object_type,
 )
@@ -50,12 +54,18 @@ class Plain(NamedTuple):
 
     attribute: str | None  # the field is this attribute of its source (getattr), or:
     peek: Peek | None  # (source, context) -> the value, or UNKNOWN
-    type: GraphQLOutputType  # as declared, for the error handling
+    declared: GraphQLOutputType  # the field type, for the error handling
     nullable: bool
     leaf: GraphQLLeafType | None = None  # a scalar or enum, or:
     object: GraphQLObjectType | None = None  # an object, or:
     item: GraphQLObjectType | None = None  # a list of these objects,
     item_type: GraphQLOutputType | None = None  # declared (non-null or not)
+    # A leaf's values of exactly this Python type coerce to themselves (String and ID:
+    # str, Boolean: bool), so reading one needs no coercion call.
+    same: type | None = None
+
+
+_SAME: dict[GraphQLScalarType, type] = {GraphQLString: str, GraphQLID: str, GraphQLBoolean: bool}
 
 
 def _strip(type_: GraphQLOutputType) -> tuple[GraphQLOutputType, bool]:
@@ -86,7 +96,8 @@ def plan(field: GraphQLField) -> Plain | None:
         return None
     named, nullable = _strip(field.type)
     if is_leaf_type(named):
-        return Plain(attribute, peek, field.type, nullable, leaf=named)
+        same = _SAME.get(named) if isinstance(named, GraphQLScalarType) else None
+        return Plain(attribute, peek, field.type, nullable, leaf=named, same=same)
     if is_object_type(named):
         return Plain(attribute, peek, field.type, nullable, object=named)
     if isinstance(named, GraphQLList) and attribute is not None:

@@ -132,7 +132,12 @@ def _known(
         return None
     if known is None:
         return UNKNOWN  # type: ignore[no-any-return]
-    return known if isinstance(known, Exception) else Assistant.of(known)
+    if isinstance(known, Exception):
+        return known
+    kept = context.assistant_nodes.get(id(known))
+    if kept is None or kept[0] is not known:
+        kept = context.assistant_nodes[id(known)] = (known, Assistant.of(known))
+    return kept[1]
 
 
 def _peek(n: model.PhoneNumber, ref: model.AssistantRef | None, context: Context) -> object:
