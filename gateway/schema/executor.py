@@ -52,6 +52,11 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         # sets per selection, so the items of a list share one. The set is kept with its
         # entry so that its id is not reused while this request runs.
         self._entries: dict[tuple[int, str], tuple[GroupedFieldSet, tuple[Entry, ...]]] = {}
+        # (object type, id of its field group) -> the group and its planned sub-fields:
+        # what graphql-core's collect_and_execute_subfields finds, in one lookup.
+        self._selections: dict[
+            tuple[GraphQLObjectType, int], tuple[FieldDetailsList, tuple[Entry, ...] | None]
+        ] = {}
         middleware = self.middleware_manager  # Strawberry passes one, empty without hooks
         self._fast = middleware is None or not middleware.middlewares
 
@@ -82,6 +87,19 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         self._entries[key] = (grouped_field_set, entries)
         return entries
 
+    def _selection(
+        self, object_type: GraphQLObjectType, details: FieldDetailsList
+    ) -> tuple[Entry, ...] | None:
+        """The planned sub-fields of ``details`` on ``object_type``, or None where the
+        selection defers a fragment (graphql-core's incremental path then runs it)."""
+        key = (object_type, id(details))
+        kept = self._selections.get(key)
+        if kept is None or kept[0] is not details:
+            grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, details)
+            entries = None if new_defer_usages else self._fields(object_type, grouped_field_set)
+            kept = self._selections[key] = (details, entries)
+        return kept[1]
+
     def execute_fields(
         self,
         parent_type: GraphQLObjectType,
@@ -94,11 +112,25 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
+        return self._run(
+            parent_type, source_value, path, self._fields(parent_type, grouped_field_set),
+            position_context,
+        )  # fmt: skip
+
+    def _run(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        entries: tuple[Entry, ...],
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's execute_fields over planned entries."""
         results: dict[str, Any] = {}
         waiting: list[str] = []
         is_awaitable = self.is_awaitable
         try:
-            for name, details, plain in self._fields(parent_type, grouped_field_set):
+            for name, details, plain in entries:
                 if plain is not None and plain.same is not None and plain.attribute is not None:
                     # the commonest field of all, a string or flag attribute, inline
                     try:
@@ -189,9 +221,13 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         """``value``'s selection, or None with the error handled at ``path``."""
         try:
-            completed = self.collect_and_execute_subfields(
-                object_type, details, path, value, position_context
-            )
+            entries = self._selection(object_type, details) if position_context is None else None
+            if entries is not None:
+                completed = self._run(object_type, value, path, entries, None)
+            else:  # incremental delivery (@defer) under way: graphql-core's own path
+                completed = self.collect_and_execute_subfields(
+                    object_type, details, path, value, position_context
+                )
         except Exception as error:
             self.handle_field_error(error, declared, details, path)
             return None
