@@ -180,14 +180,20 @@ class Loaders:
 
     def _prime_embedded(self, numbers: list[PhoneNumber]) -> None:
         """Assistants the numbers embed (id and name): no lookup needed to resolve them."""
+        embedded = self._embedded
         for n in numbers:
-            for ref in (n.assistant, *(r.assistant for r in n.routes)):
-                if ref is not None and ref.name is not None:
-                    key = (ref.provider, ref.native_id)
-                    found = Assistant(ref.provider, ref.native_id, ref.name, active=ref.active)
-                    self._embedded.setdefault(key, found)
-                    for loader in (self.assistant, self.linked_assistant):
-                        loader.prime(key, found)
+            refs = (n.assistant, *(r.assistant for r in n.routes)) if n.routes else (n.assistant,)
+            for ref in refs:
+                if ref is None or ref.name is None:
+                    continue
+                key = (ref.provider, ref.native_id)
+                if key in embedded:
+                    continue  # numbers sharing an assistant: primed with the first
+                found = embedded[key] = Assistant(
+                    ref.provider, ref.native_id, ref.name, active=ref.active
+                )
+                for loader in (self.assistant, self.linked_assistant):
+                    loader.prime(key, found)
 
     def pagination(self, provider: ProviderName, kind: Kind) -> Pagination:
         info = self.runtime.adapters[provider].info

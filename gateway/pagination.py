@@ -289,6 +289,10 @@ async def _collect(lanes: list[_Lane[T]], needed: int, within: Callable[[Positio
     return hinted_more
 
 
+def _slot(owed: Owed) -> int:
+    return owed.slot
+
+
 def _cursors(
     lanes: list[_Lane[T]], reached: Position | None, backward: bool, sources: int
 ) -> list[tuple[Cursor, T]]:
@@ -304,14 +308,19 @@ def _cursors(
     for k, lane in enumerate(lanes):
         later = [Owed(x.slot, x.resume) for x in lanes[k + 1 :] if x.owed]
         last = lane.entries[-1][0] if lane.exhausted and lane.entries else None
+        # what every entry of this lane owes beside itself (all of it, mostly nothing)
+        others = tuple(sorted([*passed, *later], key=_slot))
+        frontier = reached if lane.owed else None
         for pos, item in lane.entries:
             ended = pos is last and not backward
-            owed = [*passed, *([Owed(lane.slot, pos)] if lane.owed and not ended else []), *later]
-            frontier = reached if lane.owed else None
+            owed = others
+            if lane.owed and not ended:
+                owed = tuple(sorted([*others, Owed(lane.slot, pos)], key=_slot))
             if ended and not lane.owed and lane.slot + 1 < sources:
-                frontier = Position(lane.slot + 1, -1)  # before the next provider's first item
-            owed.sort(key=lambda o: o.slot)
-            out.append((Cursor(pos, frontier, tuple(owed), backward), item))
+                # before the next provider's first item
+                out.append((Cursor(pos, Position(lane.slot + 1, -1), owed, backward), item))
+            else:
+                out.append((Cursor(pos, frontier, owed, backward), item))
         if lane.error is not None:
             passed.append(Owed(lane.slot, lane.entries[-1][0] if lane.entries else lane.resume))
     return out

@@ -258,13 +258,17 @@ class UpstreamClient:
         """One logical call through the stack (its attempts are the stack's business)."""
         exchange = Exchange(deadline, call.path, retryable=call.retryable, decode=call.decode)
         try:
-            await self._http.request(
+            response = await self._http.request(
                 call.method,
                 self._url(call),
                 json=call.json_body,
                 headers=call.headers or None,
                 extensions={EXCHANGE: exchange},
             )
+            # httpx's response and its stream refer to each other (a reference cycle):
+            # unhooked, the exchange's parsed body is freed with the last reference to it
+            # instead of waiting for the collector, with the request's other records.
+            response.request.extensions.pop(EXCHANGE, None)
         except AttemptFailed as failed:
             if memory_key is not None and failed.memorable:
                 self._memory.remember(memory_key, failed.error)
