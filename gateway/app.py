@@ -190,8 +190,8 @@ def create_app(
 
     app = Starlette(
         routes=[
+            Route("/graphql", view),  # first: the router tries the routes in order
             Route("/", root),
-            Route("/graphql", view),
             Route("/healthz", health.healthz),
             Route("/readyz", health.readyz),
             Route("/metrics", metrics.endpoint),

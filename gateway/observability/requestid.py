@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
 import re
 import time
-import uuid
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
@@ -48,7 +48,7 @@ def accept_request_id(value: str | None) -> str:
     """The client's id when it is well formed, a fresh one otherwise."""
     if value and _VALID.fullmatch(value):
         return value
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # as random as uuid4().hex, without building a UUID
 
 
 class RequestIdMiddleware:

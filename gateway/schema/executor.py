@@ -27,10 +27,16 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from .plain_fields import UNKNOWN, Plain, plan
 
+# Path is a NamedTuple: tuple.__new__ builds one without its Python-level __new__ (a
+# page of 100 numbers builds ~300 paths).
+_new_path: Any = tuple.__new__
+
 _UNPLANNED: Any = object()
 _GENERAL: Any = object()  # "take graphql-core's path for this field"
 
-Entry = tuple[str, FieldDetailsList, Plain | None]
+# (response name, field group, plan; and for a str or bool attribute read inline: the
+# attribute, its Python type, whether null is allowed)
+Entry = tuple[str, FieldDetailsList, Plain | None, str | None, type | None, bool]
 
 # schema -> (type name, field name) -> the field's plan, or None for the general path.
 # Weak, so a schema replaced on reload takes its plans with it.
@@ -81,7 +87,7 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         if kept is not None and kept[0] is grouped_field_set:
             return kept[1]
         entries = tuple(
-            (name, details, self._plan(parent_type, details))
+            _entry(name, details, self._plan(parent_type, details))
             for name, details in grouped_field_set.items()
         )
         self._entries[key] = (grouped_field_set, entries)
@@ -130,14 +136,14 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         waiting: list[str] = []
         is_awaitable = self.is_awaitable
         try:
-            for name, details, plain in entries:
-                if plain is not None and plain.same is not None and plain.attribute is not None:
+            for name, details, plain, attribute, same, nullable in entries:
+                if attribute is not None:
                     # the commonest field of all, a string or flag attribute, inline
                     try:
-                        value = getattr(source_value, plain.attribute)
+                        value = getattr(source_value, attribute)
                     except Exception:
                         value = _GENERAL  # the general path below reports it
-                    if type(value) is plain.same or (value is None and plain.nullable):
+                    if type(value) is same or (value is None and nullable):
                         results[name] = value
                         continue
                 if plain is not None:
@@ -200,14 +206,23 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         if plain.object is not None:
             if not _owns(plain.object, value):
                 return _GENERAL
-            field_path = Path(path, name, parent_type.name)
+            field_path = _new_path(Path, (path, name, parent_type.name))
             return self._object(
                 plain.object, plain.declared, details, field_path, value, position_context
             )
-        if not isinstance(value, list) or not all(_owns(plain.item, v) for v in value):  # type: ignore[arg-type]
+        item: GraphQLObjectType = plain.item  # type: ignore[assignment]
+        if not isinstance(value, list):
+            return _GENERAL
+        if item.is_type_of is not None and not all(_owns(item, v) for v in value):
+            return _GENERAL
+        if item.is_type_of is None and any(v is None for v in value):
             return _GENERAL
         return self._list(
-            plain, details, Path(path, name, parent_type.name), value, position_context
+            plain,
+            details,
+            _new_path(Path, (path, name, parent_type.name)),
+            value,
+            position_context,
         )
 
     def _object(
@@ -245,14 +260,26 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         item: GraphQLObjectType = plain.item  # type: ignore[assignment]
         declared: GraphQLOutputType = plain.item_type  # type: ignore[assignment]
+        # the items share one selection: planned once for the list
+        entries = self._selection(item, details) if position_context is None else None
+        is_awaitable = self.is_awaitable
         completed: list[Any] = []
         waiting: list[int] = []
         try:
             for index, value in enumerate(values):
-                done = self._object(
-                    item, declared, details, Path(path, index, None), value, position_context
-                )
-                if self.is_awaitable(done):
+                item_path = _new_path(Path, (path, index, None))
+                if entries is None:
+                    done = self._object(item, declared, details, item_path, value, position_context)
+                else:
+                    try:
+                        done = self._run(item, value, item_path, entries, None)
+                    except Exception as error:
+                        self.handle_field_error(error, declared, details, item_path)
+                        done = None
+                    else:
+                        if is_awaitable(done):
+                            done = self._completed(done, declared, details, item_path)
+                if is_awaitable(done):
                     waiting.append(index)
                 completed.append(done)
         except Exception as error:  # a non-null item failed: the list fails
@@ -293,6 +320,12 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         for index, value in zip(waiting, values, strict=True):
             completed[index] = value
         return completed
+
+
+def _entry(name: str, details: FieldDetailsList, plain: Plain | None) -> Entry:
+    if plain is not None and plain.same is not None and plain.attribute is not None:
+        return (name, details, plain, plain.attribute, plain.same, plain.nullable)
+    return (name, details, plain, None, None, False)
 
 
 def _owns(object_type: GraphQLObjectType, value: Any) -> bool:
