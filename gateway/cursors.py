@@ -20,12 +20,12 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from .errors import BadCursorError
+from .records import record
 
 VERSION = 1
 # Cursors of sorted lists (``orderBy``): keysets instead of upstream positions.
@@ -36,7 +36,7 @@ KEYSET_VERSION = 2
 Keyset = tuple[tuple[int | str | None, ...], int, str]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Position:
     """Where an item sits in its provider's (natively filtered) upstream list."""
 
@@ -46,7 +46,7 @@ class Position:
     page_start: int = 0  # CURSOR upstreams: index of that page's first item
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Owed:
     """A provider a traversal skipped because it failed, and where to resume it."""
 
@@ -74,7 +74,7 @@ class _Resumes:
         return self.reached, self.owed
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Cursor(_Resumes):
     """An item's place in the list plus the traversal's state right after it.
 
@@ -98,7 +98,7 @@ class Cursor(_Resumes):
         return [self.reached.provider, self.position.provider, *(o.slot for o in self.owed)]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class KeysetCursor(_Resumes):
     """An item's place in a sorted list plus the traversal's state right after it: as
     :class:`Cursor`, with keysets for positions (``owed``: slot and where to resume it,

@@ -1,18 +1,19 @@
 """The normalized records every adapter produces.
 
-Plain frozen dataclasses: they are created in bulk on the hot path, so they carry no
-validation of their own (adapters validate the upstream payload before building them).
-A field an upstream does not have is ``None``, never invented.
+Plain immutable dataclasses (:func:`record`): they are created in bulk on the hot path,
+so they carry no validation of their own (adapters validate the upstream payload before
+building them). A field an upstream does not have is ``None``, never invented.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 
 # The provider names live with the registry (adding a provider edits one module there).
 from .providers.registry import PROVIDER_ORDER, ProviderName
+from .records import record
 
 
 class NumberStatus(enum.StrEnum):
@@ -27,7 +28,7 @@ class NumberType(enum.StrEnum):
     TOLL_FREE = "TOLL_FREE"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Capabilities:
     """What a number can do; ``None`` where the upstream does not say."""
 
@@ -38,7 +39,7 @@ class Capabilities:
     outbound: bool | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AssistantRef:
     """A pointer from a number to an assistant of the same provider."""
 
@@ -63,7 +64,7 @@ class RouteChannel(enum.StrEnum):
     SMS = "SMS"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RouteKind:
     """What a provider's link from a number to an assistant is for."""
 
@@ -71,7 +72,7 @@ class RouteKind:
     channel: RouteChannel = RouteChannel.VOICE
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Route:
     """One way a number reaches an assistant; ``weight`` its share of that direction and
     channel (the shares of one direction and channel sum to 1), ``None`` without a split."""
@@ -81,7 +82,7 @@ class Route:
     weight: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PhoneNumber:
     provider: ProviderName
     native_id: str
@@ -102,7 +103,7 @@ class PhoneNumber:
     routes: tuple[Route, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Assistant:
     provider: ProviderName
     native_id: str

@@ -73,6 +73,19 @@ class Gateway:
         for app in self.emulators.values():
             app.state.control.requests.clear()
 
+    def upstream_rounds(self, latency_ms: float) -> list[list[float]]:
+        """Upstream arrivals (the emulators' own clock) grouped into rounds: with
+        ``latency_ms`` injected everywhere, a request that arrived more than half of it
+        after the first of its round could only have waited for an answer."""
+        arrivals = sorted(t for app in self.emulators.values() for t in app.state.control.arrivals)
+        grouped: list[list[float]] = []
+        for t in arrivals:
+            if grouped and t - grouped[-1][0] < latency_ms / 2000:
+                grouped[-1].append(t)
+            else:
+                grouped.append([t])
+        return grouped
+
     def fault(self, provider: ProviderName, **fault: Any) -> None:
         from gateway.emulators.common import Fault
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import time
 
 from gateway.model import PROVIDER_ORDER, ProviderName
 
@@ -97,9 +96,13 @@ async def test_providers_are_called_concurrently(make_gateway: GatewayFactory) -
     gw = await make_gateway(numbers=3)
     for provider in PROVIDER_ORDER:
         gw.fault(provider, latency_ms=300)
-    started = time.perf_counter()
+        gw.emulators[provider].state.control.arrivals.clear()
     data = await gw.data("{ phoneNumbers(first: 100) { nodes { id } } }")
-    elapsed = time.perf_counter() - started
     assert len(data["phoneNumbers"]["nodes"]) == 3 * len(PROVIDER_ORDER)
-    # Sequential calls would take 5 x 300 ms; concurrent ones about one 300 ms delay.
-    assert elapsed < 0.9, elapsed
+    # Every provider asked in the first round (the emulators' clock says when each
+    # request arrived), not one after another; no timing of the GraphQL request itself.
+    # (Docs-only upstreams may need a second, dependent read: it comes later.)
+    first_round = gw.upstream_rounds(300)[0]
+    firsts = {p: min(gw.emulators[p].state.control.arrivals) for p in PROVIDER_ORDER}
+    late = [p for p, t in firsts.items() if t > first_round[-1]]
+    assert not late, late

@@ -7,7 +7,7 @@ from __future__ import annotations
 from gateway.emulators.common import Fault
 from gateway.model import PROVIDER_ORDER
 
-from .conftest import Gateway, open_gateway
+from .conftest import open_gateway
 
 LATENCY_MS = 300
 NUMBERS_WITH_ASSISTANTS = """
@@ -18,19 +18,6 @@ ASSISTANTS_WITH_NUMBERS = """
 """
 
 
-def rounds(gw: Gateway) -> list[list[float]]:
-    """Upstream arrivals grouped into rounds: a request that arrived more than half the
-    injected latency after the first of its round could only have waited for an answer."""
-    arrivals = sorted(t for app in gw.emulators.values() for t in app.state.control.arrivals)
-    grouped: list[list[float]] = []
-    for t in arrivals:
-        if grouped and t - grouped[-1][0] < LATENCY_MS / 2000:
-            grouped[-1].append(t)
-        else:
-            grouped.append([t])
-    return grouped
-
-
 async def _one_round(query: str) -> list[list[float]]:
     async with open_gateway() as gw:
         for name in PROVIDER_ORDER:
@@ -38,7 +25,7 @@ async def _one_round(query: str) -> list[list[float]]:
             gw.emulators[name].state.control.arrivals.clear()
         body = await gw.query(query)
         assert "errors" not in body, body["errors"]
-        return rounds(gw)
+        return gw.upstream_rounds(LATENCY_MS)
 
 
 async def test_numbers_and_their_assistants_in_one_round() -> None:
