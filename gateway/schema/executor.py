@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from graphql import GraphQLObjectType, GraphQLOutputType, GraphQLSchema
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
@@ -38,9 +37,12 @@ _GENERAL: Any = object()  # "take graphql-core's path for this field"
 # attribute, its Python type, whether null is allowed)
 Entry = tuple[str, FieldDetailsList, Plain | None, str | None, type | None, bool]
 
-# schema -> (type name, field name) -> the field's plan, or None for the general path.
-# Weak, so a schema replaced on reload takes its plans with it.
-_PLANS: WeakKeyDictionary[GraphQLSchema, dict[tuple[str, str], Plain | None]] = WeakKeyDictionary()
+# Where a schema keeps its plans: (type name, field name) -> the field's plan, or None
+# for the general path. In the schema's own extensions (graphql-core's slot for data of
+# its users), so a schema replaced on reload takes its plans with it: a plan refers to
+# the schema's types, whose resolvers refer to the schema, so a module-level table (even
+# a weak one) would keep every replaced schema alive.
+PLANS_KEY = "switchboard-plain-fields"
 
 
 class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -50,10 +52,10 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        plans = _PLANS.get(self.schema)
+        plans = self.schema.extensions.get(PLANS_KEY)
         if plans is None:
-            plans = _PLANS[self.schema] = {}
-        self._plans = plans
+            plans = self.schema.extensions[PLANS_KEY] = {}
+        self._plans: dict[tuple[str, str], Plain | None] = plans
         # grouped field set -> its fields with their plans; graphql-core memoizes the
         # sets per selection, so the items of a list share one. The set is kept with its
         # entry so that its id is not reused while this request runs.

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import gc
+import weakref
 from typing import Any
 
 import pytest
@@ -208,3 +210,14 @@ def test_plain_fields_build_no_resolve_info() -> None:
         }
     }
     assert _Counting.infos == 1
+
+
+def test_a_replaced_schema_is_freed_with_its_plans() -> None:
+    """A reload builds a new schema: the plans made for the old one must not keep it (a
+    table of plans outside the schema kept every replaced schema, +6 MiB per reload)."""
+    schema = strawberry.Schema(query=Query, execution_context_class=PlainFieldExecutor)
+    assert schema.execute_sync("{ box { leaf { name } leaves { name } } }").errors is None
+    built = weakref.ref(schema)
+    del schema
+    gc.collect()
+    assert built() is None
