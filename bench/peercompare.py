@@ -309,7 +309,9 @@ async def peer(cluster: Cluster, opts: Options, report: Report) -> None:
             "ours": {"cpu_ms_per_req": {}, "req_s": {}, "p50_ms": os_.p50 * 1e3},
             "peer": {"cpu_ms_per_req": {}, "req_s": {}, "p50_ms": ps.p50 * 1e3},
         }
-        for c in [c for c in opts.concurrency if c > 1] or [8]:
+        # c=1 too: a lone client shares nothing (no coalescing of identical requests),
+        # which is what the overhead scenario measures.
+        for c in opts.concurrency or [8]:
             for side, label, server, url, body in (
                 ("ours", "Switchboard (1 worker)", ours_server, ours_url, body_o),
                 ("peer", "Hive Gateway (1 process)", peer_server, peer_url, body_p),
@@ -350,9 +352,10 @@ async def peer(cluster: Cluster, opts: Options, report: Report) -> None:
             "numbers, assistant ids and names in each provider's own shape. It cannot "
             "express the rest: no cross-provider pagination or cursors, no common record "
             "shape, no joining numbers to assistant names (the client would), so it does "
-            "less work per request and can send every upstream call in one parallel round "
-            "where Switchboard needs two (numbers, then their assistants). Same run, same "
-            "emulators, loopback; medians of "
+            "less work per request. Both send every upstream call in one parallel round "
+            "(Switchboard starts the assistant lists beside the number pages). At c >= 8 "
+            "identical concurrent requests share upstream calls (ours coalesce them); c=1 "
+            "shares nothing. Same run, same emulators, loopback; medians of "
             f"{min(opts.repeats, 3)} load runs of {opts.duration:.0f} s per row."
         )
         report.data["peer"] = {
