@@ -1,0 +1,150 @@
+"""The aiohttp network under the httpx layers, against a real socket: what httpx's own
+transport did, it does (headers and bodies both ways, Content-Encoding decoded by httpx,
+no redirects, keep-alive), and its failures are httpx's typed errors, which the response
+layer turns into UpstreamTimeout / UpstreamUnavailable."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+
+from gateway.upstream.aiohttp_network import AiohttpTransport
+from tests.processes import free_port
+
+
+@dataclass
+class Server:
+    """A minimal HTTP/1.1 server on a loopback socket: one behaviour per path."""
+
+    port: int = 0
+    connections: int = 0
+    requests: list[dict[str, object]] = field(default_factory=list)
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                method, target, _ = lines[0].split(" ")
+                headers = dict(
+                    (k.strip().lower(), v.strip())
+                    for k, v in (line.split(":", 1) for line in lines[1:] if line)
+                )
+                length = int(headers.get("content-length", "0"))
+                body = await reader.readexactly(length) if length else b""
+                self.requests.append(
+                    {"method": method, "target": target, "headers": headers, "body": body}
+                )
+                if not await self.respond(target, writer):
+                    return
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return
+        finally:
+            writer.close()
+
+    async def respond(self, target: str, writer: asyncio.StreamWriter) -> bool:
+        path = target.split("?")[0]
+        if path == "/slow":
+            await asyncio.sleep(2)
+        if path == "/drop":
+            writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"partial')
+            await writer.drain()
+            return False
+        status, extra, payload = "200 OK", b"", json.dumps({"path": target}).encode()
+        if path == "/gzip":
+            extra, payload = b"Content-Encoding: gzip\r\n", gzip.compress(payload)
+        if path == "/moved":
+            status, extra = "302 Found", b"Location: /elsewhere\r\n"
+        writer.write(
+            f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n".encode()
+            + extra
+            + b"Set-Cookie: a=1\r\nX-Twice: 1\r\nX-Twice: 2\r\n"
+            + f"Content-Length: {len(payload)}\r\n\r\n".encode()
+            + payload
+        )
+        await writer.drain()
+        return True
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[Server]:
+    srv = Server()
+    listener = await asyncio.start_server(srv.handle, "127.0.0.1", 0)
+    srv.port = listener.sockets[0].getsockname()[1]
+    async with listener:
+        yield srv
+
+
+def _client(port: int, read: float = 5.0) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}",
+        transport=AiohttpTransport(max_connections=4),
+        timeout=httpx.Timeout(read, connect=2.0),
+        headers={"Authorization": "Bearer k"},
+    )
+
+
+async def test_requests_and_answers_go_both_ways_unchanged(server: Server) -> None:
+    async with _client(server.port) as client:
+        response = await client.post("/list?page=2&q=a%20b", json={"x": [1, 2]})
+    assert response.status_code == 200
+    assert response.json() == {"path": "/list?page=2&q=a%20b"}  # the query as encoded
+    assert response.headers.get_list("x-twice") == ["1", "2"]
+    sent = server.requests[0]
+    assert sent["method"] == "POST"
+    assert sent["body"] == b'{"x":[1,2]}'
+    headers = sent["headers"]
+    assert isinstance(headers, dict)
+    assert headers["authorization"] == "Bearer k"
+    assert headers["content-type"] == "application/json"
+    assert headers["user-agent"].startswith("python-httpx/")  # httpx's, not aiohttp's
+    assert headers["host"] == f"127.0.0.1:{server.port}"
+
+
+async def test_content_encoding_is_decoded_once_by_httpx(server: Server) -> None:
+    async with _client(server.port) as client:
+        response = await client.get("/gzip")
+    assert response.json() == {"path": "/gzip"}
+
+
+async def test_redirects_and_cookies_are_left_to_httpx(server: Server) -> None:
+    async with _client(server.port) as client:
+        moved = await client.get("/moved")
+        await client.get("/again")
+    assert moved.status_code == 302  # not followed
+    assert [r["target"] for r in server.requests] == ["/moved", "/again"]
+    headers = server.requests[1]["headers"]
+    assert isinstance(headers, dict)
+    assert headers.get("cookie") == "a=1"  # httpx's cookie jar, sent once
+
+
+async def test_connections_are_kept_alive(server: Server) -> None:
+    async with _client(server.port) as client:
+        for _ in range(5):
+            assert (await client.get("/ok")).status_code == 200
+    assert server.connections == 1
+
+
+async def test_a_refused_connection_is_a_connect_error() -> None:
+    async with _client(free_port()) as client:
+        with pytest.raises(httpx.ConnectError):
+            await client.get("/ok")
+
+
+async def test_a_slow_answer_is_a_read_timeout(server: Server) -> None:
+    async with _client(server.port, read=0.2) as client:
+        with pytest.raises(httpx.ReadTimeout):
+            await client.get("/slow")
+
+
+async def test_a_cut_answer_is_a_transport_error(server: Server) -> None:
+    async with _client(server.port) as client:
+        with pytest.raises(httpx.TransportError):
+            await (await client.get("/drop")).aread()
