@@ -1,6 +1,6 @@
 """The aiohttp network under the httpx layers, against a real socket: what httpx's own
 transport did, it does (headers and bodies both ways, Content-Encoding decoded by httpx,
-no redirects, keep-alive), and its failures are httpx's typed errors, which the response
+no redirects, keep-alive, TLS verified), and its failures are httpx's typed errors, which the response
 layer turns into UpstreamTimeout / UpstreamUnavailable."""
 
 from __future__ import annotations
@@ -8,11 +8,14 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
+import trustme
 
 from gateway.upstream.aiohttp_network import AiohttpTransport
 from tests.processes import free_port
@@ -148,3 +151,43 @@ async def test_a_cut_answer_is_a_transport_error(server: Server) -> None:
     async with _client(server.port) as client:
         with pytest.raises(httpx.TransportError):
             await (await client.get("/drop")).aread()
+
+
+@pytest.fixture
+def tls(tmp_path: Path) -> tuple[ssl.SSLContext, Path]:
+    """A server context for 127.0.0.1 signed by a throwaway CA, and that CA's file."""
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    return server_context, ca_file
+
+
+async def _https_server(context: ssl.SSLContext) -> tuple[Server, asyncio.Server]:
+    srv = Server()
+    listener = await asyncio.start_server(srv.handle, "127.0.0.1", 0, ssl=context)
+    srv.port = listener.sockets[0].getsockname()[1]
+    return srv, listener
+
+
+async def test_https_is_verified_as_httpx_verifies(
+    tls: tuple[ssl.SSLContext, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A certificate the trust store vouches for is accepted (httpx's SSL_CERT_FILE, here
+    the throwaway CA); the same server is refused while that CA is not trusted."""
+    context, ca_file = tls
+    srv, listener = await _https_server(context)
+    async with listener:
+        url = f"https://127.0.0.1:{srv.port}"
+        async with httpx.AsyncClient(
+            base_url=url, transport=AiohttpTransport(max_connections=2)
+        ) as untrusting:
+            with pytest.raises(httpx.ConnectError):
+                await untrusting.get("/ok")
+        monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+        async with httpx.AsyncClient(
+            base_url=url, transport=AiohttpTransport(max_connections=2)
+        ) as trusting:
+            response = await trusting.get("/ok")
+        assert response.json() == {"path": "/ok"}
