@@ -18,7 +18,7 @@ from gateway.model import PROVIDER_ORDER, ProviderName
 from .churn import Churn
 from .conftest import open_gateway
 from .sorting import NODE, in_order
-from .test_pagination_properties import outage_walk, outages
+from .test_pagination_properties import outage_walk, outages, worlds_of
 
 PAGE = f"""
 query($orderBy: [PhoneNumberOrder!], $filter: PhoneNumberFilter, $first: Int, $after: String,
@@ -164,8 +164,4 @@ def test_a_sorted_traversal_through_an_outage_sees_every_item_once(
 ) -> None:
     """As the unsorted outage property (test_pagination_properties.py), sorted: a failed
     provider is owed by keyset and its items come once, after recovery."""
-    worlds = {
-        p: EmulatorConfig(seed=seed + i, numbers=n, assistants=3)
-        for i, (p, n) in enumerate(sizes.items())
-    }
-    asyncio.run(outage_walk(worlds, flt, size, forward, schedule, docs_only, order))
+    asyncio.run(outage_walk(worlds_of(sizes, seed), flt, size, forward, schedule, docs_only, order))

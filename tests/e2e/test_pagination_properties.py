@@ -32,6 +32,14 @@ filters = st.sampled_from([None, {"status": "AVAILABLE"}, {"status": "ASSIGNED"}
 ops = st.lists(st.tuples(st.sampled_from(["next", "prev"]), st.integers(1, 30)), max_size=8)
 
 
+def worlds_of(sizes: dict[ProviderName, int], seed: int) -> dict[ProviderName, EmulatorConfig]:
+    """One world per provider, ``sizes`` numbers each, seeded apart."""
+    return {
+        p: EmulatorConfig(seed=seed + i, numbers=n, assistants=3)
+        for i, (p, n) in enumerate(sizes.items())
+    }
+
+
 def expected(worlds: dict[ProviderName, EmulatorConfig], flt: dict[str, str] | None) -> set[str]:
     """Every (provider, number) the filter should yield, straight from the emulators' worlds."""
     out = set()
@@ -131,11 +139,7 @@ async def walk(
 def test_any_walk_sees_the_whole_list_once(
     sizes: dict[ProviderName, int], seed: int, flt: Any, fwd: int, back: int, moves: Any
 ) -> None:
-    worlds = {
-        p: EmulatorConfig(seed=seed + i, numbers=n, assistants=3)
-        for i, (p, n) in enumerate(sizes.items())
-    }
-    asyncio.run(walk(worlds, flt, fwd, back, moves))
+    asyncio.run(walk(worlds_of(sizes, seed), flt, fwd, back, moves))
 
 
 # -- partial outages -----------------------------------------------------------------------
@@ -269,8 +273,4 @@ def test_a_traversal_through_an_outage_sees_every_item_once(
     schedule: list[tuple[ProviderName, dict[str, Any]] | None],
     docs_only: bool,
 ) -> None:
-    worlds = {
-        p: EmulatorConfig(seed=seed + i, numbers=n, assistants=3)
-        for i, (p, n) in enumerate(sizes.items())
-    }
-    asyncio.run(outage_walk(worlds, flt, size, forward, schedule, docs_only))
+    asyncio.run(outage_walk(worlds_of(sizes, seed), flt, size, forward, schedule, docs_only))

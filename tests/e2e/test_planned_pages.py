@@ -14,7 +14,7 @@ from gateway.emulators import EmulatorConfig
 from gateway.model import PROVIDER_ORDER, ProviderName
 
 from .conftest import Gateway, GatewayFactory, open_gateway
-from .test_pagination_properties import expected
+from .test_pagination_properties import expected, worlds_of
 
 PAGE = """
 query($first: Int, $after: String, $filter: PhoneNumberFilter) {
@@ -72,13 +72,6 @@ async def test_without_remembered_lengths_every_page_asks_all_it_may_span(
     gw.reset_counts()
     await gw.data(PAGE, first=10)
     assert asked(gw) == {p.name for p in PROVIDER_ORDER}
-
-
-def worlds_of(sizes: dict[ProviderName, int], seed: int) -> dict[ProviderName, EmulatorConfig]:
-    return {
-        p: EmulatorConfig(seed=seed + i, numbers=n, assistants=3)
-        for i, (p, n) in enumerate(sizes.items())
-    }
 
 
 async def stale_walk(

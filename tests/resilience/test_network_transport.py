@@ -85,9 +85,9 @@ async def server() -> AsyncIterator[Server]:
         yield srv
 
 
-def _client(port: int, read: float = 5.0) -> httpx.AsyncClient:
+def _client(port: int, read: float = 5.0, scheme: str = "http") -> httpx.AsyncClient:
     return httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{port}",
+        base_url=f"{scheme}://127.0.0.1:{port}",
         transport=AiohttpTransport(max_connections=4),
         timeout=httpx.Timeout(read, connect=2.0),
         headers={"Authorization": "Bearer k"},
@@ -179,15 +179,10 @@ async def test_https_is_verified_as_httpx_verifies(
     context, ca_file = tls
     srv, listener = await _https_server(context)
     async with listener:
-        url = f"https://127.0.0.1:{srv.port}"
-        async with httpx.AsyncClient(
-            base_url=url, transport=AiohttpTransport(max_connections=2)
-        ) as untrusting:
+        async with _client(srv.port, scheme="https") as untrusting:
             with pytest.raises(httpx.ConnectError):
                 await untrusting.get("/ok")
         monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
-        async with httpx.AsyncClient(
-            base_url=url, transport=AiohttpTransport(max_connections=2)
-        ) as trusting:
+        async with _client(srv.port, scheme="https") as trusting:
             response = await trusting.get("/ok")
         assert response.json() == {"path": "/ok"}
