@@ -337,10 +337,7 @@ class _Contexts:
 
     def release(self) -> None:
         if self._context is not None:
-            self._context.loaders.release()
-            # graphql-core's executor and its helpers refer to each other and to this
-            # context: what the context keeps is dropped now, not at the next collection.
-            self._context.assistant_nodes.clear()
+            self._context.release()
 
 
 def _refusal_body(exc: Refusal) -> dict[str, Any]:

@@ -29,6 +29,13 @@ class Context:
     # share one node in this response (the record is kept so its id is not reused).
     assistant_nodes: dict[int, tuple[Any, Any]] = field(default_factory=dict)
 
+    def release(self) -> None:
+        """Drop what this request loaded and built, once its response is done: graphql-core's
+        executor and its helpers refer to each other and to this context, so what the
+        context keeps would otherwise wait for the collector."""
+        self.loaders.release()
+        self.assistant_nodes.clear()
+
     def report(self, error: GatewayError, info: StrawberryInfo[Any, Any]) -> None:
         """Keep the field's data and add ``error`` to the response's ``errors``."""
         path = info.path.as_list()

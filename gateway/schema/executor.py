@@ -235,10 +235,15 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         path: Path,
         value: Any,
         position_context: Any,
+        entries: tuple[Entry, ...] | None = _UNPLANNED,
     ) -> Any:
-        """``value``'s selection, or None with the error handled at ``path``."""
+        """``value``'s selection, or None with the error handled at ``path``. ``entries``:
+        the selection's plan when the caller has it (a list's items share one)."""
         try:
-            entries = self._selection(object_type, details) if position_context is None else None
+            if entries is _UNPLANNED:
+                entries = (
+                    self._selection(object_type, details) if position_context is None else None
+                )
             if entries is not None:
                 completed = self._run(object_type, value, path, entries, None)
             else:  # incremental delivery (@defer) under way: graphql-core's own path
@@ -270,17 +275,9 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         try:
             for index, value in enumerate(values):
                 item_path = _new_path(Path, (path, index, None))
-                if entries is None:
-                    done = self._object(item, declared, details, item_path, value, position_context)
-                else:
-                    try:
-                        done = self._run(item, value, item_path, entries, None)
-                    except Exception as error:
-                        self.handle_field_error(error, declared, details, item_path)
-                        done = None
-                    else:
-                        if is_awaitable(done):
-                            done = self._completed(done, declared, details, item_path)
+                done = self._object(
+                    item, declared, details, item_path, value, position_context, entries
+                )
                 if is_awaitable(done):
                     waiting.append(index)
                 completed.append(done)
