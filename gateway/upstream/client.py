@@ -8,8 +8,8 @@ provider's :class:`~gateway.resilience.ResilienceSettings` apply in two parts::
                   ->  the call's deadline
     its stack:    the per-attempt layers (gateway/upstream/stack.py), httpx transports
 
-The client keeps what needs call keys and parsed bodies; the stack under its
-``httpx.AsyncClient`` does each attempt. Behaviour is configured per provider, never
+The client keeps what needs call keys and parsed bodies; the stack under its sender
+(gateway/upstream/sender.py) does each attempt. Behaviour is configured per provider, never
 coded per call: adapters only say what to fetch. ``docs/resilience.md`` lists the
 settings, their defaults and the error codes.
 """
@@ -46,6 +46,7 @@ from ..resilience import (
 from .exchange import EXCHANGE, SAFE_METHODS, AttemptFailed, Decode, Exchange
 from .layer import ClientStats, LayerFactory, StackContext, compose
 from .network import network_transport
+from .sender import Sender
 from .stack import PER_ATTEMPT_LAYERS
 
 log = logging.getLogger("switchboard.upstream")
@@ -133,15 +134,14 @@ class UpstreamClient:
         # for again and again, and httpx parses and re-encodes the URL on every request.
         self._urls: dict[tuple[str, tuple[tuple[str, Any], ...]], httpx.URL] = {}
 
-    def _open(self) -> httpx.AsyncClient:
-        """The httpx client over the stack: the layers, the observers, the network."""
+    def _open(self) -> Sender:
+        """The sender over the stack: the layers, the observers, the network."""
         stack = compose(self._network, (*self.layers, *self._observers), self._context)
-        return httpx.AsyncClient(
+        return Sender(
+            stack,
             base_url=self._base_url,
             headers=self._headers,
             timeout=httpx.Timeout(self._settings.timeout, connect=self._settings.connect_timeout),
-            transport=stack,
-            follow_redirects=False,
         )
 
     def add_observer(self, layer: LayerFactory) -> None:
@@ -258,11 +258,11 @@ class UpstreamClient:
         """One logical call through the stack (its attempts are the stack's business)."""
         exchange = Exchange(deadline, call.path, retryable=call.retryable, decode=call.decode)
         try:
-            response = await self._http.request(
+            response = await self._http.send(
                 call.method,
                 self._url(call),
                 json=call.json_body,
-                headers=call.headers or None,
+                headers=call.headers,
                 extensions={EXCHANGE: exchange},
             )
             # httpx's response and its stream refer to each other (a reference cycle):
@@ -282,13 +282,11 @@ class UpstreamClient:
         try:
             url = self._urls.get(key)
         except TypeError:  # a list-valued parameter: not kept
-            return self._http.build_request(call.method, call.path, params=call.params).url
+            return self._http.url(call.path, call.params)
         if url is None:
             if len(self._urls) >= _KEPT_URLS:
                 self._urls.pop(next(iter(self._urls)))
-            url = self._urls[key] = self._http.build_request(
-                call.method, call.path, params=call.params
-            ).url
+            url = self._urls[key] = self._http.url(call.path, call.params)
         return url
 
     def _key(self, call: _Call) -> str:
