@@ -198,6 +198,9 @@ class ObservedTransport(Layer):
         self.provider = provider
         self.metrics = metrics
         self.tenant = tenant_label(tenant)
+        # The labelled series, looked up once (labels() is a locked dict lookup per call).
+        self._latency = metrics.upstream_latency.labels(self.tenant, provider.value)
+        self._counts: dict[str, Any] = {}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         rid = current_request_id()
@@ -215,22 +218,28 @@ class ObservedTransport(Layer):
         finally:
             elapsed = time.perf_counter() - start
             provider = self.provider.value
-            self.metrics.upstream_requests.labels(self.tenant, provider, outcome).inc()
-            self.metrics.upstream_latency.labels(self.tenant, provider).observe(elapsed)
+            count = self._counts.get(outcome)
+            if count is None:
+                labels = (self.tenant, provider, outcome)
+                count = self._counts[outcome] = self.metrics.upstream_requests.labels(*labels)
+            count.inc()
+            self._latency.observe(elapsed)
             failed = not outcome.isdigit() or int(outcome) >= 500
-            # The path only: query strings and headers stay out of the log.
-            log.log(
-                logging.WARNING if failed else logging.DEBUG,
-                "upstream call",
-                extra={
-                    **({"tenant": self.tenant} if self.tenant else {}),
-                    "provider": provider,
-                    "method": request.method,
-                    "upstream_path": request.url.path,
-                    "status": outcome,
-                    "duration_ms": round(elapsed * 1000, 2),
-                },
-            )
+            level = logging.WARNING if failed else logging.DEBUG
+            if log.isEnabledFor(level):
+                # The path only: query strings and headers stay out of the log.
+                log.log(
+                    level,
+                    "upstream call",
+                    extra={
+                        **({"tenant": self.tenant} if self.tenant else {}),
+                        "provider": provider,
+                        "method": request.method,
+                        "upstream_path": request.url.path,
+                        "status": outcome,
+                        "duration_ms": round(elapsed * 1000, 2),
+                    },
+                )
 
 
 def tenant_label(tenant: str | None) -> str:

@@ -12,7 +12,7 @@ import enum
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
+from typing import Any, ClassVar, Protocol, TypeVar, cast, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -30,6 +30,7 @@ from ..paging import (
     next_page,
 )
 from ..upstream import MalformedJSON, UpstreamClient
+from ..upstream.recent import RecentBodies
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -109,15 +110,23 @@ def decoder(provider: ProviderName, model: type[M]) -> Callable[[bytes], M]:
     """``model`` validated straight from a response body (pydantic reads the bytes, no
     ``json.loads`` first), for ``UpstreamClient.get_json(decode=...)``. JSON of another
     shape is :func:`parse`'s error; bytes that are no JSON at all are MalformedJSON, which
-    the client counts as a failed attempt (breaker, failure memory) and never caches."""
+    the client counts as a failed attempt (breaker, failure memory) and never caches.
 
-    def decode(body: bytes) -> M:
+    The model is frozen, so the result for a body identical to a recent one is that one
+    (gateway/upstream/recent.py): a list polled while nothing changed is not validated
+    again. Failures are not kept."""
+    recent = RecentBodies()
+
+    def validate(body: bytes) -> M:
         try:
             return model.model_validate_json(body)
         except ValidationError as exc:
             if any(e["type"] == "json_invalid" for e in exc.errors()):
                 raise MalformedJSON(f"{provider.value}: the body is not JSON") from None
             raise _mismatch(provider, exc) from None
+
+    def decode(body: bytes) -> M:
+        return cast(M, recent.decode(body, validate))
 
     return decode
 

@@ -151,7 +151,7 @@ class ListEndpoint(Generic[I]):
         if isinstance(paging, PageNumber):
             return await self._numbered(client, page, convert, extra, paging)
         body = await self._call(client, {**(paging.params(page) if paging else {}), **extra})
-        items = [convert(i) for i in self._items(body)]
+        items = client.recent_records.convert(self.path, body, self._items(body), convert)
         if paging is None:
             return Page(items, total=len(items))
         if isinstance(paging, Cursor):
@@ -170,9 +170,13 @@ class ListEndpoint(Generic[I]):
         """``[offset, offset + limit)`` from the one or two numbered pages it falls in."""
         size = max(1, min(page.limit, paging.max_size))
         first, skip = divmod(page.offset, size)
+        if not skip:  # one page, all of it: its records may be the recent ones
+            body = await self._call(client, {paging.page: first + 1, paging.size: size, **params})
+            made = client.recent_records.convert(self.path, body, self._items(body), convert)
+            return Page(made[:size], total=self._total(body))
         items: list[I] = []
         total = None
-        for number in range(first + 1, first + (2 if skip else 1) + 1):
+        for number in (first + 1, first + 2):
             body = await self._call(client, {paging.page: number, paging.size: size, **params})
             listed = self._items(body)
             items += listed
