@@ -25,16 +25,12 @@ class Context:
     # The operation the gate admitted (gateway.security.gate.Admitted): execution runs
     # exactly this parsed document and operation.
     admitted: Any = None
-    # id(model.Assistant) -> (it, its Assistant node): numbers linked to one assistant
-    # share one node in this response (the record is kept so its id is not reused).
-    assistant_nodes: dict[int, tuple[Any, Any]] = field(default_factory=dict)
 
     def release(self) -> None:
         """Drop what this request loaded and built, once its response is done: graphql-core's
         executor and its helpers refer to each other and to this context, so what the
         context keeps would otherwise wait for the collector."""
         self.loaders.release()
-        self.assistant_nodes.clear()
 
     def report(self, error: GatewayError, info: StrawberryInfo[Any, Any]) -> None:
         """Keep the field's data and add ``error`` to the response's ``errors``."""

@@ -21,7 +21,7 @@ from .context import Info
 from .docs import DEFAULT_PAGE_SIZE
 from .filters import MAX_CARRIER, NumberConditions
 from .sorted_listing import Kept, sorted_connection
-from .types import Assistant, PhoneNumber
+from .types import ASSISTANT_NODES, PHONE_NUMBER_NODES, Assistant, PhoneNumber
 
 T = TypeVar("T")
 N = TypeVar("N")
@@ -266,7 +266,7 @@ async def phone_numbers_connection(
         fingerprint=conditions.fingerprint(),
         sources=sources,
         args=args,
-        to_node=PhoneNumber.of,
+        to_node=PHONE_NUMBER_NODES,
         order=order,
         prepare=info.context.loaders.links_ready,
     )
@@ -301,7 +301,7 @@ async def assistants_connection(
         fingerprint=f"{active}|{search}",
         sources=sources,
         args=args,
-        to_node=Assistant.of,
+        to_node=ASSISTANT_NODES,
         order=order,
     )
 
@@ -339,6 +339,6 @@ async def assistant_numbers_connection(
         else f"{assistant.native_id}|{conditions.fingerprint()}",
         sources=[source],
         args=Args(first, after, last, before),
-        to_node=PhoneNumber.of,
+        to_node=PHONE_NUMBER_NODES,
         order=order,
     )

@@ -21,6 +21,7 @@ from .health import ProviderHealth, provider_health
 from .ids import keyed_id, node_id
 from .order_inputs import ORDER_BY, PhoneNumberOrder, number_order
 from .plain_fields import UNKNOWN, answered_by
+from .recent_nodes import RecentNodes
 
 Provider = strawberry.enum(model.ProviderName, name="Provider", description="A voice-AI platform.")
 NumberStatus = strawberry.enum(
@@ -134,10 +135,7 @@ def _known(
         return UNKNOWN  # type: ignore[no-any-return]
     if isinstance(known, Exception):
         return known
-    kept = context.assistant_nodes.get(id(known))
-    if kept is None or kept[0] is not known:
-        kept = context.assistant_nodes[id(known)] = (known, Assistant.of(known))
-    return kept[1]
+    return ASSISTANT_NODES(known)  # one node per assistant, shared by the numbers it holds
 
 
 def _peek(n: model.PhoneNumber, ref: model.AssistantRef | None, context: Context) -> object:
@@ -415,4 +413,15 @@ class ProviderInfo:
         return provider_health(info.context.runtime, self.name)
 
 
-__all__ = ["Assistant", "AssistantRoute", "PhoneNumber", "ProviderInfo"]
+# One GraphQL object per record in use, whatever the request (recent_nodes.py).
+PHONE_NUMBER_NODES = RecentNodes(PhoneNumber.of)
+ASSISTANT_NODES = RecentNodes(Assistant.of)
+
+__all__ = [
+    "ASSISTANT_NODES",
+    "PHONE_NUMBER_NODES",
+    "Assistant",
+    "AssistantRoute",
+    "PhoneNumber",
+    "ProviderInfo",
+]
