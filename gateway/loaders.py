@@ -22,10 +22,24 @@ from typing import Any, Literal, TypeVar
 from aiodataloader import DataLoader
 
 from .errors import DanglingLink, UpstreamError
-from .model import Assistant, NumberStatus, PhoneNumber, ProviderName, routed_assistant_ids
+from .made_once import MadeOnce
+from .model import (
+    Assistant,
+    AssistantRef,
+    NumberStatus,
+    PhoneNumber,
+    ProviderName,
+    routed_assistant_ids,
+)
 from .paging import Collected, NumberFilter, Page, PageRequest, Pagination, collect
 from .providers.base import lookup_assistant
 from .runtime import Runtime
+
+# The assistant a named reference embeds (id, name, active; only named ones are primed):
+# one record per reference in use, so its GraphQL object is made once too (made_once.py).
+_EMBEDDED: MadeOnce[AssistantRef, Assistant] = MadeOnce(
+    lambda ref: Assistant(ref.provider, ref.native_id, ref.name or "", active=ref.active)
+)
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -189,9 +203,7 @@ class Loaders:
                 key = (ref.provider, ref.native_id)
                 if key in embedded:
                     continue  # numbers sharing an assistant: primed with the first
-                found = embedded[key] = Assistant(
-                    ref.provider, ref.native_id, ref.name, active=ref.active
-                )
+                found = embedded[key] = _EMBEDDED(ref)
                 for loader in (self.assistant, self.linked_assistant):
                     loader.prime(key, found)
 

@@ -11,6 +11,7 @@ import strawberry
 from strawberry import relay
 
 from .. import model
+from ..made_once import MadeOnce
 from ..paging import Pagination
 from ..providers import specs
 from .connection import Connection
@@ -21,7 +22,6 @@ from .health import ProviderHealth, provider_health
 from .ids import keyed_id, node_id
 from .order_inputs import ORDER_BY, PhoneNumberOrder, number_order
 from .plain_fields import UNKNOWN, answered_by
-from .recent_nodes import RecentNodes
 
 Provider = strawberry.enum(model.ProviderName, name="Provider", description="A voice-AI platform.")
 NumberStatus = strawberry.enum(
@@ -413,9 +413,9 @@ class ProviderInfo:
         return provider_health(info.context.runtime, self.name)
 
 
-# One GraphQL object per record in use, whatever the request (recent_nodes.py).
-PHONE_NUMBER_NODES = RecentNodes(PhoneNumber.of)
-ASSISTANT_NODES = RecentNodes(Assistant.of)
+# One GraphQL object per record in use, whatever the request (gateway/made_once.py).
+PHONE_NUMBER_NODES = MadeOnce(PhoneNumber.of)
+ASSISTANT_NODES = MadeOnce(Assistant.of)
 
 __all__ = [
     "ASSISTANT_NODES",

@@ -1,9 +1,9 @@
-"""One GraphQL object per record in use: by identity, never by equality, and bounded."""
+"""What is made of a record is made once while it is in use: by identity, bounded."""
 
 from __future__ import annotations
 
+from gateway.made_once import MadeOnce
 from gateway.model import NumberStatus, PhoneNumber, ProviderName
-from gateway.schema.recent_nodes import RecentNodes
 from gateway.schema.types import PhoneNumber as PhoneNumberNode
 
 
@@ -17,7 +17,7 @@ def _record(native_id: str) -> PhoneNumber:
 
 
 def test_a_record_keeps_its_node_and_an_equal_record_gets_its_own() -> None:
-    nodes = RecentNodes(PhoneNumberNode.of)
+    nodes = MadeOnce(PhoneNumberNode.of)
     record = _record("a")
     node = nodes(record)
     assert nodes(record) is node
@@ -34,7 +34,7 @@ def test_only_the_last_records_are_kept() -> None:
         made.append(record.native_id)
         return record.native_id
 
-    nodes = RecentNodes(make, size=2)
+    nodes = MadeOnce(make, size=2)
     records = [_record(x) for x in "abc"]
     for record in [*records, records[0]]:
         nodes(record)

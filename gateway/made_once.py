@@ -1,0 +1,44 @@
+"""What is made of an immutable object, made once while that object is in use.
+
+Records are immutable, and the reads that reuse an identical upstream body
+(gateway/upstream/recent.py) hand every request the same record objects. So what is
+made of them, the same every time, is made once, not once a request:
+
+- the GraphQL object of each listed record (schema/types.py; about 1.8 us each: its
+  fields, its capabilities, its global id), which nothing mutates (resolvers only read
+  their source);
+- the assistant record of an assistant a number embeds (loaders.py), and so, in turn,
+  its GraphQL object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+R = TypeVar("R")
+N = TypeVar("N")
+
+KEPT = 2048  # per use: a few polled pages' worth
+
+
+class MadeOnce(Generic[R, N]):
+    """``make(record)``, kept for the last ``size`` records, by the record's identity
+    (never by equality: an equal record from another read gets its own)."""
+
+    def __init__(self, make: Callable[[R], N], size: int = KEPT) -> None:
+        self._make = make
+        self._size = size
+        # id -> (the record, what was made of it): the record is kept, so its id names
+        # no other meanwhile.
+        self._kept: dict[int, tuple[R, N]] = {}
+
+    def __call__(self, record: R) -> N:
+        kept = self._kept.get(id(record))
+        if kept is not None and kept[0] is record:
+            return kept[1]
+        made = self._make(record)
+        if len(self._kept) >= self._size:
+            del self._kept[next(iter(self._kept))]  # the oldest first in
+        self._kept[id(record)] = (record, made)
+        return made
