@@ -28,7 +28,7 @@ BODIES_KEPT = 4
 # Decoded bodies whose records are kept per upstream client (all its list endpoints).
 RECORDS_KEPT = 16
 
-_RECORDS = (PhoneNumber, Assistant)
+_RECORDS = frozenset({PhoneNumber, Assistant})
 
 
 class RecentBodies:
@@ -71,7 +71,7 @@ class RecentRecords:
             self._kept.move_to_end(key)
             return list(kept[2])
         made = [convert(item) for item in items]
-        if all(type(record) in _RECORDS for record in made):
+        if made and set(map(type, made)) <= _RECORDS:  # no Python-level loop
             # The body is kept with its records, so its id names no other body meanwhile.
             self._kept[key] = (body, convert, tuple(made))
             if len(self._kept) > self._size:
