@@ -242,6 +242,9 @@ async def overhead(cluster: Cluster, opts: Options, report: Report) -> None:
             "query (recorded in-process) with one pooled httpx client per provider, parsing each "
             "JSON body. The gateway rows run with the upstream page cache disabled, except "
             "the warm-cache row (a second gateway with the default TTL, repeating the query). "
+            "The emulators answer the same bytes to the same call, so the gateway reuses what "
+            "it made of them (gateway/upstream/recent.py: validation and records) while still "
+            "making every call; the direct path parses every body. "
             f"first: 50 -> {len(calls50)} calls, first: 100 -> {len(calls100)} calls:"
             "\n\n" + "\n".join(f"- `{c}`" for c in calls100)
         )

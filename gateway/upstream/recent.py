@@ -9,6 +9,9 @@ the bytes it just returned: only the pure functions of those bytes are not run t
 - :class:`RecentBodies` keeps a decoder's result per body, by the bytes themselves (a
   hash and a compare, far below a validation). Only for decoders whose results are
   frozen models (providers/base.py ``decoder``): ``json.loads``' dicts are never shared.
+  It is not per tenant, unlike the page cache: it never answers a call, it only spares
+  a caller decoding the bytes it was itself just sent, and the same bytes decode to the
+  same model whoever received them.
 - :class:`RecentRecords` keeps the records a converter made of a decoded body, by the
   body object (the same bytes gave the same object), for converters that return domain
   records, which are immutable. Each :class:`~gateway.upstream.UpstreamClient` has its
