@@ -30,7 +30,7 @@ from ..paging import (
     next_page,
 )
 from ..upstream import MalformedJSON, UpstreamClient
-from ..upstream.recent import RecentBodies
+from ..upstream.recent import BODIES
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -115,7 +115,6 @@ def decoder(provider: ProviderName, model: type[M]) -> Callable[[bytes], M]:
     The model is frozen, so the result for a body identical to a recent one is that one
     (gateway/upstream/recent.py): a list polled while nothing changed is not validated
     again. Failures are not kept."""
-    recent = RecentBodies()
 
     def validate(body: bytes) -> M:
         try:
@@ -126,7 +125,7 @@ def decoder(provider: ProviderName, model: type[M]) -> Callable[[bytes], M]:
             raise _mismatch(provider, exc) from None
 
     def decode(body: bytes) -> M:
-        return cast(M, recent.decode(body, validate))
+        return cast(M, BODIES.decode(body, validate))
 
     return decode
 

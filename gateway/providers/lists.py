@@ -22,6 +22,7 @@ from ..errors import UpstreamBadResponse
 from ..model import ProviderName
 from ..paging import Page, PageRequest
 from ..upstream import UpstreamClient
+from ..upstream.recent import RECORDS
 from .base import decoder
 
 I = TypeVar("I", bound=BaseModel)  # noqa: E741 - the item model
@@ -151,7 +152,7 @@ class ListEndpoint(Generic[I]):
         if isinstance(paging, PageNumber):
             return await self._numbered(client, page, convert, extra, paging)
         body = await self._call(client, {**(paging.params(page) if paging else {}), **extra})
-        items = client.recent_records.convert(self.path, body, self._items(body), convert)
+        items = RECORDS.convert(self.path, body, self._items(body), convert)
         if paging is None:
             return Page(items, total=len(items))
         if isinstance(paging, Cursor):
@@ -172,7 +173,7 @@ class ListEndpoint(Generic[I]):
         first, skip = divmod(page.offset, size)
         if not skip:  # one page, all of it: its records may be the recent ones
             body = await self._call(client, {paging.page: first + 1, paging.size: size, **params})
-            made = client.recent_records.convert(self.path, body, self._items(body), convert)
+            made = RECORDS.convert(self.path, body, self._items(body), convert)
             return Page(made[:size], total=self._total(body))
         items: list[I] = []
         total = None

@@ -46,7 +46,6 @@ from ..resilience import (
 from .exchange import EXCHANGE, SAFE_METHODS, AttemptFailed, Decode, Exchange
 from .layer import ClientStats, LayerFactory, StackContext, compose
 from .network import network_transport
-from .recent import RecentRecords
 from .sender import Sender
 from .stack import PER_ATTEMPT_LAYERS
 
@@ -134,8 +133,6 @@ class UpstreamClient:
         # (path, params) -> the absolute URL httpx builds for it: the same pages are asked
         # for again and again, and httpx parses and re-encodes the URL on every request.
         self._urls: dict[tuple[str, tuple[tuple[str, Any], ...]], httpx.URL] = {}
-        # The records the adapters made of the last bodies this client read (recent.py).
-        self.recent_records = RecentRecords()
 
     def _open(self) -> Sender:
         """The sender over the stack: the layers, the observers, the network."""

@@ -1,4 +1,4 @@
-"""The work done on the last few upstream bodies, reused when the same bytes come again.
+"""The work done on recent upstream bodies, reused when the same bytes come again.
 
 A dashboard polls the same pages, and while nothing changes upstream each read returns
 the same bytes. Validating them again (pydantic, about 2.5 us an item) and making the
@@ -6,77 +6,121 @@ same records of them (about 1.5 us an item) was a fifth of a cold request's CPU
 (BENCHMARKS.md). Every read still goes to the upstream and every answer is built from
 the bytes it just returned: only the pure functions of those bytes are not run twice.
 
-- :class:`RecentBodies` keeps a decoder's result per body, by the bytes themselves (a
-  hash and a compare, far below a validation). Only for decoders whose results are
-  frozen models (providers/base.py ``decoder``): ``json.loads``' dicts are never shared.
-  It is not per tenant, unlike the page cache: it never answers a call, it only spares
-  a caller decoding the bytes it was itself just sent, and the same bytes decode to the
-  same model whoever received them.
-- :class:`RecentRecords` keeps the records a converter made of a decoded body, by the
-  body object (the same bytes gave the same object), for converters that return domain
-  records, which are immutable. Each :class:`~gateway.upstream.UpstreamClient` has its
-  own (``recent_records``), so a runtime's adapters are never kept past the runtime.
+- :data:`BODIES` keeps a decoder's result per body, by the bytes themselves (a hash and
+  a compare, far below a validation). Only for decoders whose results are frozen models
+  (providers/base.py ``decoder``): ``json.loads``' dicts are never shared. It is not per
+  tenant, unlike the page cache: it never answers a call, it only spares a caller
+  decoding the bytes it was itself just sent, and the same bytes decode to the same
+  model whoever received them.
+- :data:`RECORDS` keeps the records a converter made of a decoded body, by the body
+  object (the same bytes gave the same object) and the converter, for converters that
+  return domain records, which are immutable. An adapter's converter is held by a weak
+  reference: a replaced runtime's adapters are never kept alive by it, and one tenant's
+  adapter never finds another's records.
+
+Both are bounded for the whole process, whatever the number of tenants: by weight (body
+bytes, records) and by entry, and a body or list too big to be worth keeping is not kept.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
 from ..model import Assistant, PhoneNumber
 
-# Distinct bodies kept per decoder: the pages a client polls, across tenants.
-BODIES_KEPT = 4
-# Decoded bodies whose records are kept per upstream client (all its list endpoints).
-RECORDS_KEPT = 16
+# Body bytes kept for the whole process (the models made of them take a few times more),
+# and the largest body kept: a big unpaged list is validated each time, not held.
+BODY_BYTES_KEPT = 4 * 1024 * 1024
+LARGEST_BODY_KEPT = 256 * 1024
+# Records kept for the whole process, and the longest list of them kept.
+RECORDS_KEPT = 20_000
+LONGEST_LIST_KEPT = 2_000
 
 _RECORDS = frozenset({PhoneNumber, Assistant})
 
 
-class RecentBodies:
-    """``decode(body)`` for the last ``size`` distinct bodies."""
+class Recent:
+    """Values by key, the least recently used dropped first while the total weight is
+    over ``budget``; a value heavier than ``largest`` is not kept."""
 
-    def __init__(self, size: int = BODIES_KEPT) -> None:
-        self._size = size
-        self._kept: OrderedDict[bytes, Any] = OrderedDict()
+    def __init__(self, budget: int, largest: int) -> None:
+        self._budget = budget
+        self._largest = largest
+        self._used = 0
+        self._kept: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def get(self, key: Hashable) -> Any:
+        kept = self._kept.get(key)
+        if kept is None:
+            return None
+        self._kept.move_to_end(key)
+        return kept[0]
+
+    def put(self, key: Hashable, value: Any, weight: int) -> None:
+        if weight > self._largest:
+            return
+        replaced = self._kept.pop(key, None)
+        if replaced is not None:
+            self._used -= replaced[1]
+        self._kept[key] = (value, weight)
+        self._used += weight
+        while self._used > self._budget:
+            _, (_, dropped) = self._kept.popitem(last=False)
+            self._used -= dropped
+
+
+class RecentBodies:
+    """``decode(body)``, kept for recent bodies by the decoder and the bytes."""
+
+    def __init__(self, budget: int = BODY_BYTES_KEPT, largest: int = LARGEST_BODY_KEPT) -> None:
+        self._recent = Recent(budget, largest)
 
     def decode(self, body: bytes, decode: Callable[[bytes], Any]) -> Any:
         """What ``decode`` makes of ``body``: kept from an identical body, or decoded now
         (and kept, unless ``decode`` raised: a failure is never reused)."""
-        found = self._kept.get(body)
+        key = (decode, body)
+        found = self._recent.get(key)
         if found is not None:
-            self._kept.move_to_end(body)
             return found
         value = decode(body)
-        self._kept[body] = value
-        if len(self._kept) > self._size:
-            self._kept.popitem(last=False)
+        self._recent.put(key, value, len(body))
         return value
 
 
 class RecentRecords:
-    """Records made of the last ``size`` decoded bodies, per (endpoint, body, converter)."""
+    """Records made of recent decoded bodies, per (endpoint, body, converter)."""
 
-    def __init__(self, size: int = RECORDS_KEPT) -> None:
-        self._size = size
-        self._kept: OrderedDict[tuple[Hashable, int], tuple[object, object, tuple[Any, ...]]]
-        self._kept = OrderedDict()
+    def __init__(self, budget: int = RECORDS_KEPT, largest: int = LONGEST_LIST_KEPT) -> None:
+        self._recent = Recent(budget, largest)
 
     def convert(
         self, where: Hashable, body: object, items: list[Any], convert: Callable[[Any], Any]
     ) -> list[Any]:
         """``[convert(i) for i in items]`` (``items``: what ``body`` lists), kept when every
         result is a domain record; a new list every time, so no caller shares one."""
-        key = (where, id(body))
-        kept = self._kept.get(key)
-        if kept is not None and kept[0] is body and kept[1] == convert:
-            self._kept.move_to_end(key)
-            return list(kept[2])
+        owner = getattr(convert, "__self__", None)
+        func = getattr(convert, "__func__", convert)
+        key = (where, id(body), id(owner), func)
+        kept = self._recent.get(key)
+        if kept is not None:
+            kept_body, kept_owner, records = kept
+            if kept_body is body and (owner is None or kept_owner() is owner):
+                return list(records)
         made = [convert(item) for item in items]
         if made and set(map(type, made)) <= _RECORDS:  # no Python-level loop
-            # The body is kept with its records, so its id names no other body meanwhile.
-            self._kept[key] = (body, convert, tuple(made))
-            if len(self._kept) > self._size:
-                self._kept.popitem(last=False)
+            # The body is kept with its records, so its id names no other body meanwhile;
+            # the adapter only weakly, so a dead one's id, reused, finds nothing.
+            held = weakref.ref(owner) if owner is not None else None
+            self._recent.put(key, (body, held, tuple(made)), len(made))
         return made
+
+
+# One of each for the whole process (see the module's docstring).
+BODIES = RecentBodies()
+RECORDS = RecentRecords()

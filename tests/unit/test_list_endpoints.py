@@ -12,7 +12,6 @@ import pytest
 from gateway.errors import UpstreamBadResponse
 from gateway.model import ProviderName
 from gateway.providers import kit
-from gateway.upstream.recent import RecentRecords
 
 
 class _Item(kit.UpstreamModel):
@@ -76,7 +75,6 @@ class _Answering:
     def __init__(self, *bodies: bytes) -> None:
         self.bodies = list(bodies)
         self.asked: list[dict[str, Any] | None] = []
-        self.recent_records = RecentRecords()
 
     async def get_json(
         self, _path: str, params: dict[str, Any] | None, *, decode: Callable[[bytes], Any]

@@ -1,13 +1,16 @@
-"""Work on recent upstream bodies is reused only for the same bytes, never a failure."""
+"""Work on recent upstream bodies is reused only for the same bytes, never a failure,
+never another adapter's, and within its bounds."""
 
 from __future__ import annotations
 
+import gc
+import weakref
 from typing import Any
 
 import pytest
 
 from gateway.model import NumberStatus, PhoneNumber, ProviderName
-from gateway.upstream.recent import RecentBodies, RecentRecords
+from gateway.upstream.recent import Recent, RecentBodies, RecentRecords
 
 
 class Counting:
@@ -24,7 +27,7 @@ class Counting:
 
 
 def test_the_same_bytes_are_decoded_once_other_bytes_again() -> None:
-    recent, decode = RecentBodies(size=2), Counting()
+    recent, decode = RecentBodies(), Counting()
     first = recent.decode(b'{"a": 1}', decode)
     again = bytearray(b'{"a": "1"}'.replace(b'"1"', b"1"))  # equal bytes, another object
     assert recent.decode(bytes(again), decode) is first
@@ -32,11 +35,21 @@ def test_the_same_bytes_are_decoded_once_other_bytes_again() -> None:
     assert decode.calls == 2
 
 
-def test_only_the_last_bodies_are_kept() -> None:
-    recent, decode = RecentBodies(size=2), Counting()
-    for body in (b"1", b"2", b"3", b"1"):
+def test_another_decoder_decodes_the_same_bytes_itself() -> None:
+    recent, one, other = RecentBodies(), Counting(), Counting()
+    recent.decode(b"[]", one)
+    recent.decode(b"[]", other)
+    assert (one.calls, other.calls) == (1, 1)
+
+
+def test_bodies_are_kept_within_their_bytes_and_a_big_one_not_at_all() -> None:
+    recent, decode = RecentBodies(budget=8, largest=6), Counting()
+    for body in (b"1111", b"2222", b"3333", b"1111"):  # 4 bytes each: two fit
         recent.decode(body, decode)
-    assert decode.calls == 4  # b"1" was dropped when b"3" came
+    assert decode.calls == 4  # b"1111" was dropped when b"3333" came
+    for _ in range(2):
+        recent.decode(b"7777777", decode)  # over the largest kept
+    assert decode.calls == 6
 
 
 def test_a_failure_is_never_kept() -> None:
@@ -45,6 +58,15 @@ def test_a_failure_is_never_kept() -> None:
         with pytest.raises(ValueError, match="not JSON"):
             recent.decode(b"!", decode)
     assert decode.calls == 2
+
+
+def test_the_bound_counts_weight_and_a_replaced_entry_once() -> None:
+    recent = Recent(budget=10, largest=10)
+    recent.put("a", 1, 6)
+    recent.put("a", 2, 6)  # replaced, not counted twice
+    assert (len(recent), recent.get("a")) == (1, 2)
+    recent.put("b", 3, 6)  # 12 > 10: the oldest goes
+    assert (recent.get("a"), recent.get("b")) == (None, 3)
 
 
 def _number(item: str) -> PhoneNumber:
@@ -56,35 +78,60 @@ def _number(item: str) -> PhoneNumber:
     )
 
 
-def test_records_of_the_same_body_are_reused_in_a_new_list() -> None:
-    recent, body, made = RecentRecords(), object(), []
+class Adapter:
+    """A converter's owner, as a provider adapter is."""
 
-    def convert(item: str) -> PhoneNumber:
-        made.append(item)
+    def __init__(self) -> None:
+        self.made: list[str] = []
+
+    def number(self, item: str) -> PhoneNumber:
+        self.made.append(item)
         return _number(item)
 
-    first = recent.convert("/numbers", body, ["0100", "0101"], convert)
-    again = recent.convert("/numbers", body, ["0100", "0101"], convert)
-    assert again == first
-    assert again is not first
-    assert made == ["0100", "0101"]
-    recent.convert("/numbers", object(), ["0100"], convert)  # another body: converted
-    assert made == ["0100", "0101", "0100"]
-
-
-def test_another_converter_or_anything_but_records_is_converted_again() -> None:
-    recent, body, made = RecentRecords(), object(), []
-
-    def convert(item: str) -> PhoneNumber:
-        made.append(item)
-        return _number(item)
-
-    def label(item: str) -> str:
-        made.append(item)
+    def label(self, item: str) -> str:
+        self.made.append(item)
         return item
 
-    recent.convert("/numbers", body, ["0100"], convert)
-    recent.convert("/numbers", body, ["0100"], lambda item: convert(item))
+
+def test_records_of_the_same_body_are_reused_in_a_new_list() -> None:
+    recent, body, adapter = RecentRecords(), object(), Adapter()
+    first = recent.convert("/numbers", body, ["0100", "0101"], adapter.number)
+    again = recent.convert("/numbers", body, ["0100", "0101"], adapter.number)
+    assert again == first
+    assert again is not first
+    assert adapter.made == ["0100", "0101"]
+    recent.convert("/numbers", object(), ["0100"], adapter.number)  # another body
+    assert adapter.made == ["0100", "0101", "0100"]
+
+
+def test_another_adapter_or_anything_but_records_is_converted_again() -> None:
+    recent, body, adapter, other = RecentRecords(), object(), Adapter(), Adapter()
+    recent.convert("/numbers", body, ["0100"], adapter.number)
+    recent.convert("/numbers", body, ["0100"], other.number)  # another tenant's adapter
     for _ in range(2):
-        assert recent.convert("/numbers", body, ["0100"], label) == ["0100"]
-    assert made == ["0100"] * 4
+        assert recent.convert("/numbers", body, ["0100"], adapter.label) == ["0100"]
+    assert (adapter.made, other.made) == (["0100", "0100", "0100"], ["0100"])
+
+
+def test_records_do_not_keep_an_adapter_alive() -> None:
+    recent, body, adapter = RecentRecords(), object(), Adapter()
+    recent.convert("/numbers", body, ["0100"], adapter.number)
+    held = weakref.ref(adapter)
+    del adapter
+    gc.collect()
+    assert held() is None
+    fresh = Adapter()
+    recent.convert("/numbers", body, ["0100"], fresh.number)
+    assert fresh.made == ["0100"]  # whatever its id, nothing of the dead one is found
+
+
+def test_records_are_kept_within_their_count_and_a_long_list_not_at_all() -> None:
+    recent, adapter = RecentRecords(budget=3, largest=2), Adapter()
+    bodies = [object() for _ in range(3)]
+    for body in [*bodies[:2], bodies[0]]:
+        recent.convert("/n", body, ["a", "b"], adapter.number)  # 2 + 2 > 3: one kept
+    assert len(adapter.made) == 6
+    long = object()
+    for _ in range(2):
+        recent.convert("/n", long, ["a", "b", "c"], adapter.number)  # longer than kept
+    assert len(adapter.made) == 12
