@@ -125,7 +125,7 @@ def decoder(provider: ProviderName, model: type[M]) -> Callable[[bytes], M]:
             raise _mismatch(provider, exc) from None
 
     def decode(body: bytes) -> M:
-        return cast(M, BODIES.decode(body, validate))
+        return cast(M, BODIES.decode(body, validate, model))
 
     return decode
 

@@ -14,9 +14,9 @@ the bytes it just returned: only the pure functions of those bytes are not run t
   model whoever received them.
 - :data:`RECORDS` keeps the records a converter made of a decoded body, by the body
   object (the same bytes gave the same object) and the converter, for converters that
-  return domain records, which are immutable. An adapter's converter is held by a weak
-  reference: a replaced runtime's adapters are never kept alive by it, and one tenant's
-  adapter never finds another's records.
+  return domain records, which are immutable. An adapter is held by a weak reference:
+  a replaced runtime's adapters are never kept alive by it, their records go when they
+  do, and one tenant's adapter never finds another's records.
 
 Both are bounded for the whole process, whatever the number of tenants: by weight (body
 bytes, records) and by entry, and a body or list too big to be worth keeping is not kept.
@@ -46,9 +46,12 @@ class Recent:
     """Values by key, the least recently used dropped first while the total weight is
     over ``budget``; a value heavier than ``largest`` is not kept."""
 
-    def __init__(self, budget: int, largest: int) -> None:
+    def __init__(
+        self, budget: int, largest: int, on_drop: Callable[[Hashable], None] | None = None
+    ) -> None:
         self._budget = budget
         self._largest = largest
+        self._on_drop = on_drop  # told of each key the bound drops
         self._used = 0
         self._kept: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
 
@@ -71,20 +74,29 @@ class Recent:
         self._kept[key] = (value, weight)
         self._used += weight
         while self._used > self._budget:
-            _, (_, dropped) = self._kept.popitem(last=False)
-            self._used -= dropped
+            dropped, (_, lighter) = self._kept.popitem(last=False)
+            self._used -= lighter
+            if self._on_drop is not None:
+                self._on_drop(dropped)
+
+    def discard(self, key: Hashable) -> None:
+        kept = self._kept.pop(key, None)
+        if kept is not None:
+            self._used -= kept[1]
 
 
 class RecentBodies:
-    """``decode(body)``, kept for recent bodies by the decoder and the bytes."""
+    """``decode(body)``, kept for recent bodies by what they decode to and the bytes."""
 
     def __init__(self, budget: int = BODY_BYTES_KEPT, largest: int = LARGEST_BODY_KEPT) -> None:
         self._recent = Recent(budget, largest)
 
-    def decode(self, body: bytes, decode: Callable[[bytes], Any]) -> Any:
+    def decode(self, body: bytes, decode: Callable[[bytes], Any], kind: Hashable) -> Any:
         """What ``decode`` makes of ``body``: kept from an identical body, or decoded now
-        (and kept, unless ``decode`` raised: a failure is never reused)."""
-        key = (decode, body)
+        (and kept, unless ``decode`` raised: a failure is never reused). ``kind`` names
+        the result (the model class): decoders of one model, whichever runtime made them,
+        share what they decoded, so a reload leaves nothing behind to age out."""
+        key = (kind, body)
         found = self._recent.get(key)
         if found is not None:
             return found
@@ -97,7 +109,10 @@ class RecentRecords:
     """Records made of recent decoded bodies, per (endpoint, body, converter)."""
 
     def __init__(self, budget: int = RECORDS_KEPT, largest: int = LONGEST_LIST_KEPT) -> None:
-        self._recent = Recent(budget, largest)
+        self._recent = Recent(budget, largest, on_drop=self._dropped)
+        # id of a live adapter -> its keys here: dropped when the adapter is freed (a
+        # replaced runtime's records go with it, not when the bound reaches them).
+        self._by_owner: dict[int, set[Hashable]] = {}
 
     def convert(
         self, where: Hashable, body: object, items: list[Any], convert: Callable[[Any], Any]
@@ -116,9 +131,31 @@ class RecentRecords:
         if made and set(map(type, made)) <= _RECORDS:  # no Python-level loop
             # The body is kept with its records, so its id names no other body meanwhile;
             # the adapter only weakly, so a dead one's id, reused, finds nothing.
-            held = weakref.ref(owner) if owner is not None else None
+            held = None
+            if owner is not None:
+                try:
+                    held = weakref.ref(owner)
+                except TypeError:  # an owner that takes no weak reference: not kept
+                    return made
+                keys = self._by_owner.get(id(owner))
+                if keys is None:
+                    keys = self._by_owner[id(owner)] = set()
+                    weakref.finalize(owner, self._forget, id(owner))
+                keys.add(key)
             self._recent.put(key, (body, held, tuple(made)), len(made))
         return made
+
+    def __len__(self) -> int:
+        return len(self._recent)
+
+    def _dropped(self, key: Hashable) -> None:
+        keys = self._by_owner.get(key[2])  # type: ignore[index]
+        if keys is not None:
+            keys.discard(key)
+
+    def _forget(self, owner: int) -> None:
+        for key in self._by_owner.pop(owner, ()):
+            self._recent.discard(key)
 
 
 # One of each for the whole process (see the module's docstring).

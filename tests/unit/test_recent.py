@@ -28,27 +28,28 @@ class Counting:
 
 def test_the_same_bytes_are_decoded_once_other_bytes_again() -> None:
     recent, decode = RecentBodies(), Counting()
-    first = recent.decode(b'{"a": 1}', decode)
+    first = recent.decode(b'{"a": 1}', decode, "Model")
     again = bytearray(b'{"a": "1"}'.replace(b'"1"', b"1"))  # equal bytes, another object
-    assert recent.decode(bytes(again), decode) is first
-    assert recent.decode(b'{"a": 2}', decode) == {"body": b'{"a": 2}'}
+    assert recent.decode(bytes(again), decode, "Model") is first
+    assert recent.decode(b'{"a": 2}', decode, "Model") == {"body": b'{"a": 2}'}
     assert decode.calls == 2
 
 
-def test_another_decoder_decodes_the_same_bytes_itself() -> None:
+def test_the_same_bytes_as_another_model_are_decoded_again() -> None:
     recent, one, other = RecentBodies(), Counting(), Counting()
-    recent.decode(b"[]", one)
-    recent.decode(b"[]", other)
+    recent.decode(b"[]", one, "Numbers")
+    recent.decode(b"[]", other, "Agents")
+    recent.decode(b"[]", other, "Numbers")  # another runtime's decoder of the same model
     assert (one.calls, other.calls) == (1, 1)
 
 
 def test_bodies_are_kept_within_their_bytes_and_a_big_one_not_at_all() -> None:
     recent, decode = RecentBodies(budget=8, largest=6), Counting()
     for body in (b"1111", b"2222", b"3333", b"1111"):  # 4 bytes each: two fit
-        recent.decode(body, decode)
+        recent.decode(body, decode, "Model")
     assert decode.calls == 4  # b"1111" was dropped when b"3333" came
     for _ in range(2):
-        recent.decode(b"7777777", decode)  # over the largest kept
+        recent.decode(b"7777777", decode, "Model")  # over the largest kept
     assert decode.calls == 6
 
 
@@ -56,7 +57,7 @@ def test_a_failure_is_never_kept() -> None:
     recent, decode = RecentBodies(), Counting()
     for _ in range(2):
         with pytest.raises(ValueError, match="not JSON"):
-            recent.decode(b"!", decode)
+            recent.decode(b"!", decode, "Model")
     assert decode.calls == 2
 
 
@@ -117,9 +118,11 @@ def test_records_do_not_keep_an_adapter_alive() -> None:
     recent, body, adapter = RecentRecords(), object(), Adapter()
     recent.convert("/numbers", body, ["0100"], adapter.number)
     held = weakref.ref(adapter)
+    assert len(recent) == 1
     del adapter
     gc.collect()
     assert held() is None
+    assert len(recent) == 0  # its records went with it
     fresh = Adapter()
     recent.convert("/numbers", body, ["0100"], fresh.number)
     assert fresh.made == ["0100"]  # whatever its id, nothing of the dead one is found
