@@ -50,7 +50,7 @@ class Recent:
         self, budget: int, largest: int, on_drop: Callable[[Hashable], None] | None = None
     ) -> None:
         self._budget = budget
-        self._largest = largest
+        self.largest = largest
         self._on_drop = on_drop  # told of each key the bound drops
         self._used = 0
         self._kept: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
@@ -66,7 +66,7 @@ class Recent:
         return kept[0]
 
     def put(self, key: Hashable, value: Any, weight: int) -> None:
-        if weight > self._largest:
+        if weight > self.largest:
             return
         replaced = self._kept.pop(key, None)
         if replaced is not None:
@@ -128,22 +128,28 @@ class RecentRecords:
             if kept_body is body and (owner is None or kept_owner() is owner):
                 return list(records)
         made = [convert(item) for item in items]
-        if made and set(map(type, made)) <= _RECORDS:  # no Python-level loop
-            # The body is kept with its records, so its id names no other body meanwhile;
-            # the adapter only weakly, so a dead one's id, reused, finds nothing.
-            held = None
-            if owner is not None:
-                try:
-                    held = weakref.ref(owner)
-                except TypeError:  # an owner that takes no weak reference: not kept
-                    return made
-                keys = self._by_owner.get(id(owner))
-                if keys is None:
-                    keys = self._by_owner[id(owner)] = set()
-                    weakref.finalize(owner, self._forget, id(owner))
-                keys.add(key)
-            self._recent.put(key, (body, held, tuple(made)), len(made))
+        if not self._keeps(made):
+            return made
+        # The body is kept with its records, so its id names no other body meanwhile;
+        # the adapter only weakly, so a dead one's id, reused, finds nothing.
+        held = None
+        if owner is not None:
+            try:
+                held = weakref.ref(owner)
+            except TypeError:  # an owner that takes no weak reference: not kept
+                return made
+            keys = self._by_owner.get(id(owner))
+            if keys is None:
+                keys = self._by_owner[id(owner)] = set()
+                weakref.finalize(owner, self._forget, id(owner))
+            keys.add(key)
+        self._recent.put(key, (body, held, tuple(made)), len(made))
         return made
+
+    def _keeps(self, made: list[Any]) -> bool:
+        """Whether ``made`` is kept: domain records only (checked with no Python-level
+        loop), and no longer a list than the bound keeps."""
+        return 0 < len(made) <= self._recent.largest and set(map(type, made)) <= _RECORDS
 
     def __len__(self) -> int:
         return len(self._recent)

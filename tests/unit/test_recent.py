@@ -134,7 +134,8 @@ def test_records_are_kept_within_their_count_and_a_long_list_not_at_all() -> Non
     for body in [*bodies[:2], bodies[0]]:
         recent.convert("/n", body, ["a", "b"], adapter.number)  # 2 + 2 > 3: one kept
     assert len(adapter.made) == 6
-    long = object()
-    for _ in range(2):
-        recent.convert("/n", long, ["a", "b", "c"], adapter.number)  # longer than kept
+    before = len(recent)
+    for _ in range(2):  # longer than kept: converted each time, and not noted either
+        recent.convert("/n", object(), ["a", "b", "c"], adapter.number)
     assert len(adapter.made) == 12
+    assert len(recent) == before
