@@ -168,7 +168,7 @@ def _linked(
 
 async def _node_of(pending: Awaitable[model.Assistant | None]) -> Assistant | None:
     found = await pending
-    return Assistant.of(found) if found else None
+    return ASSISTANT_NODES(found) if found else None
 
 
 @strawberry.type(

@@ -29,6 +29,7 @@ import httpx
 
 from ..config import ProviderSettings
 from ..errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from ..lru import LRU
 from ..model import ProviderName
 from ..resilience import (
     BreakerState,
@@ -132,7 +133,7 @@ class UpstreamClient:
         self._generation = 0
         # (path, params) -> the absolute URL httpx builds for it: the same pages are asked
         # for again and again, and httpx parses and re-encodes the URL on every request.
-        self._urls: dict[tuple[str, tuple[tuple[str, Any], ...]], httpx.URL] = {}
+        self._urls = LRU(_KEPT_URLS, 1)
 
     def _open(self) -> Sender:
         """The sender over the stack: the layers, the observers, the network."""
@@ -280,13 +281,12 @@ class UpstreamClient:
     def _url(self, call: _Call) -> httpx.URL:
         key = (call.path, tuple(call.params.items()))
         try:
-            url = self._urls.get(key)
+            url: httpx.URL | None = self._urls.get(key)
         except TypeError:  # a list-valued parameter: not kept
             return self._http.url(call.path, call.params)
         if url is None:
-            if len(self._urls) >= _KEPT_URLS:
-                self._urls.pop(next(iter(self._urls)))
-            url = self._urls[key] = self._http.url(call.path, call.params)
+            url = self._http.url(call.path, call.params)
+            self._urls.put(key, url)
         return url
 
     def _key(self, call: _Call) -> str:

@@ -25,10 +25,10 @@ bytes, records) and by entry, and a body or list too big to be worth keeping is 
 from __future__ import annotations
 
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from ..lru import LRU
 from ..model import Assistant, PhoneNumber
 
 # Body bytes kept for the whole process (the models made of them take a few times more),
@@ -42,54 +42,11 @@ LONGEST_LIST_KEPT = 2_000
 _RECORDS = frozenset({PhoneNumber, Assistant})
 
 
-class Recent:
-    """Values by key, the least recently used dropped first while the total weight is
-    over ``budget``; a value heavier than ``largest`` is not kept."""
-
-    def __init__(
-        self, budget: int, largest: int, on_drop: Callable[[Hashable], None] | None = None
-    ) -> None:
-        self._budget = budget
-        self.largest = largest
-        self._on_drop = on_drop  # told of each key the bound drops
-        self._used = 0
-        self._kept: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
-
-    def __len__(self) -> int:
-        return len(self._kept)
-
-    def get(self, key: Hashable) -> Any:
-        kept = self._kept.get(key)
-        if kept is None:
-            return None
-        self._kept.move_to_end(key)
-        return kept[0]
-
-    def put(self, key: Hashable, value: Any, weight: int) -> None:
-        if weight > self.largest:
-            return
-        replaced = self._kept.pop(key, None)
-        if replaced is not None:
-            self._used -= replaced[1]
-        self._kept[key] = (value, weight)
-        self._used += weight
-        while self._used > self._budget:
-            dropped, (_, lighter) = self._kept.popitem(last=False)
-            self._used -= lighter
-            if self._on_drop is not None:
-                self._on_drop(dropped)
-
-    def discard(self, key: Hashable) -> None:
-        kept = self._kept.pop(key, None)
-        if kept is not None:
-            self._used -= kept[1]
-
-
 class RecentBodies:
     """``decode(body)``, kept for recent bodies by what they decode to and the bytes."""
 
     def __init__(self, budget: int = BODY_BYTES_KEPT, largest: int = LARGEST_BODY_KEPT) -> None:
-        self._recent = Recent(budget, largest)
+        self._recent = LRU(budget, largest)
 
     def decode(self, body: bytes, decode: Callable[[bytes], Any], kind: Hashable) -> Any:
         """What ``decode`` makes of ``body``: kept from an identical body, or decoded now
@@ -109,7 +66,7 @@ class RecentRecords:
     """Records made of recent decoded bodies, per (endpoint, body, converter)."""
 
     def __init__(self, budget: int = RECORDS_KEPT, largest: int = LONGEST_LIST_KEPT) -> None:
-        self._recent = Recent(budget, largest, on_drop=self._dropped)
+        self._recent = LRU(budget, largest, on_drop=self._dropped)
         # id of a live adapter -> its keys here: dropped when the adapter is freed (a
         # replaced runtime's records go with it, not when the bound reaches them).
         self._by_owner: dict[int, set[Hashable]] = {}

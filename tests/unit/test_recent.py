@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from gateway.lru import LRU
 from gateway.model import NumberStatus, PhoneNumber, ProviderName
-from gateway.upstream.recent import Recent, RecentBodies, RecentRecords
+from gateway.upstream.recent import RecentBodies, RecentRecords
 
 
 class Counting:
@@ -62,7 +63,7 @@ def test_a_failure_is_never_kept() -> None:
 
 
 def test_the_bound_counts_weight_and_a_replaced_entry_once() -> None:
-    recent = Recent(budget=10, largest=10)
+    recent = LRU(budget=10, largest=10)
     recent.put("a", 1, 6)
     recent.put("a", 2, 6)  # replaced, not counted twice
     assert (len(recent), recent.get("a")) == (1, 2)
