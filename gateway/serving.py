@@ -109,10 +109,14 @@ def serve(
 ) -> int:
     """Serve the app ``build()`` makes, the way ``switchboard serve`` does (the bench runs
     this too): one process, or ``workers`` forked ones on a listener bound here; in each,
-    the collector tuned for the heap start-up left (gateway/collector.py)."""
+    the collector tuned for the heap start-up left (gateway/collector.py), and uvicorn's
+    protocol sending each response in one write (gateway/one_write.py)."""
     import uvicorn
 
     from .collector import tune_for_serving
+    from .one_write import OneWriteHttpToolsProtocol
+
+    uvicorn_options.setdefault("http", OneWriteHttpToolsProtocol)  # head and body, one send
 
     def prepared() -> Any:
         app = build()

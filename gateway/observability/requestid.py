@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import contextvars
 import logging
-import os
 import re
 import time
+from random import getrandbits
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
@@ -48,7 +48,9 @@ def accept_request_id(value: str | None) -> str:
     """The client's id when it is well formed, a fresh one otherwise."""
     if value and _VALID.fullmatch(value):
         return value
-    return os.urandom(16).hex()  # as random as uuid4().hex, without building a UUID
+    # Unique, not secret: the random module's generator, which reseeds in a forked worker,
+    # costs no system call (os.urandom's getrandom was 8% of a response-cache hit).
+    return f"{getrandbits(128):032x}"
 
 
 class RequestIdMiddleware:
