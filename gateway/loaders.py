@@ -93,8 +93,8 @@ class Loaders:
         self._all: dict[tuple[ProviderName, Kind], asyncio.Future[Collected[Any]]] = {}
         # Lists the request's selection will need beside the pages it reads (look-ahead):
         # "assistants" when numbers' assistants are selected, "numbers" when assistants'
-        # numbers are. Started with the first page of each provider, so both arrive in
-        # one upstream round instead of two.
+        # numbers are. Their first page is asked when a page of the other list is, so it
+        # joins that page's batch and both go upstream in the same step of the loop.
         self._ahead: set[Kind] = set()
         # What resolvers can answer without waiting: assistants the numbers embed, and
         # each provider's read assistant list indexed by id and by the numbers held.
@@ -145,15 +145,18 @@ class Loaders:
     ) -> Callable[[PageRequest], Awaitable[Page[Any]]]:
         """Pages of one list; ``report`` receives the errors of the parts of a page that
         failed while the rest answered (the page still holds the rest)."""
+        linked: Kind = "assistants" if kind == "numbers" else "numbers"
+
+        def load(request: PageRequest) -> asyncio.Future[Page[Any]]:
+            page = self.pages.load(PageKey(provider, kind, native, request))
+            self._prefetch(provider, linked)
+            return page
+
         if report is None:
-
-            def fetch(request: PageRequest) -> Awaitable[Page[Any]]:
-                return self.pages.load(PageKey(provider, kind, native, request))
-
-            return fetch
+            return load
 
         async def fetch_and_report(request: PageRequest) -> Page[Any]:
-            page = await self.pages.load(PageKey(provider, kind, native, request))
+            page = await load(request)
             for error in page.partial:
                 report(error)
             return page
@@ -167,8 +170,6 @@ class Loaders:
                 return adapter.list_phone_numbers(key.native, key.request)
             return adapter.list_assistants(key.request)
 
-        self._prefetch({k.provider for k in keys if k.kind == "numbers"}, "assistants")
-        self._prefetch({k.provider for k in keys if k.kind == "assistants"}, "numbers")
         pages = await _settle([call(k) for k in keys])
         for key, page in zip(keys, pages, strict=True):
             if key.kind == "numbers" and isinstance(page, Page):
@@ -179,18 +180,16 @@ class Loaders:
         """What loading pages of ``provider``'s list starts and primes, for ``items`` a
         sorted snapshot served instead (gateway/sorted_snapshots.py): the look-ahead of
         the linked list, and the assistants the numbers embed."""
-        self._prefetch({provider}, "assistants" if kind == "numbers" else "numbers")
+        self._prefetch(provider, "assistants" if kind == "numbers" else "numbers")
         if kind == "numbers":
             self._prime_embedded(list(items))
 
-    def _prefetch(self, providers: set[ProviderName], kind: Kind) -> None:
-        if kind not in self._ahead:
+    def _prefetch(self, provider: ProviderName, kind: Kind) -> None:
+        if kind not in self._ahead or (provider, kind) in self._all:
             return
-        for provider in providers:
-            info = self.runtime.adapters[provider].info
-            if kind == "assistants" and info.embeds_assistant:
-                continue  # the numbers carry what is needed
-            self._start(provider, kind)
+        if kind == "assistants" and self.runtime.adapters[provider].info.embeds_assistant:
+            return  # the numbers carry what is needed
+        self._start(provider, kind)
 
     def _prime_embedded(self, numbers: list[PhoneNumber]) -> None:
         """Assistants the numbers embed (id and name): no lookup needed to resolve them."""
@@ -217,16 +216,18 @@ class Loaders:
         return await self._start(provider, kind)
 
     def _start(self, provider: ProviderName, kind: Kind) -> asyncio.Future[Collected[Any]]:
+        """The whole list, its first page asked now: in the batch being formed, not in one
+        the collecting task would start a few steps of the loop later."""
         key = (provider, kind)
-        if key not in self._all:
-            self._all[key] = asyncio.ensure_future(
-                collect(
-                    self.fetcher(provider, kind),
-                    self.pagination(provider, kind),
-                    self.page_size(provider, kind),
-                )
+        started = self._all.get(key)
+        if started is None:
+            limit = self.page_size(provider, kind)
+            first = self.pages.load(PageKey(provider, kind, NO_FILTER, PageRequest(limit=limit)))
+            started = self._all[key] = asyncio.ensure_future(
+                collect(self.fetcher(provider, kind), self.pagination(provider, kind), limit, first)
             )
-        return self._all[key]
+            self._prefetch(provider, "assistants" if kind == "numbers" else "numbers")
+        return started
 
     async def all_items(self, provider: ProviderName, kind: Kind) -> list[Any]:
         """The whole unfiltered list of one provider, read once per request."""

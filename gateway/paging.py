@@ -99,14 +99,19 @@ class Collected(Generic[T]):
 
 
 async def collect(
-    fetch: Callable[[PageRequest], Awaitable[Page[T]]], pagination: Pagination, limit: int
+    fetch: Callable[[PageRequest], Awaitable[Page[T]]],
+    pagination: Pagination,
+    limit: int,
+    first: Awaitable[Page[T]] | None = None,
 ) -> Collected[T]:
-    """Every item of an upstream list, page by page, with the pages' partial errors."""
+    """Every item of an upstream list, page by page, with the pages' partial errors;
+    ``first``, when given, is the first page (``PageRequest(limit=limit)``) already asked."""
     items: list[T] = []
     partial: list[UpstreamError] = []
     request: PageRequest | None = PageRequest(limit=limit)
     while request is not None:
-        page = await fetch(request)
+        page = await (fetch(request) if first is None else first)
+        first = None
         items.extend(page.items)
         partial.extend(e for e in page.partial if e not in partial)
         request = next_page(pagination, request, page)

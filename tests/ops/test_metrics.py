@@ -169,3 +169,25 @@ async def test_resilience_counters_and_breaker_state_are_exported() -> None:
         ls["state"] for n, ls, _ in samples(text) if n == "switchboard_upstream_breaker_state"
     }
     assert states == {"closed"}
+
+
+async def test_the_look_ahead_list_joins_the_pages_batch(ops: OpsGateway) -> None:
+    # Butter's numbers do not embed their assistants' names: the page of numbers and the
+    # first page of the assistant list the look-ahead starts go out in one batch, so in
+    # the same step of the event loop rather than one after the other.
+    query = (
+        "query Linked { phoneNumbers(first: 5, filter: {providers: [BUTTER]})"
+        " { nodes { number assistant { name } } } }"
+    )
+
+    def pages(text: str) -> tuple[float, float]:
+        count = value(text, "switchboard_dataloader_batch_size_count", loader="pages") or 0
+        keys = value(text, "switchboard_dataloader_batch_size_sum", loader="pages") or 0
+        return count, keys
+
+    before = pages(await ops.metrics())
+    body = (await ops.client.post("/graphql", json={"query": query})).json()
+    assert "errors" not in body, body
+    assert any(n["assistant"] for n in body["data"]["phoneNumbers"]["nodes"])
+    count, keys = pages(await ops.metrics())
+    assert (count - before[0], keys - before[1]) == (1, 2)
