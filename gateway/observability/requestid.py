@@ -18,6 +18,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "X-Request-Id"
+_HEADER = REQUEST_ID_HEADER.lower().encode("latin-1")
 # What we accept from a client: the characters of UUIDs, trace ids and the like. Anything
 # else (too long, spaces, control characters) is replaced, so it cannot forge log lines.
 _VALID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
@@ -69,6 +70,7 @@ class RequestIdMiddleware:
                 incoming = value.decode("latin-1")
                 break
         rid = accept_request_id(incoming)
+        rid_bytes = rid.encode("latin-1")
         info: dict[str, Any] = {}
         id_token = _request_id.set(rid)
         info_token = _request_info.set(info)
@@ -79,7 +81,12 @@ class RequestIdMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = rid
+                headers = list(message.get("headers", ()))
+                if any(name.lower() == _HEADER for name, _ in headers):
+                    MutableHeaders(raw=headers)[REQUEST_ID_HEADER] = rid  # replaces it
+                else:
+                    headers.append((_HEADER, rid_bytes))
+                message["headers"] = headers
             await send(message)
 
         try:
@@ -90,16 +97,17 @@ class RequestIdMiddleware:
         finally:
             path = scope.get("path", "")
             level = logging.DEBUG if path in QUIET_PATHS else logging.INFO
-            access_log.log(
-                level,
-                "request",
-                extra={
-                    "method": scope.get("method"),
-                    "path": path,
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - start) * 1000, 2),
-                    **info,
-                },
-            )
+            if access_log.isEnabledFor(level):
+                access_log.log(
+                    level,
+                    "request",
+                    extra={
+                        "method": scope.get("method"),
+                        "path": path,
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - start) * 1000, 2),
+                        **info,
+                    },
+                )
             _request_info.reset(info_token)
             _request_id.reset(id_token)

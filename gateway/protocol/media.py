@@ -8,6 +8,8 @@ errors). None: the client accepts neither (406).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 
@@ -34,10 +36,24 @@ def _ranges(accept: str) -> list[tuple[str, float]]:
     return ranges
 
 
+# Clients send the same few headers again and again; longer ones are not kept, so what
+# the cache holds stays small whatever a client sends.
+_KEPT_LENGTH = 256
+
+
 def negotiate(accept: str | None) -> str | None:
     """The media type to answer with, or None when the client accepts neither."""
     if not accept or not accept.strip():
         return JSON
+    return _known(accept) if len(accept) <= _KEPT_LENGTH else _negotiate(accept)
+
+
+@lru_cache(maxsize=128)
+def _known(accept: str) -> str | None:
+    return _negotiate(accept)
+
+
+def _negotiate(accept: str) -> str | None:
     best: dict[str, float] = {GRAPHQL_RESPONSE: 0.0, JSON: 0.0}
     for media, q in _ranges(accept):
         if media == GRAPHQL_RESPONSE:

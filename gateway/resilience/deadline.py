@@ -45,13 +45,19 @@ def current_deadline() -> Deadline | None:
     return _current.get()
 
 
-@contextlib.contextmanager
-def deadline_scope(seconds: float | None) -> Iterator[Deadline | None]:
-    """Run the block under a deadline ``seconds`` from now (never later than an outer one)."""
+def _within(seconds: float | None) -> Deadline | None:
+    """A deadline ``seconds`` from now, never later than the one already in force."""
     outer = _current.get()
     deadline = Deadline.after(seconds) if seconds is not None else outer
     if outer is not None and deadline is not None and outer.expires_at < deadline.expires_at:
         deadline = outer
+    return deadline
+
+
+@contextlib.contextmanager
+def deadline_scope(seconds: float | None) -> Iterator[Deadline | None]:
+    """Run the block under a deadline ``seconds`` from now (never later than an outer one)."""
+    deadline = _within(seconds)
     token = _current.set(deadline)
     try:
         yield deadline
@@ -131,5 +137,8 @@ class DeadlineMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        with deadline_scope(self.seconds):
+        token = _current.set(_within(self.seconds))  # deadline_scope, without its generator
+        try:
             await self.app(scope, receive, send)
+        finally:
+            _current.reset(token)
