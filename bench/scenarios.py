@@ -10,6 +10,7 @@ import signal
 import tempfile
 import time
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -761,11 +762,21 @@ def _provider_of(global_id: str) -> ProviderName:
     return ProviderName(decoded.split(":")[1])
 
 
-def calls_floor(pages: list[set[ProviderName]]) -> int:
+def calls_floor(pages: list[list[ProviderName]]) -> int:
     """The fewest upstream requests any gateway without a page cache makes for these
-    pages: each page reads, once, every provider it shows items of (per endpoint; one
-    upstream page each, exact while a provider holds at most 100 numbers)."""
-    return sum(_endpoints(name) for page in pages for name in page)
+    pages (each the providers it shows, in order), starting with no list length known.
+
+    Each page reads, once, every provider it shows items of (per endpoint; one upstream
+    page each, exact while a provider holds at most 100 numbers). And a page that ends
+    with its provider's last item, while the next page starts with another provider, must
+    still say ``hasNextPage: true``, which Relay requires to be exact going forward: it
+    has to learn that some later provider holds an item, which its own reads do not tell.
+    One read of the last provider that has items, made on the first such page and
+    remembered (a list length, as the gateway keeps them), answers that for every later
+    page too: one more request in all, if any page ends that way."""
+    shown = sum(_endpoints(name) for page in pages for name in page)
+    ends = any(following[0] not in page for page, following in pairwise(pages))
+    return shown + (1 if ends else 0)
 
 
 async def traversal(cluster: Cluster, _opts: Options, report: Report) -> None:
@@ -777,7 +788,7 @@ async def traversal(cluster: Cluster, _opts: Options, report: Report) -> None:
         await upstream_counts(cluster)
         after: str | None = None
         pages = items = 0
-        shown: list[set[ProviderName]] = []
+        shown: list[list[ProviderName]] = []
         while True:
             response = await client.post(
                 "/graphql", json={"query": TRAVERSAL, "variables": {"after": after}}
@@ -785,7 +796,7 @@ async def traversal(cluster: Cluster, _opts: Options, report: Report) -> None:
             page = response.json()["data"]["phoneNumbers"]
             pages += 1
             items += len(page["nodes"])
-            shown.append({_provider_of(node["id"]) for node in page["nodes"]})
+            shown.append(list(dict.fromkeys(_provider_of(node["id"]) for node in page["nodes"])))
             if not page["pageInfo"]["hasNextPage"]:
                 break
             after = page["pageInfo"]["endCursor"]
@@ -803,9 +814,13 @@ async def traversal(cluster: Cluster, _opts: Options, report: Report) -> None:
         f"`phoneNumbers(first: {TRAVERSAL_PAGE}, after: ...)` from the first page until "
         "hasNextPage is false, one request at a time. Needed: one read of each provider's "
         "whole list (one request per endpoint without paging, else one per page of 100). "
-        "Floor: what any gateway without a page cache must ask, each page reading every "
-        "provider it shows items of; ours adds the first page's reads of the providers it "
-        "does not show, asked at once while no list length is known yet."
+        "Floor: what any gateway without a page cache must ask, starting with no list "
+        "length known: each page reads every provider it shows items of, and a page that "
+        "ends with its provider's last item must also learn that some later provider holds "
+        "one (hasNextPage is exact going forward): one read of the last provider, once, "
+        "remembered. Ours reads every provider on the first page instead (Teli: both "
+        "endpoints), all at once while no list length is known, so that a page of unknown "
+        "lists takes one upstream round, not one per provider."
     )
     report.data["traversal"] = {
         "calls": calls,
