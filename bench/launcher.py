@@ -170,6 +170,14 @@ class Cluster:
             time.sleep(1.0)
         return self.gateway
 
+    def start_fixed(self, size: int) -> Server:
+        """In the gateway's place, a server answering ``size`` fixed bytes to anything
+        (bench/servers.py ``fixed_body_app``): what serving alone costs."""
+        self.stop_gateway()
+        self.gateway = _spawn("fixed", ["fixed", "--bytes", str(size)])
+        _wait_ready(self.gateway, "/")
+        return self.gateway
+
     def stop_gateway(self) -> None:
         if self.gateway is not None:
             self.gateway.stop()

@@ -834,12 +834,20 @@ async def warm(cluster: Cluster, opts: Options, report: Report) -> None:
     """The peer query answered from the whole-response cache (a dashboard polling)."""
     report.section("5b. Warm path: the peer query from the whole-response cache")
     query = queries.numbers_page(100)
-    cluster.start_gateway(workers=1, cache_ttl=None, response_cache=True)
+    server = cluster.start_gateway(workers=1, cache_ttl=None, response_cache=True)
     body = json.dumps(queries.body(query)).encode()
     saved = opts.concurrency
     opts.concurrency = tuple(c for c in opts.concurrency if c > 1) or (8,)
     try:
+        gw = GatewayClient(server.url)
+        answer = await gw.client.post(
+            "/graphql", content=body, headers={"content-type": "application/json"}
+        )
+        size = len(answer.content)
+        await gw.aclose()
         rows = await _load_rows(cluster, body, opts, "1 worker, response cache", report)
+        cluster.start_fixed(size)
+        rows += await _load_rows(cluster, body, opts, f"floor: {size} fixed bytes", report)
     finally:
         opts.concurrency = saved
         cluster.stop_gateway()
@@ -849,7 +857,12 @@ async def warm(cluster: Cluster, opts: Options, report: Report) -> None:
         for c in opts.concurrency
         if c > 1
     }
-    figures: dict[str, Any] = {"ours": {"req_s": rps}}
+    floor = {
+        f"c{c}": report.data[f"throughput floor: {size} fixed bytes c={c} rps"]
+        for c in opts.concurrency
+        if c > 1
+    }
+    figures: dict[str, Any] = {"ours": {"req_s": rps}, "floor": {"req_s": floor}}
     peer = report.data.get("peer", {}).get("peer", {}).get("req_s", {})
     if peer:
         figures["ratio_to_peer"] = {c: rps[c] / peer[c] for c in rps if peer.get(c)}
@@ -857,7 +870,10 @@ async def warm(cluster: Cluster, opts: Options, report: Report) -> None:
     report.note(
         "`response_cache = true`, default page-cache TTL (5 s): the same query again and "
         "again, as a dashboard polls; ratios are to Hive Gateway's req/s on the peer query in "
-        "the same run (section 5), where that scenario ran first."
+        "the same run (section 5), where that scenario ran first. The floor rows: in the "
+        "gateway's place, a three-line ASGI app answering the same number of bytes to any "
+        "request, served the way `switchboard serve` serves (gateway/serving.py), under the "
+        "same load: what uvicorn and the socket cost before any gateway code runs."
     )
 
 

@@ -118,6 +118,30 @@ class Profiled:
         await self.app(scope, receive, send)
 
 
+def fixed_body_app(size: int) -> ASGIApp:
+    """The least an ASGI app can do: ``size`` bytes of JSON for any request, its body read.
+    Served the way the gateway is, it is the floor of the warm path (uvicorn's own cost)."""
+    body = b'{"data":"' + b"x" * max(0, size - 11) + b'"}'
+    start: Message = {
+        "type": "http.response.start",
+        "status": 200,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+    }
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        while (await receive()).get("more_body"):
+            pass
+        await send(start)
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench.servers")
     sub = parser.add_subparsers(dest="what", required=True)
@@ -126,6 +150,9 @@ def main() -> None:
     emu.add_argument("--port", type=int, required=True)
     emu.add_argument("--numbers", type=int, default=40)
     emu.add_argument("--assistants", type=int, default=10)
+    fixed = sub.add_parser("fixed", help="a fixed JSON body for any request (the floor)")
+    fixed.add_argument("--port", type=int, required=True)
+    fixed.add_argument("--bytes", type=int, required=True)
     gw = sub.add_parser("gateway")
     gw.add_argument("--port", type=int, required=True)
     gw.add_argument("--workers", type=int, default=1)
@@ -145,6 +172,18 @@ def main() -> None:
     if args.what == "emulator":
         world = EmulatorConfig(numbers=args.numbers, assistants=args.assistants)
         uvicorn.run(create_emulator(ProviderName(args.provider), world), **common)
+    elif args.what == "fixed":  # served as the gateway is (its protocol, no GC tuning)
+        from gateway.serving import serve
+
+        app = fixed_body_app(args.bytes)
+        serve(
+            lambda: app,
+            "127.0.0.1",
+            args.port,
+            tune_gc=False,
+            log_level="warning",
+            access_log=False,
+        )
     elif args.profile:
         uvicorn.run(Profiled(gateway_app(), args.profile), **common)
     elif args.stock_bind:  # uvicorn's own workers, for the comparison (uvicorn#3149)
