@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .protocol.route_path import route_path
+
 
 class DirectRoute:
     """Pure ASGI middleware: HTTP requests for ``path`` go to ``endpoint``."""
@@ -22,7 +24,7 @@ class DirectRoute:
         self.endpoint = endpoint
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == self.path:
+        if scope["type"] == "http" and route_path(scope) == self.path:
             await self.endpoint(scope, receive, send)
         else:
             await self.app(scope, receive, send)

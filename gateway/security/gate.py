@@ -24,6 +24,7 @@ from graphql import (
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..errors import Refusal
+from ..protocol.route_path import route_path
 from .apq import PersistedQueries
 from .http import is_ide_page, send_refusal
 from .limits import QueryLimits, check, parse_limited
@@ -123,7 +124,7 @@ class AuthMiddleware:
         self.path = path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != self.path:
+        if scope["type"] != "http" or route_path(scope) != self.path:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}

@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import Refusal
+from ..protocol.route_path import route_path
 
 SIMPLE_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
 PREFLIGHT_HEADERS = (
@@ -69,7 +70,7 @@ class RequestGuard:
         self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != self.path:
+        if scope["type"] != "http" or route_path(scope) != self.path:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])

@@ -55,6 +55,7 @@ def tenant_providers(tenant: str, only: list[str] | None = None) -> dict[str, An
 @contextlib.asynccontextmanager
 async def tenant_gateway(
     only: dict[str, list[str]] | None = None,
+    root_path: str = "",
     **security: Any,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, dict[ProviderName, Starlette]]]]:
     emulators = {
@@ -88,7 +89,7 @@ async def tenant_gateway(
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app),
+            transport=httpx.ASGITransport(app=app, root_path=root_path),
             base_url="http://gateway",
             headers=CLIENT_HEADERS,
         ) as client,
