@@ -837,7 +837,7 @@ async def warm(cluster: Cluster, opts: Options, report: Report) -> None:
     server = cluster.start_gateway(workers=1, cache_ttl=None, response_cache=True)
     body = json.dumps(queries.body(query)).encode()
     saved = opts.concurrency
-    opts.concurrency = tuple(c for c in opts.concurrency if c > 1) or (8,)
+    opts.concurrency = used = tuple(c for c in opts.concurrency if c > 1) or (8,)
     try:
         gw = GatewayClient(server.url)
         answer = await gw.client.post(
@@ -852,16 +852,12 @@ async def warm(cluster: Cluster, opts: Options, report: Report) -> None:
         opts.concurrency = saved
         cluster.stop_gateway()
     report.table(THROUGHPUT_COLUMNS, rows)
-    rps = {
-        f"c{c}": report.data[f"throughput 1 worker, response cache c={c} rps"]
-        for c in opts.concurrency
-        if c > 1
-    }
-    floor = {
-        f"c{c}": report.data[f"throughput floor: {size} fixed bytes c={c} rps"]
-        for c in opts.concurrency
-        if c > 1
-    }
+
+    def rps_of(label: str) -> dict[str, float]:
+        return {f"c{c}": report.data[f"throughput {label} c={c} rps"] for c in used}
+
+    rps = rps_of("1 worker, response cache")
+    floor = rps_of(f"floor: {size} fixed bytes")
     figures: dict[str, Any] = {"ours": {"req_s": rps}, "floor": {"req_s": floor}}
     peer = report.data.get("peer", {}).get("peer", {}).get("req_s", {})
     if peer:

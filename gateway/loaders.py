@@ -48,6 +48,11 @@ Kind = Literal["numbers", "assistants"]
 NO_FILTER = NumberFilter()
 
 
+def _linked(kind: Kind) -> Kind:
+    """The list the items of ``kind`` link to (what its look-ahead reads)."""
+    return "assistants" if kind == "numbers" else "numbers"
+
+
 @dataclass(frozen=True, slots=True)
 class PageKey:
     provider: ProviderName
@@ -145,7 +150,7 @@ class Loaders:
     ) -> Callable[[PageRequest], Awaitable[Page[Any]]]:
         """Pages of one list; ``report`` receives the errors of the parts of a page that
         failed while the rest answered (the page still holds the rest)."""
-        linked: Kind = "assistants" if kind == "numbers" else "numbers"
+        linked = _linked(kind)
 
         def load(request: PageRequest) -> asyncio.Future[Page[Any]]:
             page = self.pages.load(PageKey(provider, kind, native, request))
@@ -180,7 +185,7 @@ class Loaders:
         """What loading pages of ``provider``'s list starts and primes, for ``items`` a
         sorted snapshot served instead (gateway/sorted_snapshots.py): the look-ahead of
         the linked list, and the assistants the numbers embed."""
-        self._prefetch(provider, "assistants" if kind == "numbers" else "numbers")
+        self._prefetch(provider, _linked(kind))
         if kind == "numbers":
             self._prime_embedded(list(items))
 
@@ -222,11 +227,13 @@ class Loaders:
         started = self._all.get(key)
         if started is None:
             limit = self.page_size(provider, kind)
+            # Straight from the loader, not through the fetcher's load: that would start the
+            # linked list before this one is in _all, which would start this one again.
             first = self.pages.load(PageKey(provider, kind, NO_FILTER, PageRequest(limit=limit)))
             started = self._all[key] = asyncio.ensure_future(
                 collect(self.fetcher(provider, kind), self.pagination(provider, kind), limit, first)
             )
-            self._prefetch(provider, "assistants" if kind == "numbers" else "numbers")
+            self._prefetch(provider, _linked(kind))
         return started
 
     async def all_items(self, provider: ProviderName, kind: Kind) -> list[Any]:
