@@ -97,18 +97,21 @@ class Source(Generic[T]):
         elif end is not None:
             self.length.learn(end)
 
-    def remaining_after(self, after: Position | None) -> int | None:
+    def remaining_after(self, after: Position | None, *, guess: bool = False) -> int | None:
         """Items after ``after`` by the remembered length; None when unknown, or when the
-        gateway filters the list (the length then only bounds them)."""
-        known = self.length.get() if self.length is not None and self.keep is None else None
+        gateway filters the list (the length then only bounds them). ``guess``: by the
+        last length learned, however old (planning only, gateway/list_lengths.py)."""
+        if self.length is None or self.keep is not None:
+            return None
+        known = self.length.guess() if guess else self.length.get()
         if known is None:
             return None
         return max(known - (0 if after is None else after.index + 1), 0)
 
-    def remaining_before(self, before: Position | None) -> int | None:
+    def remaining_before(self, before: Position | None, *, guess: bool = False) -> int | None:
         """Items before ``before`` (from the end if None), as :meth:`remaining_after`."""
         if before is None:
-            return self.remaining_after(None)
+            return self.remaining_after(None, guess=guess)
         return max(before.index, 0) if self.keep is None else None
 
     async def forward(self, after: Position | None) -> AsyncIterator[Chunk[T]]:
@@ -224,6 +227,11 @@ class _Lane(Generic[T]):
     # Read to the end of the provider's list: nothing of it follows the last entry.
     exhausted: bool = False
     error: UpstreamError | None = None
+    # Planning only, while the page's guesses hold (:func:`_plan`): the items the lane
+    # holds in the window by the last length learned, however old (None: never learned),
+    # and one upstream page, what a list never seen is assumed to hold beyond what it showed.
+    guess: int | None = None
+    page: int = 0
 
     def hinted(self) -> int:
         """Entries the lane will hold: what it read, or more where a length says so."""
@@ -231,15 +239,58 @@ class _Lane(Generic[T]):
             return len(self.entries)
         return max(len(self.entries), self.expect)
 
+    def guessed(self) -> int:
+        """:meth:`hinted`, else by the old length, else one more upstream page."""
+        if self.done or self.expect is not None:
+            return self.hinted()
+        if self.guess is not None:
+            return max(len(self.entries), self.guess)
+        return len(self.entries) + self.page
+
+    def known_more(self) -> bool:
+        """A remembered length says the lane holds entries it has not read yet."""
+        return not self.done and self.hinted() > len(self.entries)
+
+
+def _plan(lanes: list[_Lane[T]], needed: int, guessing: bool) -> list[_Lane[T]]:
+    """The lanes the next round asks, in parallel.
+
+    Every unfinished lane up to where the page is full, each counted at its remembered
+    length. A list of unknown length counts as nothing, so every one of them is asked at
+    once (one round) -- unless ``guessing``: then it counts as one more upstream page, so
+    a page its first list fills asks that list alone, as it would with lengths known.
+
+    The last of the ``needed`` only answers "is there more". A remembered length after
+    the page answers it with no read. Else, while guessing, one read of the farthest
+    unfinished list answers it, and its length, remembered, answers it for every later
+    page that ends before that list too; the next list's read would answer it once.
+    """
+    prefix, wanted = 0, []
+    for k, lane in enumerate(lanes):
+        if prefix >= needed:
+            break
+        if not lane.done:
+            if prefix == needed - 1:
+                rest = lanes[k:]
+                if sum(x.hinted() for x in rest) > len(lane.entries):
+                    break  # a remembered length answers it
+                if guessing:
+                    wanted.append(next(x for x in reversed(rest) if not x.done))
+                    break
+            wanted.append(lane)
+        prefix += lane.guessed() if guessing else lane.hinted()
+    return wanted
+
 
 async def _collect(lanes: list[_Lane[T]], needed: int, within: Callable[[Position], bool]) -> bool:
     """Fill the lanes' entries, in order, until the first ``needed`` of them are certain.
 
-    Each round asks, in parallel, the unfinished lanes the page may reach: every lane
-    up to the ones whose remembered lengths fill it (all of them where none is known).
-    Items only ever come from reads, so a length that turned out wrong costs a round.
-    The last of the ``needed`` only answers "is there more"; where a remembered length
-    answers it, no lane is read for it, and the result is True.
+    Rounds ask what :func:`_plan` says, guessing while every guess held: once a list
+    ended shorter than its guess (or failed), the lanes the page may still reach are all
+    asked at once, so a page of lists of unknown length takes two rounds at most beyond
+    its lists' own pages. Items only ever come from reads, so a length or a guess that
+    turned out wrong costs a round, never an item. Where a remembered length answers
+    "is there more", the result is True.
 
     A lane whose upstream fails keeps the entries it got before the failure and its
     error; the page goes on with the next lanes (the cursor remembers what it owes).
@@ -261,7 +312,7 @@ async def _collect(lanes: list[_Lane[T]], needed: int, within: Callable[[Positio
         elif chunk.last:
             lane.done = lane.exhausted = True
 
-    hinted_more = False
+    hinted_more, guessing = False, True
     while True:
         # Certain: the entries of the lanes up to the first unfinished one, in order.
         first_open = next((k for k, lane in enumerate(lanes) if not lane.done), len(lanes))
@@ -272,18 +323,13 @@ async def _collect(lanes: list[_Lane[T]], needed: int, within: Callable[[Positio
         if certain == needed - 1 and beyond > 0:
             hinted_more = True
             break
-        prefix, wanted = 0, []
-        for lane in lanes:
-            if prefix >= needed:
-                break
-            if not lane.done:
-                if prefix == needed - 1 and lane.hinted() > len(lane.entries):
-                    break  # only "is there more" is left, and this lane's length answers it
-                wanted.append(lane)
-            prefix += lane.hinted()
+        wanted = _plan(lanes, needed, guessing)
         if not wanted:
             break
+        guesses = [lane.guessed() for lane in wanted]
         await asyncio.gather(*(pull(lane) for lane in wanted))
+        if any(x.done and len(x.entries) < g for x, g in zip(wanted, guesses, strict=True)):
+            guessing = False
     for lane in lanes:
         await lane.stream.aclose()  # type: ignore[attr-defined]
     return hinted_more
@@ -388,12 +434,16 @@ async def paginate(
 
         def ahead(slot: int, resume: Position | None, owes: bool) -> _Lane[T]:
             source = sources[slot]
-            expect = source.remaining_after(resume) if slot < bound else None
-            return _Lane(slot, resume, owes, source.forward(resume), expect)
+            expect = guess = None
+            if slot < bound:
+                expect = source.remaining_after(resume)
+                guess = source.remaining_after(resume, guess=True)
+            stream = source.forward(resume)
+            return _Lane(slot, resume, owes, stream, expect, guess=guess, page=source.page_size)
 
         lanes = [ahead(o.slot, o.resume, True) for o in owed]
         start = reached.provider if reached else 0
-        for s in sources[start:]:
+        for s in sources[start : bound + 1]:  # none past ``before``: it holds nothing
             lanes.append(ahead(s.slot, reached if reached and s.slot == start else None, False))
 
         def within_fwd(p: Position) -> bool:
@@ -414,12 +464,16 @@ async def paginate(
 
     def behind(slot: int, resume: Position | None, owes: bool) -> _Lane[T]:
         source = sources[slot]
-        expect = source.remaining_before(resume) if slot > floor else None
-        return _Lane(slot, resume, owes, _reversed(source.backward(resume)), expect)
+        expect = guess = None
+        if slot > floor:
+            expect = source.remaining_before(resume)
+            guess = source.remaining_before(resume, guess=True)
+        stream = _reversed(source.backward(resume))
+        return _Lane(slot, resume, owes, stream, expect, guess=guess, page=source.page_size)
 
     lanes = [behind(o.slot, o.resume, True) for o in sorted(owed, key=lambda o: -o.slot)]
     stop = reached.provider if reached else len(sources) - 1
-    for s in reversed(sources[: stop + 1]):
+    for s in reversed(sources[max(floor, 0) : stop + 1]):  # none before ``after``
         lanes.append(behind(s.slot, reached if reached and s.slot == stop else None, False))
 
     def within_back(p: Position) -> bool:

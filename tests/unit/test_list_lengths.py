@@ -41,3 +41,20 @@ def test_the_oldest_lengths_go_first_past_the_bound() -> None:
     assert [lengths.get(k) for k in ("a", "b", "c")] == [None, 1, 1]
     lengths.clear()
     assert lengths.get("c") is None
+
+
+def test_an_expired_length_stays_a_guess_and_a_write_expires_every_length() -> None:
+    clock = Clock()
+    lengths = ListLengths(30, clock=clock)
+    slot = lengths.of(("burki", "numbers"))
+    assert slot.guess() is None
+    slot.learn(40)
+    clock.now += 31
+    assert (slot.get(), slot.guess()) == (None, 40)
+    slot.learn(41)
+    lengths.clear()  # a write: no length answers "is there more" until read again
+    assert (slot.get(), slot.guess()) == (None, 41)
+    slot.learn(42)
+    assert slot.get() == 42
+    slot.forget()
+    assert (slot.get(), slot.guess()) == (None, None)
