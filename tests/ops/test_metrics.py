@@ -99,7 +99,8 @@ async def test_upstream_requests_latency_and_status_by_provider(ops: OpsGateway)
 
 async def test_upstream_transport_failures_are_counted(ops: OpsGateway) -> None:
     ops.emulators[ProviderName.TELI].state.control.faults.append(_fault(drop=True))
-    await ops.client.post("/graphql", json={"query": NUMBERS})
+    teli = FLIREO_NUMBERS.replace("FLIREO", "TELI")  # a page that needs Teli
+    await ops.client.post("/graphql", json={"query": teli})
     text = await ops.metrics()
     assert value(text, "switchboard_upstream_requests_total", provider="teli", status="error") >= 1
 
