@@ -340,10 +340,11 @@ def _slot(owed: Owed) -> int:
 
 
 def _cursors(
-    lanes: list[_Lane[T]], reached: Position | None, backward: bool, sources: int
+    lanes: list[_Lane[T]], reached: Position | None, backward: bool, sources: int, needed: int
 ) -> list[tuple[Cursor, T]]:
-    """Every entry with the traversal's state after it: the lanes that failed before it
-    (and the owed lanes after it) are still owed, with where each resumes.
+    """The first ``needed`` entries, each with the traversal's state after it: the lanes
+    that failed before it (and the owed lanes after it) are still owed, with where each
+    resumes.
 
     After the last item of a lane read to its end, nothing of that provider is left:
     an owed provider is no longer owed, and a forward traversal goes on at the next
@@ -352,12 +353,14 @@ def _cursors(
     out: list[tuple[Cursor, T]] = []
     passed: list[Owed] = []  # failed lanes before the current one
     for k, lane in enumerate(lanes):
+        if len(out) >= needed:
+            break
         later = [Owed(x.slot, x.resume) for x in lanes[k + 1 :] if x.owed]
         last = lane.entries[-1][0] if lane.exhausted and lane.entries else None
         # what every entry of this lane owes beside itself (all of it, mostly nothing)
         others = tuple(sorted([*passed, *later], key=_slot))
         frontier = reached if lane.owed else None
-        for pos, item in lane.entries:
+        for pos, item in lane.entries[: needed - len(out)]:
             ended = pos is last and not backward
             owed = others
             if lane.owed and not ended:
@@ -401,7 +404,7 @@ async def _read(
     cut = _cut(lanes, needed)
     for error in cut:
         on_error(error)
-    return _cursors(lanes, reached, backward, sources)[:needed], cut, hinted_more
+    return _cursors(lanes, reached, backward, sources, needed), cut, hinted_more
 
 
 async def paginate(
