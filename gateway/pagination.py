@@ -252,8 +252,10 @@ class _Lane(Generic[T]):
         return not self.done and self.hinted() > len(self.entries)
 
 
-def _plan(lanes: list[_Lane[T]], needed: int, guessing: bool) -> list[_Lane[T]]:
-    """The lanes the next round asks, in parallel.
+def _plan(
+    lanes: list[_Lane[T]], needed: int, guessing: bool, probing: bool
+) -> tuple[list[_Lane[T]], _Lane[T] | None]:
+    """The lanes the next round asks, in parallel, and which of them is the probe.
 
     Every unfinished lane up to where the page is full, each counted at its remembered
     length. A list of unknown length counts as nothing, so every one of them is asked at
@@ -261,9 +263,10 @@ def _plan(lanes: list[_Lane[T]], needed: int, guessing: bool) -> list[_Lane[T]]:
     a page its first list fills asks that list alone, as it would with lengths known.
 
     The last of the ``needed`` only answers "is there more". A remembered length after
-    the page answers it with no read. Else, while guessing, one read of the farthest
-    unfinished list answers it, and its length, remembered, answers it for every later
-    page that ends before that list too; the next list's read would answer it once.
+    the page answers it with no read. Else, while ``probing``, the probe: one read of the
+    farthest unfinished list, whose length, remembered, then answers it for every later
+    page that ends before that list too (the next list's read would answer it once).
+    Else every unfinished list up to one whose length answers it.
     """
     prefix, wanted = 0, []
     for k, lane in enumerate(lanes):
@@ -274,12 +277,12 @@ def _plan(lanes: list[_Lane[T]], needed: int, guessing: bool) -> list[_Lane[T]]:
                 rest = lanes[k:]
                 if sum(x.hinted() for x in rest) > len(lane.entries):
                     break  # a remembered length answers it
-                if guessing:
-                    wanted.append(next(x for x in reversed(rest) if not x.done))
-                    break
+                if probing:
+                    probe = next(x for x in reversed(rest) if not x.done)
+                    return [*wanted, probe], probe
             wanted.append(lane)
         prefix += lane.guessed() if guessing else lane.hinted()
-    return wanted
+    return wanted, None
 
 
 async def _collect(lanes: list[_Lane[T]], needed: int, within: Callable[[Position], bool]) -> bool:
@@ -287,10 +290,12 @@ async def _collect(lanes: list[_Lane[T]], needed: int, within: Callable[[Positio
 
     Rounds ask what :func:`_plan` says, guessing while every guess held: once a list
     ended shorter than its guess (or failed), the lanes the page may still reach are all
-    asked at once, so a page of lists of unknown length takes two rounds at most beyond
-    its lists' own pages. Items only ever come from reads, so a length or a guess that
-    turned out wrong costs a round, never an item. Where a remembered length answers
-    "is there more", the result is True.
+    asked at once, and so are the lanes left to answer "is there more" once a probe came
+    back empty. A page of lists of unknown length thus takes two rounds at most beyond
+    its lists' own pages, and one more where the probe found the farthest list empty.
+    Items only ever come from reads, so a length or a guess that turned out wrong costs
+    a round, never an item. Where a remembered length answers "is there more", the
+    result is True.
 
     A lane whose upstream fails keeps the entries it got before the failure and its
     error; the page goes on with the next lanes (the cursor remembers what it owes).
@@ -312,7 +317,7 @@ async def _collect(lanes: list[_Lane[T]], needed: int, within: Callable[[Positio
         elif chunk.last:
             lane.done = lane.exhausted = True
 
-    hinted_more, guessing = False, True
+    hinted_more, guessing, probing = False, True, True
     while True:
         # Certain: the entries of the lanes up to the first unfinished one, in order.
         first_open = next((k for k, lane in enumerate(lanes) if not lane.done), len(lanes))
@@ -323,13 +328,15 @@ async def _collect(lanes: list[_Lane[T]], needed: int, within: Callable[[Positio
         if certain == needed - 1 and beyond > 0:
             hinted_more = True
             break
-        wanted = _plan(lanes, needed, guessing)
+        wanted, probe = _plan(lanes, needed, guessing, probing)
         if not wanted:
             break
-        guesses = [lane.guessed() for lane in wanted]
+        guesses = [(x, x.guessed()) for x in wanted if x is not probe]
         await asyncio.gather(*(pull(lane) for lane in wanted))
-        if any(x.done and len(x.entries) < g for x, g in zip(wanted, guesses, strict=True)):
+        if any(x.done and len(x.entries) < guess for x, guess in guesses):
             guessing = False
+        if probe is not None and not probe.entries:
+            probing = False  # the farthest list is empty: ask the others at once
     for lane in lanes:
         await lane.stream.aclose()  # type: ignore[attr-defined]
     return hinted_more

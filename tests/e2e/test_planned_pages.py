@@ -117,6 +117,22 @@ async def test_a_page_over_unknown_lists_takes_two_rounds_at_most_then_one(
     assert len(await rounds()) == 1
 
 
+async def test_a_probe_that_finds_the_last_list_empty_asks_the_others_at_once() -> None:
+    """A first page that Burki fills exactly, nothing else known: "is there more" goes to
+    the farthest list, and when that one is empty, to all the others at once."""
+    sizes = {p: 10 for p in PROVIDER_ORDER} | {PROVIDER_ORDER[-1]: 0}
+    async with open_gateway(worlds_of(sizes, 7), **UNCACHED) as gw:
+        for name in PROVIDER_ORDER:
+            gw.fault(name, latency_ms=LATENCY_MS)
+        conn = (await gw.data(PAGE, first=10))["phoneNumbers"]
+        assert {n["provider"] for n in conn["nodes"]} == {PROVIDER_ORDER[0].name}
+        assert conn["pageInfo"]["hasNextPage"] is True
+        assert asked(gw) == {p.name for p in PROVIDER_ORDER}
+        # Burki, then the probe of the last list, then the others together.
+        assert [len(r) for r in gw.upstream_rounds(LATENCY_MS)][:2] == [1, 1]
+        assert len(gw.upstream_rounds(LATENCY_MS)) == 3
+
+
 async def stale_walk(
     before: dict[ProviderName, EmulatorConfig],
     after: dict[ProviderName, EmulatorConfig],
