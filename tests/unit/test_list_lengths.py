@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.list_lengths import ListLengths
+from gateway.list_lengths import ListLengths, RememberedLength
 
 
 class Clock:
@@ -13,10 +13,15 @@ class Clock:
         return self.now
 
 
-def test_a_length_is_kept_for_its_ttl_then_forgotten() -> None:
+def _thirty_seconds() -> tuple[Clock, ListLengths, RememberedLength]:
+    """Lengths kept 30 s by an injected clock, and one list's entry in them."""
     clock = Clock()
     lengths = ListLengths(30, clock=clock)
-    slot = lengths.of(("burki", "numbers"))
+    return clock, lengths, lengths.of(("burki", "numbers"))
+
+
+def test_a_length_is_kept_for_its_ttl_then_forgotten() -> None:
+    clock, _, slot = _thirty_seconds()
     assert slot.get() is None
     slot.learn(40)
     clock.now += 29.9
@@ -44,9 +49,7 @@ def test_the_oldest_lengths_go_first_past_the_bound() -> None:
 
 
 def test_an_expired_length_stays_a_guess_and_a_write_expires_every_length() -> None:
-    clock = Clock()
-    lengths = ListLengths(30, clock=clock)
-    slot = lengths.of(("burki", "numbers"))
+    clock, lengths, slot = _thirty_seconds()
     assert slot.guess() is None
     slot.learn(40)
     clock.now += 31
