@@ -268,7 +268,8 @@ def _plan(
     page that ends before that list too (the next list's read would answer it once).
     Else every unfinished list up to one whose length answers it.
     """
-    prefix, wanted = 0, []
+    prefix = 0
+    wanted: list[_Lane[T]] = []
     for k, lane in enumerate(lanes):
         if prefix >= needed:
             break

@@ -98,7 +98,7 @@ async def test_a_page_over_unknown_lists_takes_two_rounds_at_most_then_one(
     """By the emulators' own clocks: a page spanning every list, none of them read yet,
     asks Burki (its guess: one upstream page fills it) and then all the others at once;
     once the lengths are known, and still after a write expired them, all in one round."""
-    gw = await gateway_factory(numbers=3, **UNCACHED)
+    gw: Gateway = await gateway_factory(numbers=3, **UNCACHED)
     for name in PROVIDER_ORDER:
         gw.fault(name, latency_ms=LATENCY_MS)
 
