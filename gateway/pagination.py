@@ -247,10 +247,6 @@ class _Lane(Generic[T]):
             return max(len(self.entries), self.guess)
         return len(self.entries) + self.page
 
-    def known_more(self) -> bool:
-        """A remembered length says the lane holds entries it has not read yet."""
-        return not self.done and self.hinted() > len(self.entries)
-
 
 def _plan(
     lanes: list[_Lane[T]], needed: int, guessing: bool, probing: bool
