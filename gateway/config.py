@@ -165,8 +165,10 @@ class Settings(BaseSettings):
     cursor_secret: str | None = Field(default=None, repr=False)
     cursor_ttl_seconds: int = Field(default=24 * 3600, ge=60)
     # How long the length of an upstream list, once read, steers which providers a page
-    # asks (gateway/list_lengths.py); a hint checked by every read, so it may outlive the
-    # page cache. 0: every page asks every provider it may span.
+    # asks and answers "is there more" (gateway/list_lengths.py); a hint checked by every
+    # read, so it may outlive the page cache. After that it stays a guess for planning
+    # only. 0: nothing is remembered, and each page guesses every list holds one upstream
+    # page, asking the rest at once where a guess fails.
     list_length_seconds: float = Field(default=60.0, ge=0)
     # A sorted list (orderBy) reads each provider's whole list; one with more items than
     # this is left out with SORT_LIMIT_EXCEEDED instead of reading on (README, Order).
