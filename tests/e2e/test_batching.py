@@ -99,10 +99,11 @@ async def test_providers_are_called_concurrently(make_gateway: GatewayFactory) -
         gw.emulators[provider].state.control.arrivals.clear()
     data = await gw.data("{ phoneNumbers(first: 100) { nodes { id } } }")
     assert len(data["phoneNumbers"]["nodes"]) == 3 * len(PROVIDER_ORDER)
-    # No list length is known yet: Burki is asked first (a guess that one upstream page
-    # fills the page), and once its short list shows the guess wrong, every other
-    # provider at once, in the second round, not one after another (the emulators' clock
-    # says when each request arrived; no timing of the GraphQL request itself).
+    # No list length is known yet: the first round asks Burki (a guess that one upstream
+    # page fills the page) and Retell (whether more follows); once Burki's short list
+    # shows the guess wrong, every other provider at once, in the second round, not one
+    # after another (the emulators' clock says when each request arrived; no timing of
+    # the GraphQL request itself).
     # (Docs-only upstreams may need a further, dependent read: it comes later.)
     second_round = gw.upstream_rounds(300)[1]
     firsts = {p: min(gw.emulators[p].state.control.arrivals) for p in PROVIDER_ORDER}
