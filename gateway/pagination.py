@@ -411,6 +411,25 @@ async def _read(
     return _cursors(lanes, reached, backward, sources, needed), cut, hinted_more
 
 
+def _lane(
+    slot: int,
+    source: Source[T],
+    resume: Position | None,
+    owes: bool,
+    stream: AsyncIterator[Chunk[T]],
+    remaining: Callable[..., int | None] | None,
+) -> _Lane[T]:
+    """The lane of ``source`` (at ``slot``), resuming at ``resume``. ``remaining``, the
+    source's ``remaining_after`` or ``remaining_before`` (None past the window's far
+    bound), gives its remembered length, or else the old one as its guess."""
+    expect = guess = None
+    if remaining is not None:
+        expect = remaining(resume)
+        if expect is None:  # a known length is the plan's count: no guess needed
+            guess = remaining(resume, guess=True)
+    return _Lane(slot, resume, owes, stream, expect, guess=guess, page=source.page_size)
+
+
 async def paginate(
     sources: list[Source[T]],
     *,
@@ -441,12 +460,8 @@ async def paginate(
 
         def ahead(slot: int, resume: Position | None, owes: bool) -> _Lane[T]:
             source = sources[slot]
-            expect = guess = None
-            if slot < bound:
-                expect = source.remaining_after(resume)
-                guess = source.remaining_after(resume, guess=True)
-            stream = source.forward(resume)
-            return _Lane(slot, resume, owes, stream, expect, guess=guess, page=source.page_size)
+            remaining = source.remaining_after if slot < bound else None
+            return _lane(slot, source, resume, owes, source.forward(resume), remaining)
 
         lanes = [ahead(o.slot, o.resume, True) for o in owed]
         start = reached.provider if reached else 0
@@ -471,12 +486,8 @@ async def paginate(
 
     def behind(slot: int, resume: Position | None, owes: bool) -> _Lane[T]:
         source = sources[slot]
-        expect = guess = None
-        if slot > floor:
-            expect = source.remaining_before(resume)
-            guess = source.remaining_before(resume, guess=True)
-        stream = _reversed(source.backward(resume))
-        return _Lane(slot, resume, owes, stream, expect, guess=guess, page=source.page_size)
+        remaining = source.remaining_before if slot > floor else None
+        return _lane(slot, source, resume, owes, _reversed(source.backward(resume)), remaining)
 
     lanes = [behind(o.slot, o.resume, True) for o in sorted(owed, key=lambda o: -o.slot)]
     stop = reached.provider if reached else len(sources) - 1
