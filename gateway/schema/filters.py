@@ -4,29 +4,18 @@
 conditions, so a frontend that filters one list filters the other the same way: one
 input, :class:`AssistantPhoneNumberFilter`, holds them, and :class:`PhoneNumberFilter`
 adds the choice of providers (an assistant's numbers are all at its own provider). They
-live apart from ``query.py`` because ``types.py`` (``Assistant``) needs them too. The enums
-they use are ``types.py``'s, named lazily: this module is imported while ``types.py`` is
-still being defined, and the raw model enums would be registered a second time.
+live apart from ``query.py`` because ``types.py`` (``Assistant``) needs them too.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from .. import model
 from .docs import PROVIDERS_FILTER
-
-if TYPE_CHECKING:
-    # What the lazy names stand for (types.py makes these model enums GraphQL enums).
-    from ..model import NumberStatus, NumberType
-    from ..model import ProviderName as Provider
-
-_TYPES = strawberry.lazy("gateway.schema.types")
-LazyStatus = Annotated["NumberStatus", _TYPES]
-LazyType = Annotated["NumberType", _TYPES]
-LazyProvider = Annotated["Provider", _TYPES]
+from .enums import NumberStatus, NumberType, Provider
 
 MAX_CARRIER = 100
 
@@ -50,12 +39,12 @@ class CapabilitiesFilter:
     "all given conditions must hold."
 )
 class AssistantPhoneNumberFilter:
-    status: LazyStatus | None = strawberry.field(
+    status: NumberStatus | None = strawberry.field(  # type: ignore[valid-type]
         default=None,
         description="Only numbers with this status. Null: any. Applied upstream where the "
         "API can (ProviderInfo.nativeFilters), in the gateway otherwise.",
     )
-    number_type: LazyType | None = strawberry.field(
+    number_type: NumberType | None = strawberry.field(  # type: ignore[valid-type]
         default=None,
         description="Only numbers of this type; a number whose provider does not report a "
         "type (numberType null) never matches. Null: any. Applied in the gateway.",
@@ -90,7 +79,7 @@ class AssistantPhoneNumberFilter:
 
 @strawberry.input(description="Narrows Query.phoneNumbers; all given conditions must hold.")
 class PhoneNumberFilter(AssistantPhoneNumberFilter):
-    providers: list[LazyProvider] | None = strawberry.field(
+    providers: list[Provider] | None = strawberry.field(  # type: ignore[valid-type]
         default=None, description=PROVIDERS_FILTER
     )
 
@@ -99,8 +88,8 @@ class PhoneNumberFilter(AssistantPhoneNumberFilter):
 class NumberConditions:
     """What a number filter asks, in model terms, for listing.py."""
 
-    status: LazyStatus | None = None
-    number_type: LazyType | None = None
+    status: model.NumberStatus | None = None
+    number_type: model.NumberType | None = None
     search: str | None = None
     voice: bool | None = None
     sms: bool | None = None

@@ -12,11 +12,12 @@ from ..errors import UserInputError
 from .connection import Connection
 from .context import Info
 from .docs import AFTER, BEFORE, FIRST, LAST, PROVIDERS_FILTER
+from .enums import Provider
 from .filters import NumberConditions, PhoneNumberFilter
 from .listing import Args, assistants_connection, phone_numbers_connection
 from .nodes import resolve_node
 from .order_inputs import ORDER_BY, AssistantOrder, PhoneNumberOrder, assistant_order, number_order
-from .types import Assistant, PhoneNumber, Provider, ProviderInfo
+from .types import Assistant, PhoneNumber, ProviderInfo
 
 MAX_NODES = 100
 
