@@ -25,12 +25,16 @@ class Context:
     # The operation the gate admitted (gateway.security.gate.Admitted): execution runs
     # exactly this parsed document and operation.
     admitted: Any = None
+    # The assistant nodes this request found a number's link to, by (provider, native
+    # id): once found, the numbers linking the same assistant are answered in one lookup.
+    linked: dict[tuple[Any, str], Any] = field(default_factory=dict)
 
     def release(self) -> None:
         """Drop what this request loaded and built, once its response is done: graphql-core's
         executor and its helpers refer to each other and to this context, so what the
         context keeps would otherwise wait for the collector."""
         self.loaders.release()
+        self.linked.clear()
 
     def report(self, error: GatewayError, info: StrawberryInfo[Any, Any]) -> None:
         """Keep the field's data and add ``error`` to the response's ``errors``."""

@@ -69,8 +69,18 @@ def _known(
 
 
 def _peek(n: model.PhoneNumber, ref: model.AssistantRef | None, context: Context) -> object:
-    known = _known(context, n, ref)
-    return UNKNOWN if isinstance(known, Exception) else known  # the resolver raises it
+    if ref is None:
+        known = _known(context, n, ref)
+        return UNKNOWN if isinstance(known, Exception) else known  # the resolver raises it
+    key = (n.provider, ref.native_id)
+    found = context.linked.get(key)
+    if found is None:
+        found = _known(context, n, ref)
+        if isinstance(found, Exception):
+            return UNKNOWN  # the resolver raises it
+        if found is not None and found is not UNKNOWN:
+            context.linked[key] = found
+    return found
 
 
 def _linked(
