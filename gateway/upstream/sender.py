@@ -32,6 +32,12 @@ _DEFAULT_HEADERS = httpx.Client(
 ).headers
 
 
+# Methods httpx gives a Content-Length even without a body; their requests take its way.
+_SIZED = frozenset({"POST", "PUT", "PATCH"})
+_NO_BODY = httpx.ByteStream(b"")
+_KEPT_HOSTS = 16  # absolute URLs of other hosts (a next-page link) get theirs too
+
+
 def _with_slash(url: httpx.URL) -> httpx.URL:
     return url if url.raw_path.endswith(b"/") else url.copy_with(raw_path=url.raw_path + b"/")
 
@@ -52,9 +58,31 @@ class Sender:
         self._base = _with_slash(httpx.URL(base_url))
         self.headers = httpx.Headers(_DEFAULT_HEADERS)
         self.headers.update(headers)
+        self._hostless = "host" not in self.headers  # else httpx keeps the one given
         self._timeout = timeout.as_dict()
         self.cookies = httpx.Cookies()
+        # netloc -> the default headers with that Host first (see _bodiless)
+        self._hosted: dict[bytes, httpx.Headers] = {}
         self.is_closed = False
+
+    def _bodiless(
+        self, method: str, url: httpx.URL, merged: httpx.Headers, extensions: dict[str, Any]
+    ) -> httpx.Request:
+        """The request httpx builds for a method without a body (a GET, mostly): ``Host``
+        first, then ``merged``, no content headers, an empty body already read. Built
+        from a kept copy of the headers with their ``Host``: httpx's own way re-reads,
+        re-normalizes and copies every header twice (10 of the 12 us it takes)."""
+        netloc = url.netloc
+        template = self._hosted.get(netloc) if merged is self.headers else None
+        if template is None:
+            template = httpx.Headers([(b"Host", netloc), *merged.raw])
+            if merged is self.headers and len(self._hosted) < _KEPT_HOSTS:
+                self._hosted[netloc] = template
+        request = httpx.Request(
+            method, url, headers=template, stream=_NO_BODY, extensions=extensions
+        )
+        request.read()
+        return request
 
     def url(self, path: str, params: Mapping[str, Any] | None = None) -> httpx.URL:
         """``path`` under the base URL (an absolute URL stays as it is), with ``params``."""
@@ -80,13 +108,15 @@ class Sender:
             merged.update(headers)
         else:
             merged = self.headers
-        request = httpx.Request(
-            method,
-            url,
-            headers=merged,
-            json=json,
-            extensions={**extensions, "timeout": self._timeout},
-        )
+        extensions = {**extensions, "timeout": self._timeout}
+        if (
+            json is None
+            and method not in _SIZED
+            and (merged is self.headers or "host" not in merged)
+        ):
+            request = self._bodiless(method, url, merged, extensions)
+        else:
+            request = httpx.Request(method, url, headers=merged, json=json, extensions=extensions)
         if self.cookies:
             self.cookies.set_cookie_header(request)
         if url.userinfo:  # credentials in the URL: Basic auth, set last as httpx sets it

@@ -84,6 +84,33 @@ async def test_requests_match_httpx_client(
     await client.aclose()
 
 
+async def test_kept_headers_build_the_same_requests_again() -> None:
+    """The sender keeps each host's headers for bodiless requests: later requests, other
+    methods and other hosts still match httpx's, and one request's header changes (a
+    cookie, a trace header) never reach the next."""
+    provider_headers = {"Accept": "application/json", "Authorization": "Bearer k"}
+    base = "https://api.example.com/v1"
+    theirs, ours = Recorder(), Recorder()
+    client = httpx.AsyncClient(
+        base_url=base, headers=provider_headers, timeout=TIMEOUT, transport=theirs
+    )
+    sender = Sender(ours, base_url=base, headers=provider_headers, timeout=TIMEOUT)
+    calls = [
+        ("GET", "/numbers", {"limit": 5}),
+        ("GET", "/numbers", {"limit": 5}),
+        ("DELETE", "/numbers/7", {}),
+        ("GET", "https://next.example.com/page?cursor=abc", {}),
+        ("GET", "/agents", {}),
+    ]
+    for method, path, params in calls:
+        await client.request(method, path, params=params or None)
+        request = sender.url(path, params)
+        await sender.send(method, request, extensions={})
+        assert _seen(ours.requests[-1]) == _seen(theirs.requests[-1])
+        ours.requests[-1].headers["traceparent"] = "00-changed-by-a-layer-01"
+    await client.aclose()
+
+
 async def test_cookies_an_upstream_sets_are_sent_back() -> None:
     answer = httpx.Response(200, headers={"Set-Cookie": "lb=node-2; Path=/"}, content=b"{}")
     network = Recorder(answer)
