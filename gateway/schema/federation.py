@@ -27,6 +27,8 @@ from typing import Any, Final
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.federation.schema_directives import Cost, FederationDirective, ListSize
 from strawberry.printer import print_schema
 from strawberry.types import ExecutionContext
@@ -37,6 +39,7 @@ from ..errors import UserInputError
 from ..model import PROVIDER_ORDER
 from ..paging import DEFAULT_PAGE_SIZE
 from .context import Info
+from .hook_runner import PreparedHooksRunner
 from .ids import parse_global_id
 from .nodes import resolve_node
 from .types import Assistant, PhoneNumber
@@ -72,6 +75,11 @@ COST_HINTS: dict[tuple[str, str], tuple[object, ...]] = {
 
 
 class QuietErrors(strawberry.Schema):
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return PreparedHooksRunner(execution_context=execution_context, extensions=extensions)
+
     def process_errors(
         self, _errors: list[GraphQLError], _execution_context: ExecutionContext | None = None
     ) -> None:
