@@ -119,6 +119,9 @@ class Metrics:
             buckets=BATCH_BUCKETS,
             registry=r,
         )
+        # loader name -> its histogram: every request wraps its six loaders, and a
+        # ``labels`` lookup takes the metric's lock and validates the labels each time.
+        self._batch_sizes: dict[str, Any] = {}
 
     def add_collector(self, collector: Collector) -> None:
         self.registry.register(collector)
@@ -162,7 +165,9 @@ class Metrics:
     def _observed_batch(
         self, name: str, fn: Callable[[list[Any]], Coroutine[Any, Any, list[Any]]]
     ) -> Callable[[list[Any]], Coroutine[Any, Any, list[Any]]]:
-        histogram = self.batch_size.labels(name)
+        histogram = self._batch_sizes.get(name)
+        if histogram is None:
+            histogram = self._batch_sizes[name] = self.batch_size.labels(name)
 
         async def observed(keys: list[Any]) -> list[Any]:
             histogram.observe(len(keys))
