@@ -311,9 +311,33 @@ class GraphQLEndpoint:
             headers = {**(headers or {}), "allow": "GET, POST"}
         if status == 304:
             return Response(status_code=304, headers=headers)
-        return Response(
-            body, status_code=status, headers=headers, media_type=f"{media}; charset=utf-8"
-        )
+        return _Encoded(body, status, media, headers)
+
+
+_CONTENT_TYPES: dict[str, bytes] = {}
+
+
+class _Encoded(Response):
+    """Starlette's ``Response(body, status, headers, media_type=media + charset)``, its
+    raw headers built in one pass: the given ones, then Content-Length and Content-Type
+    unless given (Starlette's order and rule), the type's bytes made once per media."""
+
+    def __init__(self, body: bytes, status: int, media: str, headers: dict[str, str] | None):
+        self.status_code = status
+        self.body = body
+        self.background = None
+        raw = [
+            (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()
+        ]
+        given = {name for name, _ in raw} if raw else ()
+        if b"content-length" not in given and status >= 200 and status not in (204, 304):
+            raw.append((b"content-length", str(len(body)).encode("latin-1")))
+        if b"content-type" not in given:
+            kind = _CONTENT_TYPES.get(media)
+            if kind is None:
+                kind = _CONTENT_TYPES[media] = f"{media}; charset=utf-8".encode("latin-1")
+            raw.append((b"content-type", kind))
+        self.raw_headers = raw
 
 
 class _Contexts:

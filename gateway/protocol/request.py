@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from ..errors import Refusal
 
@@ -96,12 +96,33 @@ def _content_type(request: Request) -> tuple[str, str | None]:
     return media.lower(), charset
 
 
+async def _body(request: Request) -> bytes:
+    """The request's whole body, read from its ASGI ``receive`` as Starlette's
+    ``Request.body`` reads it, without its async stream generator (a tenth of a
+    response-cache hit's cost): this endpoint reads a body once."""
+    receive = request.receive
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        kind = message["type"]
+        if kind == "http.request":
+            chunk = message.get("body", b"")
+            if not message.get("more_body", False):
+                if not chunks:
+                    return bytes(chunk)
+                chunks.append(chunk)
+                return b"".join(chunks)
+            chunks.append(chunk)
+        elif kind == "http.disconnect":
+            raise ClientDisconnect()
+
+
 async def read_post(request: Request) -> Params | list[Params]:
     """The body's operation (or batch, a JSON array of them)."""
     media, charset = _content_type(request)
     if charset not in (None, "utf-8", "utf8"):
         raise BadRequest("request bodies must be UTF-8", "UNSUPPORTED_MEDIA_TYPE", 415)
-    body = await request.body()
+    body = await _body(request)
     if media == "application/graphql":
         try:
             return Params(body.decode("utf-8"), None, None, None)
