@@ -112,7 +112,7 @@ class Sender:
         if (
             json is None
             and method not in _SIZED
-            and (merged is self.headers or "host" not in merged)
+            and (self._hostless if merged is self.headers else "host" not in merged)
         ):
             request = self._bodiless(method, url, merged, extensions)
         else:

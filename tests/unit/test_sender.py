@@ -54,6 +54,7 @@ CASES: list[tuple[str, str, dict[str, Any], Any, dict[str, str]]] = [
     ("https://api.example.com", "/v1/agents", {}, {"name": "Ada", "n": 1}, {"X-Call": "1"}),
     ("https://api.example.com", "https://other.example.com/abs?x=1", {"y": "2"}, None, {}),
     ("http://user:p%40ss@api.example.com:8080/api", "/list", {}, None, {"Accept": "text/plain"}),
+    ("https://api.example.com", "/v1/agents", {}, None, {"Host": "edge.example.com"}),
 ]
 
 
@@ -108,6 +109,21 @@ async def test_kept_headers_build_the_same_requests_again() -> None:
         await sender.send(method, request, extensions={})
         assert _seen(ours.requests[-1]) == _seen(theirs.requests[-1])
         ours.requests[-1].headers["traceparent"] = "00-changed-by-a-layer-01"
+    await client.aclose()
+
+
+async def test_a_host_among_the_provider_headers_is_kept_as_httpx_keeps_it() -> None:
+    provider_headers = {"Host": "edge.example.com", "Authorization": "Bearer k"}
+    theirs, ours = Recorder(), Recorder()
+    client = httpx.AsyncClient(
+        base_url="https://api.example.com", headers=provider_headers, transport=theirs
+    )
+    sender = Sender(
+        ours, base_url="https://api.example.com", headers=provider_headers, timeout=TIMEOUT
+    )
+    await client.get("/v1/numbers")
+    await sender.send("GET", sender.url("/v1/numbers"), extensions={})
+    assert ours.requests[0].headers.raw == theirs.requests[0].headers.raw
     await client.aclose()
 
 
