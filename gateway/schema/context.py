@@ -29,6 +29,12 @@ class Context:
     # id): once found, the numbers linking the same assistant are answered in one lookup.
     linked: dict[tuple[Any, str], Any] = field(default_factory=dict)
 
+    def forget(self) -> None:
+        """Drop what this request has read and found so far (after a write): later reads
+        in the same request ask again."""
+        self.loaders.forget()
+        self.linked.clear()
+
     def release(self) -> None:
         """Drop what this request loaded and built, once its response is done: graphql-core's
         executor and its helpers refer to each other and to this context, so what the

@@ -309,7 +309,7 @@ async def _both(
 async def forget(info: Info, provider: model.ProviderName) -> None:
     """Drop what could still show the state from before a write to ``provider``."""
     await info.context.runtime.invalidate(provider)
-    info.context.loaders.forget()
+    info.context.forget()
 
 
 async def _write(info: Info, provider: model.ProviderName, call: Awaitable[LinkResult]) -> Outcome:
