@@ -42,7 +42,8 @@ async def test_a_page_the_first_provider_fills_asks_only_it(make_gateway: Gatewa
     assert asked(gw) == {PROVIDER_ORDER[0].name}
     gw.reset_counts()
     again = (await gw.data(PAGE, first=10))["phoneNumbers"]
-    assert again == conn
+    # (the cursors carry when they were issued, so only the items are compared)
+    assert again["nodes"] == conn["nodes"]
     assert asked(gw) == {PROVIDER_ORDER[0].name}
     assert again["pageInfo"]["hasNextPage"] is True
 
