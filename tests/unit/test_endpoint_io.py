@@ -85,3 +85,27 @@ def test_responses_carry_starlettes_headers(
         theirs.body,
         theirs.background,
     )
+
+
+async def test_a_response_sends_what_starlettes_sends() -> None:
+    """Sent through Starlette's own ``Response.__call__``: the same ASGI messages."""
+    headers = {"Cache-Control": "private, max-age=5"}
+    body = b'{"data":{"a":1}}'
+    theirs = Response(body, 200, headers, media_type="application/json; charset=utf-8")
+    ours = _Encoded(body, 200, "application/json", headers)
+
+    async def messages(response: Response) -> list[Any]:
+        out: list[Any] = []
+
+        async def send(message: Any) -> None:
+            out.append(message)
+
+        async def receive() -> Any:
+            return {"type": "http.disconnect"}
+
+        await response(dict(SCOPE), receive, send)
+        return out
+
+    sent = await messages(ours)
+    assert sent == await messages(theirs)
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
