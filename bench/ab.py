@@ -14,48 +14,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import statistics
-import subprocess
-import sys
 from pathlib import Path
 
 from . import queries
 from .capture import DirectClient, capture
-from .launcher import Server, _wait_ready, cluster, cpu_seconds, free_port
+from .launcher import Server, cluster, cpu_seconds
 from .scenarios import GatewayClient
-from .servers import API_KEY_ENV, CACHE_TTL_ENV, RESPONSE_CACHE_ENV, UPSTREAMS_ENV
 
 WARM_UP = 50
-
-
-def _gateway(tree: Path, upstreams: dict[str, str], api_key: str) -> Server:
-    """The bench gateway of ``tree`` (its own code and bench/servers.py), page cache off."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(tree),
-        UPSTREAMS_ENV: json.dumps(upstreams),
-        API_KEY_ENV: api_key,
-        CACHE_TTL_ENV: "0.0",
-        RESPONSE_CACHE_ENV: "",
-    }
-    cmd = [sys.executable, "-m", "bench.servers", "gateway", "--workers", "1"]
-    proc = subprocess.Popen([*cmd, "--port", str(port)], cwd=tree, env=env)
-    server = Server(f"gateway {tree}", port, proc)
-    _wait_ready(server, "/healthz")
-    return server
 
 
 async def compare(trees: list[Path], size: int, requests: int) -> list[str]:
     with cluster() as running:
         upstreams = running.upstreams()
-        servers = [_gateway(t, upstreams, running.config.api_key) for t in trees]
-        clients = [GatewayClient(s.url) for s in servers]
+        servers: list[Server] = []
+        clients: list[GatewayClient] = []
         direct = DirectClient()
         query = queries.numbers_page(size)
         try:
+            for tree in trees:
+                servers.append(running.spawn_gateway(tree))
+                clients.append(GatewayClient(servers[-1].url))
             calls, _ = await capture(upstreams, running.config, {"query": query})
             for _ in range(WARM_UP):
                 for client in clients:

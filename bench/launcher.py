@@ -71,11 +71,14 @@ class Server:
                 self.proc.wait()
 
 
-def _spawn(name: str, args: list[str], env: dict[str, str] | None = None) -> Server:
+def _spawn(
+    name: str, args: list[str], env: dict[str, str] | None = None, root: Path = ROOT
+) -> Server:
+    """``python -m bench.servers <args>`` from the source tree ``root`` (its own code)."""
     port = free_port()
     cmd = [sys.executable, "-m", "bench.servers", *args, "--port", str(port)]
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env)
+    full_env = {**os.environ, "PYTHONPATH": str(root), **(env or {})}
+    proc = subprocess.Popen(cmd, cwd=root, env=full_env)
     return Server(name, port, proc)
 
 
@@ -151,16 +154,10 @@ class Cluster:
     ) -> Server:
         """Start the gateway; ``cache_ttl`` 0 disables its page cache, None keeps the default."""
         self.stop_gateway()
-        env = {
-            UPSTREAMS_ENV: json.dumps(self.upstreams()),
-            API_KEY_ENV: self.config.api_key,
-            CACHE_TTL_ENV: "" if cache_ttl is None else str(cache_ttl),
-            RESPONSE_CACHE_ENV: "1" if response_cache else "",
-        }
         args = ["gateway", "--workers", str(workers), *(["--stock-bind"] if stock_bind else [])]
         if profile is not None:
             args += ["--profile", str(profile)]
-        self.gateway = _spawn("gateway", args, env)
+        self.gateway = _spawn("gateway", args, self._gateway_env(cache_ttl, response_cache))
         _wait_ready(self.gateway, "/healthz")
         if workers > 1:
             # Ready means the listening socket is up; give every worker time to import.
@@ -169,6 +166,22 @@ class Cluster:
                 time.sleep(0.05)
             time.sleep(1.0)
         return self.gateway
+
+    def spawn_gateway(self, root: Path, *, cache_ttl: float | None = 0.0) -> Server:
+        """A one-worker gateway from the source tree ``root``, beside any other: for
+        comparing versions over these emulators (bench/ab.py). The caller stops it."""
+        env = self._gateway_env(cache_ttl, response_cache=False)
+        server = _spawn(f"gateway {root}", ["gateway", "--workers", "1"], env, root)
+        _wait_ready(server, "/healthz")
+        return server
+
+    def _gateway_env(self, cache_ttl: float | None, response_cache: bool) -> dict[str, str]:
+        return {
+            UPSTREAMS_ENV: json.dumps(self.upstreams()),
+            API_KEY_ENV: self.config.api_key,
+            CACHE_TTL_ENV: "" if cache_ttl is None else str(cache_ttl),
+            RESPONSE_CACHE_ENV: "1" if response_cache else "",
+        }
 
     def start_fixed(self, size: int) -> Server:
         """In the gateway's place, a server answering ``size`` fixed bytes to anything
