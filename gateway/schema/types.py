@@ -83,18 +83,6 @@ def _peek(n: model.PhoneNumber, ref: model.AssistantRef | None, context: Context
     return found
 
 
-def _number_assistant(number: PhoneNumber, context: Context) -> object:
-    """``_peek`` of the assistant a number links to, its commonest case (another number
-    linked the same assistant) answered here."""
-    n = number.record
-    ref = n.assistant
-    if ref is not None:
-        found = context.linked.get((n.provider, ref.native_id))
-        if found is not None:
-            return found
-    return _peek(n, ref, context)
-
-
 def _linked(
     info: Info, n: model.PhoneNumber, ref: model.AssistantRef | None
 ) -> Assistant | Awaitable[Assistant | None] | None:
@@ -241,7 +229,7 @@ class PhoneNumber(relay.Node):
         "the SMS ones in the same order. Null: routed to no assistant (or, with an error "
         "at this path, its provider could not say which)."
     )
-    @answered_by(_number_assistant)
+    @answered_by(lambda number, context: _peek(number.record, number.record.assistant, context))
     def assistant(self, info: Info) -> Assistant | None:
         # A value or an awaitable (see _linked); the annotation is the GraphQL type.
         return cast("Assistant | None", _linked(info, self.record, self.record.assistant))
