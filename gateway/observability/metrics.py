@@ -37,7 +37,7 @@ from starlette.responses import Response
 from strawberry.extensions import SchemaExtension
 
 from ..model import ProviderName
-from ..upstream import Layer, UpstreamClient
+from ..upstream import Answer, Attempt, Hop, Layer, UpstreamClient
 from .health import breaker_states
 from .requestid import REQUEST_ID_HEADER, current_request_id, request_info
 
@@ -178,7 +178,7 @@ class Metrics:
     # -- upstream ------------------------------------------------------------------------
 
     def transport(
-        self, provider: ProviderName, inner: httpx.AsyncBaseTransport, tenant: str | None = None
+        self, provider: ProviderName, inner: Hop, tenant: str | None = None
     ) -> ObservedTransport:
         return ObservedTransport(inner, provider, self, tenant)
 
@@ -194,7 +194,7 @@ class ObservedTransport(Layer):
 
     def __init__(
         self,
-        inner: httpx.AsyncBaseTransport,
+        inner: Hop,
         provider: ProviderName,
         metrics: Metrics,
         tenant: str | None = None,
@@ -207,16 +207,16 @@ class ObservedTransport(Layer):
         self._latency = metrics.upstream_latency.labels(self.tenant, provider.value)
         self._counts: dict[str, Any] = {}
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def send(self, attempt: Attempt) -> Answer:
         rid = current_request_id()
-        if rid and REQUEST_ID_HEADER not in request.headers:
-            request.headers[REQUEST_ID_HEADER] = rid
+        if rid and attempt.header(REQUEST_ID_HEADER) is None:
+            attempt.set_header(REQUEST_ID_HEADER, rid)
         outcome = "error"
         start = time.perf_counter()
         try:
-            response = await self.inner.handle_async_request(request)
-            outcome = str(response.status_code)
-            return response
+            answer = await self.inner.send(attempt)
+            outcome = str(answer.status)
+            return answer
         except httpx.TimeoutException:
             outcome = "timeout"
             raise
@@ -239,8 +239,8 @@ class ObservedTransport(Layer):
                     extra={
                         **({"tenant": self.tenant} if self.tenant else {}),
                         "provider": provider,
-                        "method": request.method,
-                        "upstream_path": request.url.path,
+                        "method": attempt.method,
+                        "upstream_path": attempt.url.path,
                         "status": outcome,
                         "duration_ms": round(elapsed * 1000, 2),
                     },

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..upstream import Layer, UpstreamClient
+from ..upstream import Answer, Attempt, Hop, Layer, UpstreamClient
 
 try:
     from opentelemetry import trace
@@ -67,28 +66,26 @@ class TracingMiddleware:
 class TracingTransport(Layer):
     """One client span per upstream attempt."""
 
-    def __init__(
-        self, inner: httpx.AsyncBaseTransport, provider_name: str, otel: Any = None
-    ) -> None:
+    def __init__(self, inner: Hop, provider_name: str, otel: Any = None) -> None:
         super().__init__(inner)
         self.provider_name = provider_name
         self.tracer = tracer(otel)
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        name = f"upstream {self.provider_name} {request.method}"
+    async def send(self, attempt: Attempt) -> Answer:
+        name = f"upstream {self.provider_name} {attempt.method}"
         with self.tracer.start_as_current_span(name, kind=SpanKind.CLIENT) as span:
             span.set_attribute("switchboard.provider", self.provider_name)
-            span.set_attribute("http.request.method", request.method)
-            span.set_attribute("url.path", request.url.path)
+            span.set_attribute("http.request.method", attempt.method)
+            span.set_attribute("url.path", attempt.url.path)
             try:
-                response = await self.inner.handle_async_request(request)
+                answer = await self.inner.send(attempt)
             except Exception as exc:
                 span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
                 raise
-            span.set_attribute("http.response.status_code", response.status_code)
-            if response.status_code >= 500:
+            span.set_attribute("http.response.status_code", answer.status)
+            if answer.status >= 500:
                 span.set_status(Status(StatusCode.ERROR))
-            return response
+            return answer
 
 
 def instrument_client(client: object, provider_name: str, otel: Any = None) -> bool:

@@ -1,17 +1,17 @@
-"""The network under the layers, through aiohttp: an ``httpx`` transport.
+"""The network under the layers, through aiohttp's pooled connections and C HTTP parser.
 
-Adapters, the layers and the tests keep speaking httpx (requests, responses, its typed
-errors); only the bytes on the wire go through aiohttp's pooled connections and its C
-HTTP parser. One call (GET, 16 KB JSON body, loopback) cost 0.85-1.1 ms of CPU through
-httpx's own transport (httpcore, h11, anyio) and 0.19 ms through aiohttp: the largest
-share of a lone GraphQL request, which makes four of them (BENCHMARKS.md).
+One call (GET, 16 KB JSON body, loopback) cost 0.85-1.1 ms of CPU through httpx's own
+transport (httpcore, h11, anyio) and 0.19 ms through aiohttp: the largest share of a
+lone GraphQL request, which makes four of them (BENCHMARKS.md). The attempt arrives with
+its headers as aiohttp takes them (gateway/upstream/wire.py), and the answer leaves with
+the raw headers aiohttp parsed and the whole body.
 
 What httpx's transport did and this one keeps: TLS verified the way httpx verifies
-(``httpx.create_ssl_context``), the request's connect/read timeouts, no redirects
-followed, the body handed back undecoded so httpx decodes it per ``Content-Encoding``,
-and failures raised as httpx's ``ConnectError`` / ``ConnectTimeout`` / ``ReadTimeout`` /
-``ReadError`` / ``RemoteProtocolError``, which the response layer maps. Proxies stay with
-httpx's transport (gateway/upstream/network.py).
+(``httpx.create_ssl_context``), the client's connect/read timeouts, no redirects
+followed, the body decoded per ``Content-Encoding`` by httpx's decoders (the ones its
+``Accept-Encoding`` offers), and failures raised as httpx's ``ConnectError`` /
+``ConnectTimeout`` / ``ReadTimeout`` / ``ReadError`` / ``RemoteProtocolError``, which
+the response layer maps. Proxies stay with httpx's transport (gateway/upstream/network.py).
 """
 
 from __future__ import annotations
@@ -20,18 +20,23 @@ import aiohttp
 import httpx
 from yarl import URL
 
-# Headers aiohttp writes itself from the URL and the body.
-_OWN_HEADERS = frozenset({b"host", b"content-length", b"transfer-encoding", b"connection"})
+from .wire import Answer, Attempt
+
 # httpx's pool keeps an idle connection 5 s; so does this one.
 KEEPALIVE_SECONDS = 5.0
+_URLS_KEPT = 256  # the client keeps its URLs: the same objects come back
 
 
-class AiohttpTransport(httpx.AsyncBaseTransport):
-    """Pooled connections (at most ``max_connections``) to whatever the requests name."""
+class AiohttpNetwork:
+    """Pooled connections (at most ``max_connections``) to whatever the attempts name."""
 
     def __init__(self, max_connections: int) -> None:
         self._max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
+        # id of a timeout -> (it, aiohttp's); id of a URL -> (it, yarl's): both come from
+        # the client's kept objects, and converting them was a tenth of this hop's time.
+        self._timeouts: dict[int, tuple[httpx.Timeout, aiohttp.ClientTimeout]] = {}
+        self._urls: dict[int, tuple[httpx.URL, URL]] = {}
 
     def _open(self) -> aiohttp.ClientSession:
         # Inside the running loop, at the first request: aiohttp binds a session to it.
@@ -43,50 +48,67 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         )
         self._session = aiohttp.ClientSession(
             connector=connector,
-            auto_decompress=False,  # httpx decodes, per the response's Content-Encoding
-            cookie_jar=aiohttp.DummyCookieJar(),  # httpx's client keeps the cookies
-            skip_auto_headers=("User-Agent",),  # httpx's own is in the request
+            auto_decompress=False,  # httpx's decoders, the ones its Accept-Encoding names
+            cookie_jar=aiohttp.DummyCookieJar(),  # the sender keeps the cookies
+            skip_auto_headers=("User-Agent",),  # httpx's own is in the attempt
         )
         return self._session
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def send(self, attempt: Attempt) -> Answer:
         session = self._session if self._session is not None else self._open()
-        headers = [
-            (name.decode("latin-1"), value.decode("latin-1"))
-            for name, value in request.headers.raw
-            if name.lower() not in _OWN_HEADERS
-        ]
-        body = await request.aread()
         try:
             async with session.request(
-                request.method,
-                URL(str(request.url), encoded=True),
-                headers=headers,
-                data=body or None,
+                attempt.method,
+                self._url(attempt.url),
+                headers=attempt.headers,
+                data=attempt.body or None,
                 allow_redirects=False,
-                timeout=_timeout(request),
+                timeout=self._timeout(attempt.timeout),
             ) as response:
-                content = await response.read()
-                status, raw_headers, reason = response.status, response.raw_headers, response.reason
+                body = await response.read()
+                status, raw_headers = response.status, response.raw_headers
+                encoded = response.headers.get("Content-Encoding")
         except aiohttp.ConnectionTimeoutError as exc:
-            raise httpx.ConnectTimeout(str(exc), request=request) from exc
+            raise httpx.ConnectTimeout(str(exc)) from exc
         except (aiohttp.ServerTimeoutError, TimeoutError) as exc:
-            raise httpx.ReadTimeout(str(exc) or "read timed out", request=request) from exc
+            raise httpx.ReadTimeout(str(exc) or "read timed out") from exc
         except aiohttp.ClientConnectorError as exc:
-            raise httpx.ConnectError(str(exc), request=request) from exc
+            raise httpx.ConnectError(str(exc)) from exc
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError) as exc:
-            raise httpx.RemoteProtocolError(str(exc), request=request) from exc
+            raise httpx.RemoteProtocolError(str(exc)) from exc
         except (aiohttp.ClientError, OSError) as exc:
-            raise httpx.ReadError(str(exc) or type(exc).__name__, request=request) from exc
-        return httpx.Response(
-            status,
-            headers=list(raw_headers),
-            stream=httpx.ByteStream(content),
-            extensions={
-                "http_version": b"HTTP/1.1",
-                "reason_phrase": (reason or "").encode("latin-1", "replace"),
-            },
+            raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
+        if encoded and encoded.lower() != "identity":
+            body = httpx.Response(status, headers=list(raw_headers), content=body).read()
+        return Answer(status, raw_headers, body)
+
+    def _url(self, url: httpx.URL) -> URL:
+        kept = self._urls.get(id(url))
+        if kept is not None and kept[0] is url:
+            return kept[1]
+        # The credentials in a URL are already the attempt's Authorization header, and
+        # aiohttp refuses both at once.
+        made = URL(str(url.copy_with(userinfo=b"") if url.userinfo else url), encoded=True)
+        if len(self._urls) >= _URLS_KEPT:
+            self._urls.clear()
+        self._urls[id(url)] = (url, made)
+        return made
+
+    def _timeout(self, timeout: httpx.Timeout) -> aiohttp.ClientTimeout:
+        """httpx's timeouts for aiohttp: waiting for a pooled connection and connecting,
+        then each read."""
+        kept = self._timeouts.get(id(timeout))
+        if kept is not None and kept[0] is timeout:
+            return kept[1]
+        connect, pool, read = timeout.connect, timeout.pool, timeout.read
+        made = aiohttp.ClientTimeout(
+            total=None,
+            connect=None if connect is None or pool is None else connect + pool,
+            sock_connect=connect,
+            sock_read=read,
         )
+        self._timeouts[id(timeout)] = (timeout, made)
+        return made
 
     async def aclose(self) -> None:
         if self._session is not None:
@@ -94,17 +116,4 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             await session.close()
 
 
-def _timeout(request: httpx.Request) -> aiohttp.ClientTimeout:
-    """httpx's per-request timeouts (the client's ``httpx.Timeout``) for aiohttp: waiting
-    for a pooled connection and connecting, then each read."""
-    given = request.extensions.get("timeout") or {}
-    connect, pool, read = given.get("connect"), given.get("pool"), given.get("read")
-    return aiohttp.ClientTimeout(
-        total=None,
-        connect=None if connect is None or pool is None else connect + pool,
-        sock_connect=connect,
-        sock_read=read,
-    )
-
-
-__all__ = ["KEEPALIVE_SECONDS", "AiohttpTransport"]
+__all__ = ["KEEPALIVE_SECONDS", "AiohttpNetwork"]

@@ -8,17 +8,16 @@ false``) the layer is left out of the stack.
 
 from __future__ import annotations
 
-import httpx
-
 from ..resilience import CircuitBreaker, CircuitOpen
 from .exchange import AttemptFailed
 from .layer import ClientStats, Layer, StackContext
+from .wire import Answer, Attempt, Hop
 
 
 class BreakerTransport(Layer):
     def __init__(
         self,
-        inner: httpx.AsyncBaseTransport,
+        inner: Hop,
         breaker: CircuitBreaker,
         context: StackContext,
     ) -> None:
@@ -27,7 +26,7 @@ class BreakerTransport(Layer):
         self._stats: ClientStats = context.stats
         self._provider = context.provider
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def send(self, attempt: Attempt) -> Answer:
         ticket = self._breaker.acquire()
         if ticket is None:
             self._stats.short_circuited += 1
@@ -36,7 +35,7 @@ class BreakerTransport(Layer):
             )
         healthy: bool | None = None  # no verdict unless the attempt gives one (cancelled)
         try:
-            response = await self.inner.handle_async_request(request)
+            response = await self.inner.send(attempt)
             healthy = True
             return response
         except AttemptFailed as failed:
@@ -46,9 +45,7 @@ class BreakerTransport(Layer):
             self._breaker.record(ticket, healthy)
 
 
-def breaker_layer(
-    inner: httpx.AsyncBaseTransport, context: StackContext
-) -> httpx.AsyncBaseTransport:
+def breaker_layer(inner: Hop, context: StackContext) -> Hop:
     if context.breaker is None:
         return inner
     return BreakerTransport(inner, context.breaker, context)

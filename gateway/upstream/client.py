@@ -6,7 +6,7 @@ provider's :class:`~gateway.resilience.ResilienceSettings` apply in two parts::
 
     this client:  page cache (reads)  ->  failure memory (reads)  ->  coalescing (idempotent)
                   ->  the call's deadline
-    its stack:    the per-attempt layers (gateway/upstream/stack.py), httpx transports
+    its stack:    the per-attempt layers (gateway/upstream/stack.py), then the network
 
 The client keeps what needs call keys and parsed bodies; the stack under its sender
 (gateway/upstream/sender.py) does each attempt. Behaviour is configured per provider, never
@@ -44,11 +44,12 @@ from ..resilience import (
     current_deadline,
     request_key,
 )
-from .exchange import EXCHANGE, SAFE_METHODS, AttemptFailed, Decode, Exchange
+from .exchange import SAFE_METHODS, AttemptFailed, Decode, Exchange
 from .layer import ClientStats, LayerFactory, StackContext, compose
-from .network import network_transport
+from .network import network
 from .sender import Sender
 from .stack import PER_ATTEMPT_LAYERS
+from .wire import Hop
 
 log = logging.getLogger("switchboard.upstream")
 
@@ -86,7 +87,7 @@ class UpstreamClient:
         settings: ProviderSettings,
         headers: dict[str, str],
         *,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: httpx.AsyncBaseTransport | Hop | None = None,
         policy: ResilienceSettings | None = None,
         cache: PageCache | None = None,
         rng: random.Random | None = None,
@@ -123,7 +124,7 @@ class UpstreamClient:
         self._settings = settings
         self._headers = {"Accept": "application/json", **headers}
         self._base_url = settings.base_url or ""
-        self._network = transport or network_transport(self._base_url, policy)
+        self._network = network(self._base_url, policy, transport)
         self._http = self._open()
         self._credentials = credential_fingerprint(self._http.headers)
         self._cache = cache if policy.cache_ttl_seconds > 0 else None
@@ -259,17 +260,13 @@ class UpstreamClient:
         """One logical call through the stack (its attempts are the stack's business)."""
         exchange = Exchange(deadline, call.path, retryable=call.retryable, decode=call.decode)
         try:
-            response = await self._http.send(
+            await self._http.send(
                 call.method,
                 self._url(call),
+                exchange=exchange,
                 json=call.json_body,
                 headers=call.headers,
-                extensions={EXCHANGE: exchange},
             )
-            # httpx's response and its stream refer to each other (a reference cycle):
-            # unhooked, the exchange's parsed body is freed with the last reference to it
-            # instead of waiting for the collector, with the request's other records.
-            response.request.extensions.pop(EXCHANGE, None)
         except AttemptFailed as failed:
             if memory_key is not None and failed.memorable:
                 self._memory.remember(memory_key, failed.error)

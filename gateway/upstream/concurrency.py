@@ -6,22 +6,19 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
-
 from .layer import Layer, StackContext
+from .wire import Answer, Attempt, Hop
 
 
 class ConcurrencyTransport(Layer):
-    def __init__(self, inner: httpx.AsyncBaseTransport, limit: int) -> None:
+    def __init__(self, inner: Hop, limit: int) -> None:
         super().__init__(inner)
         self._slots = asyncio.Semaphore(limit)
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def send(self, attempt: Attempt) -> Answer:
         async with self._slots:
-            return await self.inner.handle_async_request(request)
+            return await self.inner.send(attempt)
 
 
-def concurrency_layer(
-    inner: httpx.AsyncBaseTransport, context: StackContext
-) -> ConcurrencyTransport:
+def concurrency_layer(inner: Hop, context: StackContext) -> ConcurrencyTransport:
     return ConcurrencyTransport(inner, context.policy.max_concurrency)

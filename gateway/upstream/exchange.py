@@ -1,19 +1,16 @@
 """What the layers of one upstream call share: the call's state and the typed failure.
 
-The layers are httpx transports, so all they are handed is an ``httpx.Request``. What a
-layer needs beyond the request (the call's deadline, whether it may be repeated) and what
-one layer tells another (whether the attempt got past the concurrency cap, the parsed
-body) travels in one :class:`Exchange`, in the request's ``extensions`` under
-:data:`EXCHANGE`. The client creates it; the layers only read and fill it.
+What a layer needs beyond the request (the call's deadline, whether it may be repeated)
+and what one layer tells another (whether the attempt got past the concurrency cap, the
+parsed body) travels in one :class:`Exchange`, the attempt's ``exchange``
+(gateway/upstream/wire.py). The client creates it; the layers only read and fill it.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, cast
-
-import httpx
+from typing import Any
 
 from ..errors import (
     RateLimited,
@@ -23,8 +20,6 @@ from ..errors import (
     UpstreamUnavailable,
 )
 from ..resilience import CallDeadline, CircuitOpen
-
-EXCHANGE = "switchboard.exchange"
 
 # Methods that are safe to repeat and to share; anything else needs ``idempotent=True``.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -80,16 +75,6 @@ class Exchange:
                 raise self.failure
             return self.payload
         return decode(self.body)
-
-
-def exchange_of(request: httpx.Request) -> Exchange:
-    """The :class:`Exchange` the client attached to ``request``."""
-    try:
-        return cast(Exchange, request.extensions[EXCHANGE])
-    except KeyError:
-        raise LookupError(
-            f"an upstream layer got a request without extensions[{EXCHANGE!r}]"
-        ) from None
 
 
 class AttemptFailed(Exception):

@@ -1,10 +1,11 @@
-"""The unit the upstream stack is built from: a transport wrapping an inner transport.
+"""The unit the upstream stack is built from: a hop wrapping an inner hop.
 
-A layer is an ``httpx.AsyncBaseTransport`` whose ``handle_async_request`` does its one
-job around ``self.inner``'s, as httpx's own transports compose. A :data:`LayerFactory`
-builds one from the inner transport and the client's :class:`StackContext` (the
-provider's resilience settings, the counters, the shared breaker); a factory may also
-return the inner transport unchanged when the settings turn its layer off.
+A layer is a :class:`~gateway.upstream.wire.Hop` whose ``send`` does its one job around
+``self.inner``'s, as httpx's transports compose (but over our own attempt and answer,
+gateway/upstream/wire.py). A :data:`LayerFactory` builds one from the inner hop and the
+client's :class:`StackContext` (the provider's resilience settings, the counters, the
+shared breaker); a factory may also return the inner hop unchanged when the settings
+turn its layer off.
 """
 
 from __future__ import annotations
@@ -16,11 +17,10 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
-import httpx
-
 from ..model import ProviderName
 from ..resilience import CircuitBreaker, ResilienceSettings
 from ..resilience.window import Clock
+from .wire import Hop
 
 
 @dataclass
@@ -51,23 +51,21 @@ class StackContext:
     clock: Clock = time.monotonic  # the retry budget's window
 
 
-class Layer(httpx.AsyncBaseTransport):
-    """Base of the layers: holds the inner transport and closes it with itself."""
+class Layer:
+    """Base of the layers: holds the inner hop and closes it with itself."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+    def __init__(self, inner: Hop) -> None:
         self.inner = inner
 
     async def aclose(self) -> None:
         await self.inner.aclose()
 
 
-LayerFactory = Callable[[httpx.AsyncBaseTransport, StackContext], httpx.AsyncBaseTransport]
+LayerFactory = Callable[[Hop, StackContext], Hop]
 
 
-def compose(
-    network: httpx.AsyncBaseTransport, layers: Sequence[LayerFactory], context: StackContext
-) -> httpx.AsyncBaseTransport:
-    """``layers`` (outermost first) stacked on ``network``: the transport to send through."""
+def compose(network: Hop, layers: Sequence[LayerFactory], context: StackContext) -> Hop:
+    """``layers`` (outermost first) stacked on ``network``: the hop to send through."""
     transport = network
     for layer in reversed(layers):
         transport = layer(transport, context)

@@ -1,12 +1,12 @@
 """The bottom of the stack: the pooled connection to one provider.
 
-A client given no transport connects itself, with ``max_concurrency`` pooled connections:
-through aiohttp (gateway/upstream/aiohttp_network.py, a fifth of httpx's own transport's
-CPU per call), or, where the environment names a proxy for its base URL
-(``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``), through httpx's own
-transport and that proxy, as an ``httpx.AsyncClient`` without a transport would: the
-client hands its stack to httpx as the transport, so httpx no longer picks the proxy
-itself.
+A client given an httpx transport (tests, demo mode) sends through it
+(gateway/upstream/httpx_network.py). A client given none connects itself, with
+``max_concurrency`` pooled connections: through aiohttp
+(gateway/upstream/aiohttp_network.py, a fifth of httpx's own transport's CPU per call),
+or, where the environment names a proxy for its base URL (``HTTPS_PROXY``,
+``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``), through httpx's own transport and that
+proxy, as an ``httpx.AsyncClient`` without a transport would have.
 """
 
 from __future__ import annotations
@@ -16,18 +16,27 @@ import urllib.request
 import httpx
 
 from ..resilience import ResilienceSettings
-from .aiohttp_network import AiohttpTransport
+from .aiohttp_network import AiohttpNetwork
+from .httpx_network import HttpxNetwork
+from .wire import Hop
 
 
-def network_transport(base_url: str, policy: ResilienceSettings) -> httpx.AsyncBaseTransport:
+def network(
+    base_url: str, policy: ResilienceSettings, transport: httpx.AsyncBaseTransport | Hop | None
+) -> Hop:
+    """The hop at the bottom of a client's stack: ``transport``, or its own connections."""
+    if isinstance(transport, httpx.AsyncBaseTransport):
+        return HttpxNetwork(transport)
+    if transport is not None:
+        return transport
     proxy = environment_proxy(base_url)
     if proxy is None:
-        return AiohttpTransport(policy.max_concurrency)
+        return AiohttpNetwork(policy.max_concurrency)
     limits = httpx.Limits(
         max_connections=policy.max_concurrency,
         max_keepalive_connections=policy.max_concurrency,
     )
-    return httpx.AsyncHTTPTransport(limits=limits, proxy=proxy)
+    return HttpxNetwork(httpx.AsyncHTTPTransport(limits=limits, proxy=proxy))
 
 
 def environment_proxy(base_url: str) -> str | None:

@@ -22,26 +22,26 @@ from ..errors import (
     UpstreamUnavailable,
 )
 from ..resilience import parse_retry_after
-from .exchange import AttemptFailed, exchange_of
+from .exchange import AttemptFailed
 from .layer import Layer, StackContext
+from .wire import Answer, Attempt, Hop
 
 
 class ResponseTransport(Layer):
-    def __init__(self, inner: httpx.AsyncBaseTransport, context: StackContext) -> None:
+    def __init__(self, inner: Hop, context: StackContext) -> None:
         super().__init__(inner)
         self._provider = context.provider
         self._stats = context.stats
         self._requests = context.requests
         self._retry_statuses = frozenset(context.policy.retry_statuses)
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        exchange = exchange_of(request)
+    async def send(self, attempt: Attempt) -> Answer:
+        exchange = attempt.exchange
         exchange.sent = True
         self._requests[exchange.path] += 1
         self._stats.attempts += 1
         try:
-            response = await self.inner.handle_async_request(request)
-            body = await response.aread()
+            answer = await self.inner.send(attempt)
         except (TimeoutError, httpx.TimeoutException):
             raise AttemptFailed(
                 UpstreamTimeout(self._provider, "upstream call timed out"), transient=False
@@ -51,11 +51,11 @@ class ResponseTransport(Layer):
             raise AttemptFailed(
                 UpstreamUnavailable(self._provider, "upstream connection failed"), transient=True
             ) from None
-        status = response.status_code
+        status = answer.status
         if status >= 400:
-            raise self._status_error(response)
+            raise self._status_error(answer)
         try:
-            exchange.payload = exchange.decode(body)
+            exchange.payload = exchange.decode(answer.body)
         except ValueError:  # not JSON at all: json.loads' error, or a decoder's MalformedJSON
             raise AttemptFailed(
                 UpstreamBadResponse(
@@ -65,12 +65,12 @@ class ResponseTransport(Layer):
             ) from None
         except UpstreamError as wrong_shape:
             exchange.failure = wrong_shape
-        exchange.body = body
-        return response
+        exchange.body = answer.body
+        return answer
 
-    def _status_error(self, response: httpx.Response) -> AttemptFailed:
-        status = response.status_code
-        retry_after = parse_retry_after(response.headers.get("retry-after"))
+    def _status_error(self, answer: Answer) -> AttemptFailed:
+        status = answer.status
+        retry_after = parse_retry_after(answer.header("retry-after"))
         error: UpstreamError
         if status in (401, 403):
             error = UpstreamUnauthorized(
@@ -87,5 +87,5 @@ class ResponseTransport(Layer):
         )
 
 
-def response_layer(inner: httpx.AsyncBaseTransport, context: StackContext) -> ResponseTransport:
+def response_layer(inner: Hop, context: StackContext) -> ResponseTransport:
     return ResponseTransport(inner, context)

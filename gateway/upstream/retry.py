@@ -12,18 +12,17 @@ from __future__ import annotations
 
 import logging
 
-import httpx
-
 from ..errors import UpstreamTimeout
 from ..resilience import RetryBudget, full_jitter
-from .exchange import AttemptFailed, Exchange, exchange_of
+from .exchange import AttemptFailed, Exchange
 from .layer import Layer, StackContext
+from .wire import Answer, Attempt, Hop
 
 log = logging.getLogger("switchboard.upstream")
 
 
 class RetryTransport(Layer):
-    def __init__(self, inner: httpx.AsyncBaseTransport, context: StackContext) -> None:
+    def __init__(self, inner: Hop, context: StackContext) -> None:
         super().__init__(inner)
         policy = context.policy
         self._context = context
@@ -37,12 +36,12 @@ class RetryTransport(Layer):
             clock=context.clock,
         )
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        exchange = exchange_of(request)
+    async def send(self, attempt: Attempt) -> Answer:
+        exchange = attempt.exchange
         self._budget.record_call()
-        attempt = 0
+        tries = 0
         while True:
-            attempt += 1
+            tries += 1
             if exchange.deadline.remaining() <= 0:
                 # The request's own time ran out: no verdict on the provider.
                 raise AttemptFailed(
@@ -51,9 +50,9 @@ class RetryTransport(Layer):
                     judged=False,
                 )
             try:
-                return await self.inner.handle_async_request(request)
+                return await self.inner.send(attempt)
             except AttemptFailed as failed:
-                delay = self._delay(exchange, failed, attempt)
+                delay = self._delay(exchange, failed, tries)
                 if delay is None:
                     raise
                 self._context.stats.retries += 1
@@ -61,9 +60,9 @@ class RetryTransport(Layer):
                     "upstream retry",
                     extra={
                         "provider": self._context.provider.value,
-                        "method": request.method,
+                        "method": attempt.method,
                         "upstream_path": exchange.path,
-                        "attempt": attempt + 1,
+                        "attempt": tries + 1,
                         "reason": failed.error.code.value,
                         "upstream_status": failed.error.status,
                         "delay_ms": round(delay * 1000, 1),
@@ -99,5 +98,5 @@ class RetryTransport(Layer):
         return None
 
 
-def retry_layer(inner: httpx.AsyncBaseTransport, context: StackContext) -> RetryTransport:
+def retry_layer(inner: Hop, context: StackContext) -> RetryTransport:
     return RetryTransport(inner, context)

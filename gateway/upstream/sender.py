@@ -1,29 +1,33 @@
 """What ``httpx.AsyncClient`` did for each upstream call, without its per-call machinery.
 
-The client's stack (the layers, the network) is an httpx transport, and the client hands
-it ``httpx.Request`` objects and reads ``httpx.Response`` ones, as before. What the
-``AsyncClient`` in front of it added per call (auth and redirect flows we never use, a
-cookie jar consulted on every response, the request rebuilt from merged defaults) was a
-quarter of the upstream path's CPU and a tenth of a whole cold GraphQL request's
-(BENCHMARKS.md). This sender does only what the gateway relied on:
+The ``AsyncClient`` in front of the stack added per call auth and redirect flows we never
+use, a cookie jar consulted on every response and the request rebuilt from merged
+defaults: a quarter of the upstream path's CPU and a tenth of a whole cold GraphQL
+request's (BENCHMARKS.md). This sender does only what the gateway relied on, by httpx's
+rules, and hands the stack an :class:`~gateway.upstream.wire.Attempt`:
 
 - URLs: the base URL with a trailing slash, the path appended, the query parameters
   merged (httpx's own rules, kept per (path, parameters) by the client);
 - headers: httpx's defaults (``Accept-Encoding``, ``Connection``, ``User-Agent``), then
-  the provider's, then the call's; credentials in the URL become Basic auth;
-- the client's connect/read/write/pool timeouts in the request's ``timeout`` extension,
-  where the transports read them;
+  the provider's, then the call's, in httpx's order (``Host`` is the network's, first,
+  unless one was given); a JSON body's ``Content-Length`` and ``Content-Type``;
+  credentials in the URL become Basic auth;
+- the client's connect/read/write/pool timeouts, which the network applies;
 - cookies an upstream sets are kept and sent back, as httpx's client kept them;
-- no redirect is followed; the body is read before the response is returned.
+- no redirect is followed; the answer holds the whole body.
 """
 
 from __future__ import annotations
 
 import base64
+import json as jsonlib
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
+
+from .exchange import Exchange
+from .wire import Answer, Attempt, Header, Hop, with_header
 
 # httpx's default headers (Accept-Encoding names the decoders installed), read once
 # from a client that opens nothing.
@@ -32,57 +36,42 @@ _DEFAULT_HEADERS = httpx.Client(
 ).headers
 
 
-# Methods httpx gives a Content-Length even without a body; their requests take its way.
-_SIZED = frozenset({"POST", "PUT", "PATCH"})
-_NO_BODY = httpx.ByteStream(b"")
-_KEPT_HOSTS = 16  # absolute URLs of other hosts (a next-page link) get theirs too
-
-
 def _with_slash(url: httpx.URL) -> httpx.URL:
     return url if url.raw_path.endswith(b"/") else url.copy_with(raw_path=url.raw_path + b"/")
 
 
+def _wire(headers: httpx.Headers) -> tuple[Header, ...]:
+    encoding = headers.encoding
+    return tuple((k.decode(encoding), v.decode(encoding)) for k, v in headers.raw)
+
+
+def _setdefault(headers: tuple[Header, ...], name: str, value: str) -> tuple[Header, ...]:
+    lowered = name.lower()
+    if any(key.lower() == lowered for key, _ in headers):
+        return headers
+    return (*headers, (name, value))
+
+
 class Sender:
-    """Sends requests through ``transport`` as an ``httpx.AsyncClient`` configured with
+    """Sends attempts through ``network`` as an ``httpx.AsyncClient`` configured with
     ``base_url``, ``headers`` and ``timeout`` (and ``follow_redirects=False``) would."""
 
     def __init__(
         self,
-        transport: httpx.AsyncBaseTransport,
+        network: Hop,
         *,
         base_url: str,
         headers: Mapping[str, str],
         timeout: httpx.Timeout,
     ) -> None:
-        self._transport = transport
+        self._network = network
         self._base = _with_slash(httpx.URL(base_url))
         self.headers = httpx.Headers(_DEFAULT_HEADERS)
         self.headers.update(headers)
-        self._hostless = "host" not in self.headers  # else httpx keeps the one given
-        self._timeout = timeout.as_dict()
+        self._wire = _wire(self.headers)  # every call's, unless it adds its own
+        self._timeout = timeout
         self.cookies = httpx.Cookies()
-        # netloc -> the default headers with that Host first (see _bodiless)
-        self._hosted: dict[bytes, httpx.Headers] = {}
         self.is_closed = False
-
-    def _bodiless(
-        self, method: str, url: httpx.URL, merged: httpx.Headers, extensions: dict[str, Any]
-    ) -> httpx.Request:
-        """The request httpx builds for a method without a body (a GET, mostly): ``Host``
-        first, then ``merged``, no content headers, an empty body already read. Built
-        from a kept copy of the headers with their ``Host``: httpx's own way re-reads,
-        re-normalizes and copies every header twice (10 of the 12 us it takes)."""
-        netloc = url.netloc
-        template = self._hosted.get(netloc) if merged is self.headers else None
-        if template is None:
-            template = httpx.Headers([(b"Host", netloc), *merged.raw])
-            if merged is self.headers and len(self._hosted) < _KEPT_HOSTS:
-                self._hosted[netloc] = template
-        request = httpx.Request(
-            method, url, headers=template, stream=_NO_BODY, extensions=extensions
-        )
-        request.read()
-        return request
 
     def url(self, path: str, params: Mapping[str, Any] | None = None) -> httpx.URL:
         """``path`` under the base URL (an absolute URL stays as it is), with ``params``."""
@@ -96,44 +85,50 @@ class Sender:
         method: str,
         url: httpx.URL,
         *,
+        exchange: Exchange,
         json: Any = None,
         headers: Mapping[str, str] | None = None,
-        extensions: dict[str, Any],
-    ) -> httpx.Response:
-        """One request through the transport; the response with its body read."""
+    ) -> Answer:
+        """One attempt's way down the stack, in the order httpx builds a request."""
         if self.is_closed:
             raise RuntimeError("the upstream client has been closed")
+        wire = self._wire
         if headers:
             merged = httpx.Headers(self.headers)
             merged.update(headers)
-        else:
-            merged = self.headers
-        extensions = {**extensions, "timeout": self._timeout}
-        if (
-            json is None
-            and method not in _SIZED
-            and (self._hostless if merged is self.headers else "host" not in merged)
-        ):
-            request = self._bodiless(method, url, merged, extensions)
-        else:
-            request = httpx.Request(method, url, headers=merged, json=json, extensions=extensions)
+            wire = _wire(merged)
         if self.cookies:
-            self.cookies.set_cookie_header(request)
+            wire = self._with_cookies(method, url, wire)
+        body = b""
+        if json is not None:
+            text = jsonlib.dumps(json, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            body = text.encode("utf-8")
+            wire = _setdefault(wire, "Content-Length", str(len(body)))
+            wire = _setdefault(wire, "Content-Type", "application/json")
         if url.userinfo:  # credentials in the URL: Basic auth, set last as httpx sets it
             userinfo = f"{url.username}:{url.password}".encode()
-            request.headers["Authorization"] = "Basic " + base64.b64encode(userinfo).decode()
-        response = await self._transport.handle_async_request(request)
-        response.request = request
-        try:
-            if "set-cookie" in response.headers:
-                self.cookies.extract_cookies(response)
-            await response.aread()
-        except BaseException:
-            await response.aclose()
-            raise
-        return response
+            basic = "Basic " + base64.b64encode(userinfo).decode()
+            wire = with_header(wire, "Authorization", basic)
+        answer = await self._network.send(Attempt(method, url, wire, body, exchange, self._timeout))
+        if answer.header("set-cookie") is not None:
+            seen = httpx.Response(
+                answer.status,
+                headers=list(answer.raw_headers),
+                request=httpx.Request(method, url),
+            )
+            self.cookies.extract_cookies(seen)
+        return answer
+
+    def _with_cookies(
+        self, method: str, url: httpx.URL, wire: tuple[Header, ...]
+    ) -> tuple[Header, ...]:
+        """``wire`` with the kept cookies for ``url``, chosen by httpx's jar."""
+        probe = httpx.Request(method, url, headers=wire)
+        self.cookies.set_cookie_header(probe)
+        cookie = probe.headers.get("cookie")
+        return wire if cookie is None else _setdefault(wire, "Cookie", cookie)
 
     async def aclose(self) -> None:
         if not self.is_closed:
             self.is_closed = True
-            await self._transport.aclose()
+            await self._network.aclose()

@@ -8,28 +8,25 @@ concurrency cap says nothing about the provider.
 
 from __future__ import annotations
 
-import httpx
-
 from ..errors import UpstreamTimeout
 from ..model import ProviderName
-from .exchange import AttemptFailed, exchange_of
+from .exchange import AttemptFailed
 from .layer import Layer, StackContext
+from .wire import Answer, Attempt, Hop
 
 
 class AttemptTimeoutTransport(Layer):
-    def __init__(
-        self, inner: httpx.AsyncBaseTransport, seconds: float, provider: ProviderName
-    ) -> None:
+    def __init__(self, inner: Hop, seconds: float, provider: ProviderName) -> None:
         super().__init__(inner)
         self._seconds = seconds
         self._provider = provider
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        exchange = exchange_of(request)
+    async def send(self, attempt: Attempt) -> Answer:
+        exchange = attempt.exchange
         exchange.sent = False  # set below this layer once the attempt goes out
         try:
             async with exchange.deadline.timeout(self._seconds):
-                return await self.inner.handle_async_request(request)
+                return await self.inner.send(attempt)
         except TimeoutError:
             sent = exchange.sent
             message = "upstream call timed out" if sent else "no free upstream connection in time"
@@ -38,7 +35,5 @@ class AttemptTimeoutTransport(Layer):
             ) from None
 
 
-def attempt_timeout_layer(
-    inner: httpx.AsyncBaseTransport, context: StackContext
-) -> AttemptTimeoutTransport:
+def attempt_timeout_layer(inner: Hop, context: StackContext) -> AttemptTimeoutTransport:
     return AttemptTimeoutTransport(inner, context.policy.attempt_timeout_seconds, context.provider)

@@ -16,7 +16,7 @@ from gateway.emulators.common import Fault
 from gateway.errors import UpstreamHTTPError, UpstreamTimeout, UpstreamUnauthorized
 from gateway.providers import adapter_class
 from gateway.resilience import MemoryCache, ResilienceSettings, deadline_scope
-from gateway.upstream import Layer, UpstreamClient
+from gateway.upstream import Answer, Attempt, Layer, UpstreamClient
 
 from .helpers import FLIREO
 
@@ -171,12 +171,12 @@ async def test_concurrency_cap_limits_calls_in_flight(flireo: Any) -> None:
     in_flight = peak = 0
 
     class Watch(Layer):
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        async def send(self, attempt: Attempt) -> Answer:
             nonlocal in_flight, peak
             in_flight += 1
             peak = max(peak, in_flight)
             try:
-                return await self.inner.handle_async_request(request)
+                return await self.inner.send(attempt)
             finally:
                 in_flight -= 1
 

@@ -32,18 +32,19 @@ from gateway.resilience import (
     ResilienceSettings,
 )
 from gateway.upstream import (
-    EXCHANGE,
     PER_ATTEMPT_LAYERS,
+    Answer,
+    Attempt,
     AttemptFailed,
     Exchange,
     Layer,
     StackContext,
     UpstreamClient,
     compose,
-    exchange_of,
 )
 from gateway.upstream.breaker import BreakerTransport, breaker_layer
 from gateway.upstream.concurrency import ConcurrencyTransport
+from gateway.upstream.httpx_network import HttpxNetwork
 from gateway.upstream.network import environment_proxy
 from gateway.upstream.response import ResponseTransport
 from gateway.upstream.retry import RetryTransport
@@ -52,26 +53,36 @@ from tests.e2e.outage import FakeClock
 
 from .helpers import FLIREO
 
-URL = "https://flireo.test/v1/phone-numbers"
-Outcome = httpx.Response | AttemptFailed
+URL = httpx.URL("https://flireo.test/v1/phone-numbers")
+Outcome = Answer | AttemptFailed
 
 
 def request(
     method: str = "GET", *, retryable: bool = True, seconds: float | None = None
-) -> httpx.Request:
+) -> Attempt:
     deadline = CallDeadline(Deadline.after(seconds) if seconds is not None else None)
     exchange = Exchange(deadline, "/v1/phone-numbers", retryable=retryable)
-    return httpx.Request(method, URL, extensions={EXCHANGE: exchange})
+    return Attempt(method, URL, (), b"", exchange, httpx.Timeout(5.0))
 
 
-class Scripted(httpx.AsyncBaseTransport):
+class Hop:
+    """A stand-in network: sends nothing, closes nothing."""
+
+    async def send(self, attempt: Attempt) -> Answer:
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        return None
+
+
+class Scripted(Hop):
     """Answers (or fails) each attempt as scripted; the last outcome repeats."""
 
     def __init__(self, *outcomes: Outcome) -> None:
         self.outcomes = list(outcomes)
         self.calls = 0
 
-    async def handle_async_request(self, _request: httpx.Request) -> httpx.Response:
+    async def send(self, _attempt: Attempt) -> Answer:
         outcome = self.outcomes[min(self.calls, len(self.outcomes) - 1)]
         self.calls += 1
         if isinstance(outcome, AttemptFailed):
@@ -84,7 +95,7 @@ def failed(status: int, *, transient: bool = True, retry_after: float | None = N
     return AttemptFailed(error, transient=transient, retry_after=retry_after)
 
 
-OK = httpx.Response(200, json={"data": []})
+OK = Answer(200, [(b"content-type", b"application/json")], b'{"data":[]}')
 
 
 class Sleeps:
@@ -113,8 +124,8 @@ def context(clock: FakeClock | None = None, **policy: Any) -> tuple[StackContext
 async def test_retry_repeats_transient_failures_with_backoff_then_answers() -> None:
     ctx, sleeps = context(max_attempts=3, backoff_base_seconds=0.1, backoff_max_seconds=1)
     inner = Scripted(failed(503), failed(502), OK)
-    response = await RetryTransport(inner, ctx).handle_async_request(request())
-    assert response.status_code == 200
+    response = await RetryTransport(inner, ctx).send(request())
+    assert response.status == 200
     assert inner.calls == 3
     assert ctx.stats.retries == 2
     assert len(sleeps.waits) == 2
@@ -126,7 +137,7 @@ async def test_retry_gives_up_after_max_attempts_with_the_last_failure() -> None
     ctx, _ = context(max_attempts=2)
     inner = Scripted(failed(503))
     with pytest.raises(AttemptFailed) as err:
-        await RetryTransport(inner, ctx).handle_async_request(request())
+        await RetryTransport(inner, ctx).send(request())
     assert inner.calls == 2
     assert err.value.error.status == 503
 
@@ -140,7 +151,7 @@ async def test_retry_sends_once_what_may_not_be_repeated(outcome: Any, retryable
     ctx, sleeps = context()
     inner = Scripted(outcome)
     with pytest.raises(AttemptFailed):
-        await RetryTransport(inner, ctx).handle_async_request(request(retryable=retryable))
+        await RetryTransport(inner, ctx).send(request(retryable=retryable))
     assert inner.calls == 1
     assert sleeps.waits == []
 
@@ -148,11 +159,11 @@ async def test_retry_sends_once_what_may_not_be_repeated(outcome: Any, retryable
 async def test_retry_waits_retry_after_unless_it_passes_the_deadline() -> None:
     ctx, sleeps = context()
     layer = RetryTransport(Scripted(failed(429, retry_after=1.5), OK), ctx)
-    assert (await layer.handle_async_request(request(seconds=60))).status_code == 200
+    assert (await layer.send(request(seconds=60))).status == 200
     assert sleeps.waits == [1.5]
     inner = Scripted(failed(429, retry_after=30))
     with pytest.raises(AttemptFailed):
-        await RetryTransport(inner, ctx).handle_async_request(request(seconds=10))
+        await RetryTransport(inner, ctx).send(request(seconds=10))
     assert inner.calls == 1
     assert ctx.stats.retries_denied == 1
 
@@ -169,11 +180,11 @@ async def test_retry_budget_caps_retries_per_window() -> None:
     layer = RetryTransport(Scripted(failed(503)), ctx)
     for _ in range(3):
         with pytest.raises(AttemptFailed):
-            await layer.handle_async_request(request())
+            await layer.send(request())
     assert (ctx.stats.retries, ctx.stats.retries_denied) == (1, 2)
     clock.advance(11)  # the window has moved on: one retry again
     with pytest.raises(AttemptFailed):
-        await layer.handle_async_request(request())
+        await layer.send(request())
     assert ctx.stats.retries == 2
 
 
@@ -181,7 +192,7 @@ async def test_retry_sends_nothing_once_the_deadline_has_passed() -> None:
     ctx, _ = context()
     inner = Scripted(OK)
     with pytest.raises(AttemptFailed) as err:
-        await RetryTransport(inner, ctx).handle_async_request(request(seconds=0))
+        await RetryTransport(inner, ctx).send(request(seconds=0))
     assert inner.calls == 0
     assert isinstance(err.value.error, UpstreamTimeout)
     assert err.value.healthy is None
@@ -202,16 +213,16 @@ async def test_breaker_opens_on_failures_fails_fast_and_closes_through_a_probe()
     layer = BreakerTransport(inner, b, ctx)
     for _ in range(2):
         with pytest.raises(AttemptFailed):
-            await layer.handle_async_request(request())
+            await layer.send(request())
     assert b.state is BreakerState.OPEN
     with pytest.raises(AttemptFailed) as err:
-        await layer.handle_async_request(request())
+        await layer.send(request())
     assert isinstance(err.value.error, CircuitOpen)
     assert not err.value.memorable
     assert inner.calls == 2
     assert ctx.stats.short_circuited == 1
     clock.advance(5)
-    assert (await layer.handle_async_request(request())).status_code == 200
+    assert (await layer.send(request())).status == 200
     assert b.state is BreakerState.CLOSED
 
 
@@ -223,14 +234,14 @@ async def test_breaker_ignores_rate_limits_and_cancelled_attempts() -> None:
     layer = BreakerTransport(Scripted(limited), b, ctx)
     for _ in range(3):
         with pytest.raises(AttemptFailed):
-            await layer.handle_async_request(request())
+            await layer.send(request())
 
-    class Hangs(httpx.AsyncBaseTransport):
-        async def handle_async_request(self, _request: httpx.Request) -> httpx.Response:
+    class Hangs(Hop):
+        async def send(self, _attempt: Attempt) -> Answer:
             await asyncio.Event().wait()
             raise AssertionError("unreachable")
 
-    hanging = asyncio.create_task(BreakerTransport(Hangs(), b, ctx).handle_async_request(request()))
+    hanging = asyncio.create_task(BreakerTransport(Hangs(), b, ctx).send(request()))
     await asyncio.sleep(0)
     hanging.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -248,14 +259,14 @@ def test_breaker_layer_is_left_out_without_a_breaker() -> None:
 # -- attempt timeout -----------------------------------------------------------------------
 
 
-class Hang(httpx.AsyncBaseTransport):
+class Hang(Hop):
     """Never answers; ``sent`` says whether it got as far as the network first."""
 
     def __init__(self, *, sent: bool) -> None:
         self.sent = sent
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        exchange_of(request).sent = self.sent
+    async def send(self, attempt: Attempt) -> Answer:
+        attempt.exchange.sent = self.sent
         await asyncio.Event().wait()
         raise AssertionError("unreachable")
 
@@ -270,7 +281,7 @@ async def test_attempt_timeout_tells_a_slow_upstream_from_a_wait_for_a_slot(
 ) -> None:
     layer = AttemptTimeoutTransport(Hang(sent=sent), 0.01, FLIREO)
     with pytest.raises(AttemptFailed) as err:
-        await layer.handle_async_request(request())
+        await layer.send(request())
     assert isinstance(err.value.error, UpstreamTimeout)
     assert message in err.value.error.message
     assert err.value.healthy is healthy
@@ -280,7 +291,7 @@ async def test_attempt_timeout_tells_a_slow_upstream_from_a_wait_for_a_slot(
 async def test_attempt_timeout_ends_at_the_call_deadline() -> None:
     layer = AttemptTimeoutTransport(Hang(sent=True), 3600, FLIREO)
     with pytest.raises(AttemptFailed) as err:
-        await layer.handle_async_request(request(seconds=0.01))
+        await layer.send(request(seconds=0.01))
     assert isinstance(err.value.error, UpstreamTimeout)
 
 
@@ -291,8 +302,8 @@ async def test_concurrency_cap_holds_attempts_beyond_the_limit() -> None:
     release = asyncio.Event()
     in_flight = peak = 0
 
-    class Gate(httpx.AsyncBaseTransport):
-        async def handle_async_request(self, _request: httpx.Request) -> httpx.Response:
+    class Gate(Hop):
+        async def send(self, _attempt: Attempt) -> Answer:
             nonlocal in_flight, peak
             in_flight += 1
             peak = max(peak, in_flight)
@@ -301,12 +312,12 @@ async def test_concurrency_cap_holds_attempts_beyond_the_limit() -> None:
             return OK
 
     layer = ConcurrencyTransport(Gate(), 2)
-    tasks = [asyncio.create_task(layer.handle_async_request(request())) for _ in range(5)]
+    tasks = [asyncio.create_task(layer.send(request())) for _ in range(5)]
     for _ in range(5):
         await asyncio.sleep(0)
     assert in_flight == 2
     release.set()
-    assert all(r.status_code == 200 for r in await asyncio.gather(*tasks))
+    assert all(r.status == 200 for r in await asyncio.gather(*tasks))
     assert peak == 2
 
 
@@ -317,14 +328,14 @@ def responding(
     handler: Callable[[httpx.Request], httpx.Response],
 ) -> tuple[ResponseTransport, StackContext]:
     ctx, _ = context()
-    return ResponseTransport(httpx.MockTransport(handler), ctx), ctx
+    return ResponseTransport(HttpxNetwork(httpx.MockTransport(handler)), ctx), ctx
 
 
 async def test_response_counts_the_attempt_and_parses_the_body() -> None:
     layer, ctx = responding(lambda _: httpx.Response(200, json={"data": [1]}))
     req = request()
-    await layer.handle_async_request(req)
-    exchange = exchange_of(req)
+    await layer.send(req)
+    exchange = req.exchange
     assert exchange.sent
     assert exchange.payload == {"data": [1]}
     assert exchange.body
@@ -356,7 +367,7 @@ async def test_response_turns_failures_into_typed_errors(
 
     layer, _ = responding(handler)
     with pytest.raises(AttemptFailed) as err:
-        await layer.handle_async_request(request())
+        await layer.send(request())
     assert type(err.value.error) is error
     assert (err.value.transient, err.value.healthy) == (transient, healthy)
     if error is RateLimited:
@@ -368,9 +379,10 @@ async def test_response_turns_failures_into_typed_errors(
 
 async def test_metrics_layer_counts_each_attempt_by_status() -> None:
     metrics = Metrics(process=False)
-    layer = ObservedTransport(httpx.MockTransport(lambda _: httpx.Response(503)), FLIREO, metrics)
+    network = HttpxNetwork(httpx.MockTransport(lambda _: httpx.Response(503)))
+    layer = ObservedTransport(network, FLIREO, metrics)
     for _ in range(2):
-        await layer.handle_async_request(request())
+        await layer.send(request())
     sample = metrics.registry.get_sample_value(
         "switchboard_upstream_requests_total",
         {"tenant": "", "provider": "flireo", "status": "503"},
@@ -388,10 +400,10 @@ async def test_tracing_layer_opens_one_client_span_per_attempt() -> None:
     exporter = InMemorySpanExporter()
     otel = TracerProvider()
     otel.add_span_processor(SimpleSpanProcessor(exporter))
-    answer = httpx.MockTransport(lambda _: httpx.Response(502))
+    answer = HttpxNetwork(httpx.MockTransport(lambda _: httpx.Response(502)))
     layer = TracingTransport(answer, FLIREO.value, otel)
     for _ in range(2):
-        await layer.handle_async_request(request())
+        await layer.send(request())
     spans = exporter.get_finished_spans()
     assert [s.name for s in spans] == ["upstream flireo GET"] * 2
     assert all(s.attributes and s.attributes["http.response.status_code"] == 502 for s in spans)
@@ -405,15 +417,15 @@ async def test_the_order_of_the_layers_is_the_list_given() -> None:
 
     def named(name: str) -> Any:
         class Named(Layer):
-            async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            async def send(self, attempt: Attempt) -> Answer:
                 seen.append(name)
-                return await self.inner.handle_async_request(request)
+                return await self.inner.send(attempt)
 
         return lambda inner, _context: Named(inner)
 
     ctx, _ = context()
     stack = compose(Scripted(OK), [named("outer"), named("middle"), named("inner")], ctx)
-    await stack.handle_async_request(request())
+    await stack.send(request())
     assert seen == ["outer", "middle", "inner"]
 
 
@@ -423,9 +435,9 @@ async def test_a_client_over_other_layers_and_observers_added_before_the_first_c
     sent: list[str] = []
 
     class Record(Layer):
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            sent.append(request.url.path)
-            return await self.inner.handle_async_request(request)
+        async def send(self, attempt: Attempt) -> Answer:
+            sent.append(attempt.url.path)
+            return await self.inner.send(attempt)
 
     network = httpx.MockTransport(lambda _: httpx.Response(503))
     client = UpstreamClient(

@@ -1,7 +1,8 @@
-"""The aiohttp network under the httpx layers, against a real socket: what httpx's own
-transport did, it does (headers and bodies both ways, Content-Encoding decoded by httpx,
-no redirects, keep-alive, TLS verified), and its failures are httpx's typed errors, which the response
-layer turns into UpstreamTimeout / UpstreamUnavailable."""
+"""The aiohttp network under the layers, with the sender over it, against a real socket:
+what httpx's own transport did, it does (headers and bodies both ways, Content-Encoding
+decoded by httpx's decoders, no redirects, cookies, keep-alive, TLS verified), and its
+failures are httpx's typed errors, which the response layer turns into UpstreamTimeout /
+UpstreamUnavailable."""
 
 from __future__ import annotations
 
@@ -17,7 +18,10 @@ import httpx
 import pytest
 import trustme
 
-from gateway.upstream.aiohttp_network import AiohttpTransport
+from gateway.resilience import CallDeadline
+from gateway.upstream import Answer, Exchange
+from gateway.upstream.aiohttp_network import AiohttpNetwork
+from gateway.upstream.sender import Sender
 from tests.processes import free_port
 
 
@@ -85,20 +89,41 @@ async def server() -> AsyncIterator[Server]:
         yield srv
 
 
-def _client(port: int, read: float = 5.0, scheme: str = "http") -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        base_url=f"{scheme}://127.0.0.1:{port}",
-        transport=AiohttpTransport(max_connections=4),
-        timeout=httpx.Timeout(read, connect=2.0),
-        headers={"Authorization": "Bearer k"},
-    )
+class Client:
+    """The sender over the aiohttp network, as a client gives it the attempts."""
+
+    def __init__(self, port: int, read: float = 5.0, scheme: str = "http") -> None:
+        self.network = AiohttpNetwork(max_connections=4)
+        self.sender = Sender(
+            self.network,
+            base_url=f"{scheme}://127.0.0.1:{port}",
+            headers={"Authorization": "Bearer k"},
+            timeout=httpx.Timeout(read, connect=2.0),
+        )
+
+    async def send(self, method: str, path: str, json: object = None) -> Answer:
+        exchange = Exchange(CallDeadline(None), path, retryable=True)
+        return await self.sender.send(method, self.sender.url(path), exchange=exchange, json=json)
+
+    async def get(self, path: str) -> Answer:
+        return await self.send("GET", path)
+
+    async def __aenter__(self) -> Client:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.sender.aclose()
+
+
+def _client(port: int, read: float = 5.0, scheme: str = "http") -> Client:
+    return Client(port, read, scheme)
 
 
 async def test_requests_and_answers_go_both_ways_unchanged(server: Server) -> None:
     async with _client(server.port) as client:
-        response = await client.post("/list?page=2&q=a%20b", json={"x": [1, 2]})
-    assert response.status_code == 200
-    assert response.json() == {"path": "/list?page=2&q=a%20b"}  # the query as encoded
+        response = await client.send("POST", "/list?page=2&q=a%20b", json={"x": [1, 2]})
+    assert response.status == 200
+    assert json.loads(response.body) == {"path": "/list?page=2&q=a%20b"}  # the query as encoded
     assert response.headers.get_list("x-twice") == ["1", "2"]
     sent = server.requests[0]
     assert sent["method"] == "POST"
@@ -111,27 +136,44 @@ async def test_requests_and_answers_go_both_ways_unchanged(server: Server) -> No
     assert headers["host"] == f"127.0.0.1:{server.port}"
 
 
-async def test_content_encoding_is_decoded_once_by_httpx(server: Server) -> None:
+async def test_content_encoding_is_decoded_by_httpx_decoders(server: Server) -> None:
     async with _client(server.port) as client:
         response = await client.get("/gzip")
-    assert response.json() == {"path": "/gzip"}
+    assert json.loads(response.body) == {"path": "/gzip"}
 
 
-async def test_redirects_and_cookies_are_left_to_httpx(server: Server) -> None:
+async def test_credentials_in_the_url_are_sent_as_basic_auth_only(server: Server) -> None:
+    network = AiohttpNetwork(max_connections=1)
+    sender = Sender(
+        network,
+        base_url=f"http://ada:p%40ss@127.0.0.1:{server.port}",
+        headers={},
+        timeout=httpx.Timeout(5.0),
+    )
+    exchange = Exchange(CallDeadline(None), "/ok", retryable=True)
+    answer = await sender.send("GET", sender.url("/ok"), exchange=exchange)
+    await sender.aclose()
+    assert answer.status == 200
+    headers = server.requests[0]["headers"]
+    assert isinstance(headers, dict)
+    assert headers["authorization"] == "Basic YWRhOnBAc3M="  # ada:p@ss
+
+
+async def test_redirects_are_not_followed_and_cookies_come_back(server: Server) -> None:
     async with _client(server.port) as client:
         moved = await client.get("/moved")
         await client.get("/again")
-    assert moved.status_code == 302  # not followed
+    assert moved.status == 302  # not followed
     assert [r["target"] for r in server.requests] == ["/moved", "/again"]
     headers = server.requests[1]["headers"]
     assert isinstance(headers, dict)
-    assert headers.get("cookie") == "a=1"  # httpx's cookie jar, sent once
+    assert headers.get("cookie") == "a=1"  # the sender's cookie jar, sent once
 
 
 async def test_connections_are_kept_alive(server: Server) -> None:
     async with _client(server.port) as client:
         for _ in range(5):
-            assert (await client.get("/ok")).status_code == 200
+            assert (await client.get("/ok")).status == 200
     assert server.connections == 1
 
 
@@ -150,7 +192,7 @@ async def test_a_slow_answer_is_a_read_timeout(server: Server) -> None:
 async def test_a_cut_answer_is_a_transport_error(server: Server) -> None:
     async with _client(server.port) as client:
         with pytest.raises(httpx.TransportError):
-            await (await client.get("/drop")).aread()
+            await client.get("/drop")
 
 
 @pytest.fixture
@@ -185,4 +227,4 @@ async def test_https_is_verified_as_httpx_verifies(
         monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
         async with _client(srv.port, scheme="https") as trusting:
             response = await trusting.get("/ok")
-        assert response.json() == {"path": "/ok"}
+        assert json.loads(response.body) == {"path": "/ok"}
