@@ -188,6 +188,10 @@ class Settings(BaseSettings):
     # Whole responses of repeated queries, for the page cache's TTL and cleared by the
     # same writes (gateway/response_cache.py). None: on in demo mode, off otherwise.
     response_cache: bool | None = None
+    # A query whose last two executions asked the same upstream pages has them asked as
+    # soon as it is admitted, before it executes (gateway/warm_start.py); false: pages are
+    # asked when the resolvers reach them.
+    warm_start: bool = True
     # `switchboard serve` freezes the start-up heap and collects young objects less often
     # (gateway/collector.py); false keeps CPython's defaults.
     gc_tuning: bool = True

@@ -106,6 +106,44 @@ class Loaders:
         self._embedded: dict[tuple[ProviderName, str], Assistant] = {}
         self._by_id: dict[ProviderName, dict[str, Assistant]] = {}
         self._by_number: dict[ProviderName, dict[str, Assistant]] = {}
+        # The pages this request asked, in order (gateway/warm_start.py records them), and
+        # those a warm start asked before execution, with the batch that reads them.
+        self.asked: dict[PageKey, None] = {}
+        self._warm: dict[PageKey, asyncio.Future[Page[Any]]] = {}
+        self._warming: asyncio.Future[list[Any]] | None = None
+
+    def warm(self, keys: Sequence[PageKey]) -> None:
+        """Ask ``keys`` now, in one batch as the page loader would: execution's reads of
+        them then wait for these calls instead of making their own (gateway/warm_start.py)."""
+        loop = asyncio.get_running_loop()
+        futures = {key: loop.create_future() for key in keys if key not in self._warm}
+        if not futures:
+            return
+        batch = asyncio.ensure_future(self.pages.batch_load_fn(list(futures)))
+
+        def settle(done: asyncio.Future[list[Any]]) -> None:
+            error = None if done.cancelled() else done.exception()
+            results = done.result() if not done.cancelled() and error is None else None
+            for index, future in enumerate(futures.values()):
+                if future.done():
+                    continue
+                result = error if results is None else results[index]
+                if done.cancelled() or isinstance(result, asyncio.CancelledError):
+                    future.cancel()
+                elif isinstance(result, BaseException):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)
+
+        batch.add_done_callback(settle)
+        self._warm.update(futures)
+        self._warming = batch
+
+    def _page(self, key: PageKey) -> asyncio.Future[Page[Any]]:
+        """Page ``key``: the warm start's call if it asked it, else the loader's."""
+        self.asked[key] = None
+        warm = self._warm.get(key)
+        return warm if warm is not None else self.pages.load(key)
 
     def look_ahead(self, kind: Kind) -> None:
         """Start ``kind``'s whole list of each provider as soon as a page of the other
@@ -121,6 +159,19 @@ class Loaders:
         self._all.clear()
         for known in (self._embedded, self._by_id, self._by_number):
             known.clear()
+        self._drop_warm()
+
+    def _drop_warm(self) -> None:
+        """Stop the warm start's calls nobody read (their failures said nothing asked)."""
+        warming, self._warming = self._warming, None
+        if warming is not None and not warming.done():
+            warming.cancel()
+        for future in self._warm.values():
+            if not future.done():
+                future.cancel()
+            elif not future.cancelled():
+                future.exception()
+        self._warm.clear()
 
     def release(self) -> None:
         """Drop what this request loaded, once its response is built. Each DataLoader
@@ -153,7 +204,7 @@ class Loaders:
         linked = _linked(kind)
 
         def load(request: PageRequest) -> asyncio.Future[Page[Any]]:
-            page = self.pages.load(PageKey(provider, kind, native, request))
+            page = self._page(PageKey(provider, kind, native, request))
             self._prefetch(provider, linked)
             return page
 
@@ -229,7 +280,7 @@ class Loaders:
             limit = self.page_size(provider, kind)
             # Straight from the loader, not through the fetcher's load: that would start the
             # linked list before this one is in _all, which would start this one again.
-            first = self.pages.load(PageKey(provider, kind, NO_FILTER, PageRequest(limit=limit)))
+            first = self._page(PageKey(provider, kind, NO_FILTER, PageRequest(limit=limit)))
             started = self._all[key] = asyncio.ensure_future(
                 collect(self.fetcher(provider, kind), self.pagination(provider, kind), limit, first)
             )

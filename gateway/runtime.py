@@ -22,6 +22,7 @@ from .resilience import MemoryCache, PageCache
 from .resilience.redis_cache import RedisBackend
 from .sorted_snapshots import SortedSnapshots
 from .upstream import UpstreamClient
+from .warm_start import WarmStarts
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,8 @@ class Runtime:
     lengths: ListLengths = field(init=False)
     # The sorted parts of the lists pages were sorted from (gateway/sorted_snapshots.py).
     snapshots: SortedSnapshots = field(init=False)
+    # The pages steady queries ask, asked before they execute (gateway/warm_start.py).
+    warm_starts: WarmStarts = field(init=False, default_factory=WarmStarts)
 
     def __post_init__(self) -> None:
         self.lengths = ListLengths(self.settings.list_length_seconds)

@@ -43,6 +43,7 @@ from .security.limits import QueryLimits
 from .security.rules import NoFederationSDL
 from .security.tenants import AuthError, Caller
 from .static.ide import GraphiQLAssets
+from .warm_start import STEPS_TO_THE_NETWORK, WarmStarts
 
 log = logging.getLogger("switchboard.http")
 
@@ -221,6 +222,7 @@ class GraphQLEndpoint:
             context = dataclasses.replace(context, partial_errors=[])
         context.admitted = admitted
         operation = admitted.operation.operation.value
+        warm = not batched and operation == "query" and context.runtime.settings.warm_start
         if cache is None or operation != "query":
             if cache is not None and operation == "mutation":
                 cache.begin_write()
@@ -228,14 +230,14 @@ class GraphQLEndpoint:
                     return await self._execute(admitted, params, context, method, media)
                 finally:
                     cache.end_write()
-            return await self._execute(admitted, params, context, method, media)
+            return await self._execute(admitted, params, context, method, media, warm)
         if key is None:  # a persisted query sent by hash: its text is known only now
             key = cache.key(admitted.query, params.operation_name, params.variables)
             hit = await cache.get(key)
             if hit is not None:
                 return self._cached(hit, method, cache, contexts)
         mark = cache.mark()
-        outcome = await self._execute(admitted, params, context, method, media)
+        outcome = await self._execute(admitted, params, context, method, media, warm)
         if outcome.body is None or "errors" in outcome.body or "data" not in outcome.body:
             return outcome
         encoded = outcome.to_bytes()
@@ -264,8 +266,22 @@ class GraphQLEndpoint:
         return Outcome(None, encoded=body, headers=headers)
 
     async def _execute(
-        self, admitted: Admitted, params: Params, context: Context, method: str, media: str
+        self,
+        admitted: Admitted,
+        params: Params,
+        context: Context,
+        method: str,
+        media: str,
+        warm: bool = False,
     ) -> Outcome:
+        plan_key = None
+        if warm:  # a steady query's pages are asked before it executes
+            plan_key = WarmStarts.key(admitted.query, admitted.operation_name, params.variables)
+            plan = context.runtime.warm_starts.plan(plan_key)
+            if plan is not None:
+                context.loaders.warm(plan)
+                for _ in range(STEPS_TO_THE_NETWORK):
+                    await asyncio.sleep(0)
         result = await self.schema.execute(
             admitted.query,
             variable_values=params.variables,
@@ -274,6 +290,8 @@ class GraphQLEndpoint:
             allowed_operation_types=_QUERY_ONLY if method == "GET" else _QUERY_OR_MUTATION,
         )
         errors = result.errors or []
+        if plan_key is not None and not errors:
+            context.runtime.warm_starts.record(plan_key, list(context.loaders.asked))
         if errors and not self.suggestions:
             for error in errors:
                 error.message = _SUGGESTION.sub("", error.message)
