@@ -66,6 +66,11 @@ async def _settle(coros: Sequence[Awaitable[V]]) -> list[Any]:
     return list(await asyncio.gather(*coros, return_exceptions=True))
 
 
+async def _released(keys: Sequence[Any]) -> list[Any]:
+    """The batch function of a released request's loaders: nothing loads any more."""
+    return [RuntimeError("the request's loaders were released") for _ in keys]
+
+
 def _by_provider(keys: Sequence[tuple[ProviderName, str]]) -> dict[ProviderName, set[str]]:
     grouped: dict[ProviderName, set[str]] = defaultdict(set)
     for provider, native_id in keys:
@@ -184,6 +189,11 @@ class Loaders:
                 future.cancel()
             elif not future.cancelled():
                 future.exception()  # retrieved: its failure was reported, or not needed
+        # The cycle itself (each loader holds a bound method of this object): broken, so
+        # the loaders go with the last reference to them, not at the collector's pass.
+        for loader in vars(self).values():
+            if isinstance(loader, DataLoader):
+                loader.batch_load_fn = _released
 
     # -- pages -------------------------------------------------------------------------
 

@@ -103,10 +103,19 @@ class GraphQLEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        response = await self.handle(request)
-        await response(scope, receive, send)
+        held: list[_Contexts] = []
+        try:
+            response = await self.handle(request, held)
+            await response(scope, receive, send)
+        finally:
+            # What the request loaded is dropped once the response is on its way, not
+            # before: releasing the loaders is none of the client's wait.
+            for contexts in held:
+                contexts.release()
 
-    async def handle(self, request: Request) -> Response:
+    async def handle(self, request: Request, held: list[_Contexts]) -> Response:
+        """The response to ``request``; the contexts it built are put in ``held``, for the
+        caller to release once the response is sent."""
         media = JSON
         try:
             method = request.method
@@ -133,13 +142,11 @@ class GraphQLEndpoint:
             # Built only when an operation executes: a response from the cache needs no
             # loaders (building them was most of a cache hit's cost).
             contexts = _Contexts(runtime, request, caller, self.metrics)
-            try:
-                if isinstance(params, list):
-                    batch = await self._batch(params, contexts, method, media)
-                    return self._encode(batch, 200, media)
-                outcome = await self._run(params, contexts, method, media)
-            finally:
-                contexts.release()
+            held.append(contexts)
+            if isinstance(params, list):
+                batch = await self._batch(params, contexts, method, media)
+                return self._encode(batch, 200, media)
+            outcome = await self._run(params, contexts, method, media)
             return self._respond(outcome.to_bytes(), outcome.status, media, outcome.headers)
         except Refusal as exc:
             self._count_refusal(exc)

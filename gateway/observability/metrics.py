@@ -122,6 +122,8 @@ class Metrics:
         # loader name -> its histogram: every request wraps its six loaders, and a
         # ``labels`` lookup takes the metric's lock and validates the labels each time.
         self._batch_sizes: dict[str, Any] = {}
+        # operation label (at most max_operation_names of them) -> its two series
+        self._operation_series: dict[str, tuple[Any, Any]] = {}
 
     def add_collector(self, collector: Collector) -> None:
         self.registry.register(collector)
@@ -138,8 +140,9 @@ class Metrics:
                 yield
                 ctx = self.execution_context
                 operation = metrics.operations.label(ctx.operation_name)
-                metrics.graphql_requests.labels(operation).inc()
-                metrics.graphql_latency.labels(operation).observe(time.perf_counter() - start)
+                requests, latency = metrics.operation_series(operation)
+                requests.inc()
+                latency.observe(time.perf_counter() - start)
                 errors = (ctx.result.errors if ctx.result else None) or []
                 for error in errors:
                     code = (error.extensions or {}).get("code") or "UNKNOWN"
@@ -153,6 +156,17 @@ class Metrics:
                         )
 
         return GraphQLMetrics
+
+    def operation_series(self, operation: str) -> tuple[Any, Any]:
+        """The request counter and latency histogram of ``operation``'s label, looked up
+        once per label (``labels()`` takes a lock and builds a key on every call)."""
+        series = self._operation_series.get(operation)
+        if series is None:
+            series = self._operation_series[operation] = (
+                self.graphql_requests.labels(operation),
+                self.graphql_latency.labels(operation),
+            )
+        return series
 
     # -- dataloaders ---------------------------------------------------------------------
 

@@ -16,12 +16,15 @@ schema extension with a ``resolve`` hook (graphql-core middleware) turns it all 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+import asyncio
+import inspect
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
-from graphql import GraphQLObjectType, GraphQLOutputType, GraphQLSchema
+from graphql import ExecutionResult, GraphQLObjectType, GraphQLOutputType, GraphQLSchema
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path, Undefined, gather_with_cancel
+from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 
@@ -74,6 +77,20 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         self._owned: dict[GraphQLObjectType, set[type]] = {}
         middleware = self.middleware_manager  # Strawberry passes one, empty without hooks
         self._fast = middleware is None or not middleware.middlewares
+
+    def build_response(self, data: dict[str, Any] | None) -> Any:
+        """graphql-core's response; then, for a whole (not incremental) one, nothing of
+        this execution runs again, so the executor lets go of itself: its resolver helpers
+        hold two of its bound methods (a reference cycle), which kept the request's
+        context, loaders and these memos alive until the collector's next pass (about
+        200 objects a request, a 13 ms pause every hundred requests)."""
+        response = super().build_response(data)
+        if type(response) is ExecutionResult:
+            self.async_helpers = _SPENT
+            self._entries.clear()
+            self._selections.clear()
+            self._owned.clear()
+        return response
 
     def _owns(self, object_type: GraphQLObjectType, value: Any) -> bool:
         """Whether graphql-core's ``is_type_of`` check would pass ``value`` without an info
@@ -353,6 +370,26 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         for index, value in zip(waiting, values, strict=True):
             completed[index] = value
         return completed
+
+
+def _gather(values: Sequence[Awaitable[Any]]) -> Awaitable[list[Any]]:
+    return gather_with_cancel(*values)
+
+
+def _observed(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
+def _track(values: Sequence[Any]) -> None:
+    """Settle the awaitables among ``values`` in the background, errors observed."""
+    for value in values:
+        if inspect.isawaitable(value):
+            asyncio.ensure_future(value).add_done_callback(_observed)
+
+
+# A spent executor's resolver helpers: what graphql-core's do, without the executor.
+_SPENT = GraphQLResolveInfoHelpers(gather=_gather, track=_track)
 
 
 def _entry(name: str, details: FieldDetailsList, plain: Plain | None) -> Entry:
