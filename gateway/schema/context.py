@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,8 @@ class Context:
     # The assistant nodes this request found a number's link to, by (provider, native
     # id): once found, the numbers linking the same assistant are answered in one lookup.
     linked: dict[tuple[Any, str], Any] = field(default_factory=dict)
+    # What the request's executors let go of at release (schema/executor.py).
+    spent: list[Callable[[], None]] = field(default_factory=list)
 
     def forget(self) -> None:
         """Drop what this request has read and found so far (after a write): later reads
@@ -41,6 +44,9 @@ class Context:
         context keeps would otherwise wait for the collector."""
         self.loaders.release()
         self.linked.clear()
+        for let_go in self.spent:
+            let_go()
+        self.spent.clear()
 
     def report(self, error: GatewayError, info: StrawberryInfo[Any, Any]) -> None:
         """Keep the field's data and add ``error`` to the response's ``errors``."""
