@@ -167,6 +167,9 @@ class Reloadable:
             # Unreferenced now; one closed later by its last request is collected here on
             # the next reload (or by the collector's own schedule before that).
             del old
+            # A request that just finished releases what it held in the loop's next step
+            # (gateway/view.py): let it, so its generation is not kept for another reload.
+            await asyncio.sleep(0)
             collect_garbage()
             return True
 

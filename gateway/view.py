@@ -108,10 +108,11 @@ class GraphQLEndpoint:
             response = await self.handle(request, held)
             await response(scope, receive, send)
         finally:
-            # What the request loaded is dropped once the response is on its way, not
-            # before: releasing the loaders is none of the client's wait.
-            for contexts in held:
-                contexts.release()
+            # What the request loaded is dropped once the response is on its way: in the
+            # loop's next step, after the one that sends it (gateway/one_write.py sends a
+            # step's writes at its end), so releasing is none of the client's wait.
+            if held:
+                asyncio.get_running_loop().call_soon(_release, held)
 
     async def handle(self, request: Request, held: list[_Contexts]) -> Response:
         """The response to ``request``; the contexts it built are put in ``held``, for the
@@ -387,6 +388,11 @@ class _Contexts:
     def release(self) -> None:
         if self._context is not None:
             self._context.release()
+
+
+def _release(held: list[_Contexts]) -> None:
+    for contexts in held:
+        contexts.release()
 
 
 def _refusal_body(exc: Refusal) -> dict[str, Any]:

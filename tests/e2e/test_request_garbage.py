@@ -8,6 +8,7 @@ Upstreams are the in-process demo emulators, whose own objects are not counted.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 from collections.abc import Iterator
@@ -64,6 +65,7 @@ async def _post(app: Any, query: str) -> dict[str, Any]:
         sent.append(message)
 
     await app(scope, receive, send)
+    await asyncio.sleep(0)  # the request's contexts are released in the next step
     assert sent[0]["status"] == 200
     answer: dict[str, Any] = json.loads(sent[1]["body"])
     return answer
