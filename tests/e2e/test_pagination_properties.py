@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -30,6 +31,40 @@ query($first: Int, $after: String, $last: Int, $before: String, $filter: PhoneNu
 sizes = st.fixed_dictionaries({p: st.integers(0, 45) for p in PROVIDER_ORDER})
 filters = st.sampled_from([None, {"status": "AVAILABLE"}, {"status": "ASSIGNED"}, {"search": "3"}])
 ops = st.lists(st.tuples(st.sampled_from(["next", "prev"]), st.integers(1, 30)), max_size=8)
+
+
+Worlds = dict[ProviderName, EmulatorConfig]
+
+
+def world_change_test(
+    check: Callable[[Worlds, Worlds, Any, int], Coroutine[Any, Any, None]], max_examples: int
+) -> Callable[..., None]:
+    """A property test of ``check(before, after, flt, size)`` over a change of worlds: the
+    providers' sizes before and after (0-30 numbers each, seeded alike), a filter and a
+    page size."""
+
+    @settings(
+        max_examples=max_examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    @given(
+        before=st.fixed_dictionaries({p: st.integers(0, 30) for p in PROVIDER_ORDER}),
+        after=st.fixed_dictionaries({p: st.integers(0, 30) for p in PROVIDER_ORDER}),
+        seed=st.integers(0, 10_000),
+        flt=st.sampled_from([None, {"status": "ASSIGNED"}, {"search": "3"}]),
+        size=st.integers(1, 35),
+    )
+    def test(
+        before: dict[ProviderName, int],
+        after: dict[ProviderName, int],
+        seed: int,
+        flt: Any,
+        size: int,
+    ) -> None:
+        asyncio.run(check(worlds_of(before, seed), worlds_of(after, seed), flt, size))
+
+    return test
 
 
 def worlds_of(sizes: dict[ProviderName, int], seed: int) -> dict[ProviderName, EmulatorConfig]:

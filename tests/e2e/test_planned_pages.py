@@ -5,17 +5,13 @@ never cost an item or repeat one."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
-
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from gateway.emulators import EmulatorConfig
 from gateway.model import PROVIDER_ORDER, ProviderName
 
 from .conftest import Gateway, GatewayFactory, open_gateway
-from .test_pagination_properties import expected, worlds_of
+from .test_pagination_properties import expected, world_change_test, worlds_of
 
 PAGE = """
 query($first: Int, $after: String, $filter: PhoneNumberFilter) {
@@ -166,23 +162,4 @@ async def stale_walk(
         assert set(seen) == expected(after, flt), "gaps or strangers across pages"
 
 
-@settings(
-    max_examples=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-@given(
-    before=st.fixed_dictionaries({p: st.integers(0, 30) for p in PROVIDER_ORDER}),
-    after=st.fixed_dictionaries({p: st.integers(0, 30) for p in PROVIDER_ORDER}),
-    seed=st.integers(0, 10_000),
-    flt=st.sampled_from([None, {"status": "ASSIGNED"}, {"search": "3"}]),
-    size=st.integers(1, 35),
-)
-def test_stale_lengths_never_cost_or_repeat_an_item(
-    before: dict[ProviderName, int],
-    after: dict[ProviderName, int],
-    seed: int,
-    flt: Any,
-    size: int,
-) -> None:
-    asyncio.run(stale_walk(worlds_of(before, seed), worlds_of(after, seed), flt, size))
+test_stale_lengths_never_cost_or_repeat_an_item = world_change_test(stale_walk, 30)

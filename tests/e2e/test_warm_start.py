@@ -8,15 +8,12 @@ their order (a span's start against the operation's span), not by how long anyth
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -30,7 +27,7 @@ from gateway.resilience import ResilienceSettings
 from gateway.warm_start import WarmStarts
 
 from .conftest import open_gateway
-from .test_pagination_properties import worlds_of
+from .test_pagination_properties import world_change_test
 
 QUERY = "query Numbers { phoneNumbers(first: 30) { nodes { id number assistant { name } } } }"
 
@@ -165,23 +162,6 @@ async def changed_world(
     assert all(answer == expected for answer in changed)
 
 
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+test_a_world_that_changed_under_a_warm_query_answers_from_its_own_reads = world_change_test(
+    changed_world, 25
 )
-@given(
-    before=st.fixed_dictionaries({p: st.integers(0, 30) for p in PROVIDER_ORDER}),
-    after=st.fixed_dictionaries({p: st.integers(0, 30) for p in PROVIDER_ORDER}),
-    seed=st.integers(0, 10_000),
-    flt=st.sampled_from([None, {"status": "ASSIGNED"}, {"search": "3"}]),
-    size=st.integers(1, 35),
-)
-def test_a_world_that_changed_under_a_warm_query_answers_from_its_own_reads(
-    before: dict[ProviderName, int],
-    after: dict[ProviderName, int],
-    seed: int,
-    flt: Any,
-    size: int,
-) -> None:
-    asyncio.run(changed_world(worlds_of(before, seed), worlds_of(after, seed), flt, size))
