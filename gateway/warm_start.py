@@ -18,6 +18,7 @@ cold until two executions agree again. Only queries, only a request's single ope
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -42,13 +43,12 @@ class WarmStarts:
 
     @staticmethod
     def key(query: str, operation_name: str | None, variables: Mapping[str, Any] | None) -> bytes:
-        return b"\x1f".join(
-            (
-                query.encode(),
-                (operation_name or "").encode(),
-                orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS),
-            )
-        )
+        """A digest, not the text: the kept queries weigh their pages, and a key as long
+        as the document would let large distinct queries hold memory beyond that bound."""
+        digest = hashlib.sha256(query.encode())
+        digest.update(b"\x1f" + (operation_name or "").encode() + b"\x1f")
+        digest.update(orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS))
+        return digest.digest()
 
     def plan(self, key: bytes) -> tuple[Any, ...] | None:
         """The pages to ask now: what the last two executions of ``key`` both asked."""
