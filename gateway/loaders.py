@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
@@ -64,6 +64,16 @@ class PageKey:
 async def _settle(coros: Sequence[Awaitable[V]]) -> list[Any]:
     """Run concurrently; each failure stays with its own key (the batch_load_fn contract)."""
     return list(await asyncio.gather(*coros, return_exceptions=True))
+
+
+def _abandon(futures: Iterable[asyncio.Future[Any]]) -> None:
+    """Cancel what is still running; retrieve the failure of what ended (it was reported
+    where it was read, or nothing needed it)."""
+    for future in futures:
+        if not future.done():
+            future.cancel()
+        elif not future.cancelled():
+            future.exception()
 
 
 async def _released(keys: Sequence[Any]) -> list[Any]:
@@ -171,11 +181,7 @@ class Loaders:
         warming, self._warming = self._warming, None
         if warming is not None and not warming.done():
             warming.cancel()
-        for future in self._warm.values():
-            if not future.done():
-                future.cancel()
-            elif not future.cancelled():
-                future.exception()
+        _abandon(self._warm.values())
         self._warm.clear()
 
     def release(self) -> None:
@@ -184,11 +190,7 @@ class Loaders:
         record of the request stays alive until the collector's next full pass."""
         pending = list(self._all.values())
         self.forget()
-        for future in pending:  # a look-ahead the response did not need
-            if not future.done():
-                future.cancel()
-            elif not future.cancelled():
-                future.exception()  # retrieved: its failure was reported, or not needed
+        _abandon(pending)  # look-aheads the response did not need
         # The cycle itself (each loader holds a bound method of this object): broken, so
         # the loaders go with the last reference to them, not at the collector's pass.
         for loader in vars(self).values():

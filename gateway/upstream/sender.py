@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 
 from .exchange import Exchange
-from .wire import Answer, Attempt, Header, Hop, with_header
+from .wire import Answer, Attempt, Header, Hop, with_default_header, with_header
 
 # httpx's default headers (Accept-Encoding names the decoders installed), read once
 # from a client that opens nothing.
@@ -43,13 +43,6 @@ def _with_slash(url: httpx.URL) -> httpx.URL:
 def _wire(headers: httpx.Headers) -> tuple[Header, ...]:
     encoding = headers.encoding
     return tuple((k.decode(encoding), v.decode(encoding)) for k, v in headers.raw)
-
-
-def _setdefault(headers: tuple[Header, ...], name: str, value: str) -> tuple[Header, ...]:
-    lowered = name.lower()
-    if any(key.lower() == lowered for key, _ in headers):
-        return headers
-    return (*headers, (name, value))
 
 
 class Sender:
@@ -103,8 +96,8 @@ class Sender:
         if json is not None:
             text = jsonlib.dumps(json, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
             body = text.encode("utf-8")
-            wire = _setdefault(wire, "Content-Length", str(len(body)))
-            wire = _setdefault(wire, "Content-Type", "application/json")
+            wire = with_default_header(wire, "Content-Length", str(len(body)))
+            wire = with_default_header(wire, "Content-Type", "application/json")
         if url.userinfo:  # credentials in the URL: Basic auth, set last as httpx sets it
             userinfo = f"{url.username}:{url.password}".encode()
             basic = "Basic " + base64.b64encode(userinfo).decode()
@@ -126,7 +119,7 @@ class Sender:
         probe = httpx.Request(method, url, headers=wire)
         self.cookies.set_cookie_header(probe)
         cookie = probe.headers.get("cookie")
-        return wire if cookie is None else _setdefault(wire, "Cookie", cookie)
+        return wire if cookie is None else with_default_header(wire, "Cookie", cookie)
 
     async def aclose(self) -> None:
         if not self.is_closed:

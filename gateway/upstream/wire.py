@@ -70,6 +70,11 @@ def with_header(headers: tuple[Header, ...], name: str, value: str) -> tuple[Hea
     return (*headers[:index], (name, value), *headers[index + 1 :])
 
 
+def with_default_header(headers: tuple[Header, ...], name: str, value: str) -> tuple[Header, ...]:
+    """``name`` added last unless present (in any case), as httpx's ``setdefault``."""
+    return headers if _find(headers, name) >= 0 else (*headers, (name, value))
+
+
 class Answer:
     """One attempt's answer: the status, the raw headers, the whole body (decoded per its
     ``Content-Encoding``)."""
