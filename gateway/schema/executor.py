@@ -28,6 +28,7 @@ from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 
+from .compiled_selections import TYPENAME, Compiled, Compiler, Field, Selection, compilable
 from .plain_fields import UNKNOWN, Plain, plan
 
 # Path is a NamedTuple: tuple.__new__ builds one without its Python-level __new__ (a
@@ -51,6 +52,7 @@ Entry = tuple[str, FieldDetailsList, Plain | None, str | None, type | None, bool
 # the schema's types, whose resolvers refer to the schema, so a module-level table (even
 # a weak one) would keep every replaced schema alive.
 PLANS_KEY = "switchboard-plain-fields"
+COMPILED_KEY = "switchboard-compiled-selections"  # the same, for compiled_selections.py
 
 
 class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -64,6 +66,10 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         if plans is None:
             plans = self.schema.extensions[PLANS_KEY] = {}
         self._plans: dict[tuple[str, str], Plain | None] = plans
+        compiler = self.schema.extensions.get(COMPILED_KEY)
+        if compiler is None:
+            compiler = self.schema.extensions[COMPILED_KEY] = Compiler()
+        self._compiler: Compiler = compiler
         # grouped field set -> its fields with their plans; graphql-core memoizes the
         # sets per selection, so the items of a list share one. The set is kept with its
         # entry so that its id is not reused while this request runs.
@@ -73,8 +79,8 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         self._selections: dict[
             tuple[GraphQLObjectType, int], tuple[FieldDetailsList, tuple[Entry, ...] | None]
         ] = {}
-        # object type -> the classes whose uncast values its is_type_of accepted
-        self._owned: dict[GraphQLObjectType, set[type]] = {}
+        # id of a selection's entries (kept in _entries) -> its compiled function, or None
+        self._compiled: dict[int, Compiled | None] = {}
         middleware = self.middleware_manager  # Strawberry passes one, empty without hooks
         self._fast = middleware is None or not middleware.middlewares
 
@@ -98,7 +104,7 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         self.async_helpers = _SPENT
         self._entries.clear()
         self._selections.clear()
-        self._owned.clear()
+        self._compiled.clear()
 
     def _owns(self, object_type: GraphQLObjectType, value: Any) -> bool:
         """Whether graphql-core's ``is_type_of`` check would pass ``value`` without an info
@@ -109,9 +115,7 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         check = object_type.is_type_of
         if check is None:
             return True
-        owned = self._owned.get(object_type)
-        if owned is None:
-            owned = self._owned[object_type] = set()
+        owned = self._compiler.owned_by(object_type)
         uncast = getattr(value, TYPE_CAST_ATTRIBUTE, None) is None
         if uncast and type(value) in owned:
             return True
@@ -163,6 +167,33 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
             kept = self._selections[key] = (details, entries)
         return kept[1]
 
+    def _compile(
+        self, object_type: GraphQLObjectType, entries: tuple[Entry, ...]
+    ) -> Compiled | None:
+        """The compiled function of a selection, once hot, where every field is plain."""
+        selection = self._tree(object_type, entries)
+        return self._compiler.get(selection) if selection is not None else None
+
+    def _tree(self, object_type: GraphQLObjectType, entries: tuple[Entry, ...]) -> Selection | None:
+        fields = []
+        for name, details, plain, *_ in entries:
+            field = details[0].node.name.value
+            below = None
+            if plain is None:
+                if field != TYPENAME:
+                    return None
+            elif not compilable(plain):
+                return None
+            else:
+                nested_type = plain.object or plain.item
+                if nested_type is not None:
+                    nested = self._selection(nested_type, details)
+                    below = self._tree(nested_type, nested) if nested is not None else None
+                    if below is None:
+                        return None
+            fields.append(Field(name, field, plain, below))
+        return Selection(object_type, tuple(fields))
+
     def execute_fields(
         self,
         parent_type: GraphQLObjectType,
@@ -188,7 +219,17 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         entries: tuple[Entry, ...],
         position_context: Any,
     ) -> Any:
-        """graphql-core's execute_fields over planned entries."""
+        """graphql-core's execute_fields over planned entries: the selection's compiled
+        function where it has one and takes this value, else entry by entry."""
+        if position_context is None:
+            compiled = self._compiled.get(id(entries), _UNPLANNED)
+            if compiled is _UNPLANNED:
+                compiled = self._compiled[id(entries)] = self._compile(parent_type, entries)
+            if compiled is not None:
+                try:
+                    return compiled(source_value, self.context_value)
+                except Exception:
+                    pass  # a value it does not take: the general way decides and reports
         results: dict[str, Any] = {}
         waiting: list[str] = []
         is_awaitable = self.is_awaitable
