@@ -2,8 +2,8 @@
 
 A client given an httpx transport (tests, demo mode) sends through it
 (gateway/upstream/httpx_network.py). A client given none connects itself, with
-``max_concurrency`` pooled connections: through aiohttp
-(gateway/upstream/aiohttp_network.py, a fifth of httpx's own transport's CPU per call),
+``max_concurrency`` pooled connections: HTTP/1.1 parsed by httptools
+(gateway/upstream/http1_network.py, a tenth of httpx's own transport's CPU per call),
 or, where the environment names a proxy for its base URL (``HTTPS_PROXY``,
 ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``), through httpx's own transport and that
 proxy, as an ``httpx.AsyncClient`` without a transport would have.
@@ -16,7 +16,7 @@ import urllib.request
 import httpx
 
 from ..resilience import ResilienceSettings
-from .aiohttp_network import AiohttpNetwork
+from .http1_network import Http1Network
 from .httpx_network import HttpxNetwork
 from .wire import Hop
 
@@ -31,7 +31,7 @@ def network(
         return transport
     proxy = environment_proxy(base_url)
     if proxy is None:
-        return AiohttpNetwork(policy.max_concurrency)
+        return Http1Network(policy.max_concurrency)
     limits = httpx.Limits(
         max_connections=policy.max_concurrency,
         max_keepalive_connections=policy.max_concurrency,

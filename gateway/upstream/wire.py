@@ -2,12 +2,12 @@
 
 The layers used to be httpx transports handing ``httpx.Request`` and ``httpx.Response``
 objects to each other. Building those (header normalization, streams, the body read
-through the decoder chain) and turning them into aiohttp's calls and back was a third of
-the upstream path's CPU per call (BENCHMARKS.md). An :class:`Attempt` holds what the
-network sends, already in the form aiohttp takes; an :class:`Answer` holds the status,
-the raw headers and the whole decoded body. httpx stays at the edges: its URL, headers
-and cookie rules in the sender, its transports (tests, demo, proxies) behind
-:class:`~gateway.upstream.httpx_network.HttpxNetwork`.
+through the decoder chain) and turning them into the network's calls and back was a
+third of the upstream path's CPU per call (BENCHMARKS.md). An :class:`Attempt` holds
+what the network sends (gateway/upstream/http1_network.py writes it as it is); an
+:class:`Answer` holds the status, the raw headers and the whole decoded body. httpx
+stays at the edges: its URL, headers and cookie rules in the sender, its transports
+(tests, demo, proxies) behind :class:`~gateway.upstream.httpx_network.HttpxNetwork`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""The aiohttp network under the layers, with the sender over it, against a real socket:
+"""The HTTP/1.1 network under the layers, with the sender over it, against a real socket:
 what httpx's own transport did, it does (headers and bodies both ways, Content-Encoding
-decoded by httpx's decoders, no redirects, cookies, keep-alive, TLS verified), and its
-failures are httpx's typed errors, which the response layer turns into UpstreamTimeout /
-UpstreamUnavailable."""
+decoded by httpx's decoders, every framing of a body, no redirects, cookies, keep-alive,
+a bounded pool, TLS verified), and its failures are httpx's typed errors, which the
+response layer turns into UpstreamTimeout / UpstreamUnavailable."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import trustme
 
 from gateway.resilience import CallDeadline
 from gateway.upstream import Answer, Exchange
-from gateway.upstream.aiohttp_network import AiohttpNetwork
+from gateway.upstream.http1_network import Http1Network
 from gateway.upstream.sender import Sender
 from tests.processes import free_port
 
@@ -32,6 +32,7 @@ class Server:
     port: int = 0
     connections: int = 0
     requests: list[dict[str, object]] = field(default_factory=list)
+    hung_up: set[str] = field(default_factory=set)
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
@@ -64,6 +65,13 @@ class Server:
             writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"partial')
             await writer.drain()
             return False
+        if path == "/hang-up-once" and path not in self.hung_up:
+            self.hung_up.add(path)  # closes as a server closes an idle connection
+            return False
+        if path in ("/until-close", "/garbage", "/chunked", "/head"):
+            writer.write(SPECIAL[path])
+            await writer.drain()
+            return path in ("/chunked", "/head")
         status, extra, payload = "200 OK", b"", json.dumps({"path": target}).encode()
         if path == "/gzip":
             extra, payload = b"Content-Encoding: gzip\r\n", gzip.compress(payload)
@@ -80,6 +88,15 @@ class Server:
         return True
 
 
+SPECIAL = {
+    "/until-close": b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{"until": "close"}',
+    "/chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b'7\r\n{"a": 1\r\n1\r\n}\r\n0\r\n\r\n',
+    "/garbage": b"SPDY/9 what\r\n\r\n",
+    "/head": b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n",
+}
+
+
 @pytest.fixture
 async def server() -> AsyncIterator[Server]:
     srv = Server()
@@ -90,10 +107,10 @@ async def server() -> AsyncIterator[Server]:
 
 
 class Client:
-    """The sender over the aiohttp network, as a client gives it the attempts."""
+    """The sender over the HTTP/1.1 network, as a client gives it the attempts."""
 
     def __init__(self, port: int, read: float = 5.0, scheme: str = "http") -> None:
-        self.network = AiohttpNetwork(max_connections=4)
+        self.network = Http1Network(max_connections=4)
         self.sender = Sender(
             self.network,
             base_url=f"{scheme}://127.0.0.1:{port}",
@@ -132,7 +149,7 @@ async def test_requests_and_answers_go_both_ways_unchanged(server: Server) -> No
     assert isinstance(headers, dict)
     assert headers["authorization"] == "Bearer k"
     assert headers["content-type"] == "application/json"
-    assert headers["user-agent"].startswith("python-httpx/")  # httpx's, not aiohttp's
+    assert headers["user-agent"].startswith("python-httpx/")  # httpx's, as the sender sets it
     assert headers["host"] == f"127.0.0.1:{server.port}"
 
 
@@ -143,7 +160,7 @@ async def test_content_encoding_is_decoded_by_httpx_decoders(server: Server) -> 
 
 
 async def test_credentials_in_the_url_are_sent_as_basic_auth_only(server: Server) -> None:
-    network = AiohttpNetwork(max_connections=1)
+    network = Http1Network(max_connections=1)
     sender = Sender(
         network,
         base_url=f"http://ada:p%40ss@127.0.0.1:{server.port}",
@@ -228,3 +245,73 @@ async def test_https_is_verified_as_httpx_verifies(
         async with _client(srv.port, scheme="https") as trusting:
             response = await trusting.get("/ok")
         assert json.loads(response.body) == {"path": "/ok"}
+
+
+async def test_every_framing_of_a_body_is_read(server: Server) -> None:
+    """Chunked, to the end of the connection, none for HEAD: llhttp frames, the network
+    reads; a chunked answer's connection is kept, the one that ended with its body is not."""
+    async with _client(server.port) as client:
+        assert json.loads((await client.get("/chunked")).body) == {"a": 1}
+        assert json.loads((await client.get("/until-close")).body) == {"until": "close"}
+        head = await client.send("HEAD", "/head")
+        assert (head.status, head.body) == (200, b"")
+        assert (await client.get("/ok")).status == 200
+    assert server.connections == 3  # after the body that ran to the close, after HEAD
+
+
+async def test_an_answer_that_is_not_http_is_a_protocol_error(server: Server) -> None:
+    async with _client(server.port) as client:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await client.get("/garbage")
+        assert (await client.get("/ok")).status == 200  # on a new connection
+
+
+async def test_a_kept_connection_the_server_closed_is_replaced_once(server: Server) -> None:
+    """The server closes a kept connection as the next GET goes out on it (a keep-alive
+    race): the GET goes again on a fresh connection. A POST is not sent twice."""
+    async with _client(server.port) as client:
+        assert (await client.get("/ok")).status == 200
+        assert (await client.get("/hang-up-once")).status == 200
+        assert server.connections == 2
+        server.hung_up.clear()
+        with pytest.raises(httpx.RemoteProtocolError):
+            await client.send("POST", "/hang-up-once", json={})
+        assert (await client.send("POST", "/hang-up-once", json={})).status == 200
+
+
+async def test_the_pool_is_bounded_and_waiting_for_it_is_too(server: Server) -> None:
+    network = Http1Network(max_connections=1)
+    sender = Sender(
+        network,
+        base_url=f"http://127.0.0.1:{server.port}",
+        headers={},
+        timeout=httpx.Timeout(5.0, pool=0.3),
+    )
+
+    async def get(path: str) -> int:
+        exchange = Exchange(CallDeadline(None), path, retryable=True)
+        return (await sender.send("GET", sender.url(path), exchange=exchange)).status
+
+    try:
+        assert await asyncio.gather(get("/a"), get("/b"), get("/c")) == [200, 200, 200]
+        assert server.connections == 1  # the others waited for the one connection
+        slow = asyncio.ensure_future(get("/slow"))
+        await asyncio.sleep(0.05)
+        with pytest.raises(httpx.PoolTimeout):
+            await get("/ok")
+        assert await slow == 200
+    finally:
+        await sender.aclose()
+
+
+async def test_a_header_that_would_split_a_line_is_refused(server: Server) -> None:
+    async with _client(server.port) as client:
+        exchange = Exchange(CallDeadline(None), "/ok", retryable=True)
+        with pytest.raises(httpx.LocalProtocolError):
+            await client.sender.send(
+                "GET",
+                client.sender.url("/ok"),
+                exchange=exchange,
+                headers={"X-Note": "a\r\nX-Injected: 1"},
+            )
+    assert server.requests == []
