@@ -9,6 +9,8 @@ made of them, the same every time, is made once, not once a request:
   their source);
 - the assistant record of an assistant a number embeds (loaders.py), and so, in turn,
   its GraphQL object.
+- the bytes of an upstream request's URL and headers (upstream/http1_network.py), whose
+  objects the client keeps and passes again on every call.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Why not aiohttp, which this replaced: one call (GET, 16 KB JSON body, loopback, uvloop)
 cost 153 us of CPU through ``aiohttp.ClientSession`` and 50 us through this network
-(BENCHMARKS.md). A page of 50 makes
-three such calls and waits for the slowest, so the session's per-call machinery
+(BENCHMARKS.md). A page of 50 makes three such calls and waits for the slowest, so the
+session's per-call machinery
 (``ClientRequest``/``ClientResponse`` objects, multidicts, traces, timers, the
 connector's bookkeeping) was most of the gateway's own time on that path. What the
 layers need is smaller: the attempt's bytes out, status, raw headers and whole body back.
@@ -34,16 +34,16 @@ from __future__ import annotations
 import asyncio
 import collections
 import ssl
-from typing import Any
 
 import httptools
 import httpx
 
+from ..made_once import MadeOnce
 from .wire import Answer, Attempt, Header
 
 # httpx's pool keeps an idle connection 5 s; so does this one.
 KEEPALIVE_SECONDS = 5.0
-_KEPT = 256  # encoded request heads kept per network: the client reuses its objects
+_KEPT = 256  # URLs and header tuples encoded, per network
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _BODY_EXPECTED = frozenset({"POST", "PUT", "PATCH"})  # httpx sends Content-Length: 0
 
@@ -213,9 +213,9 @@ class Http1Network:
         self._waiting: collections.deque[asyncio.Future[None]] = collections.deque()
         self._ssl: ssl.SSLContext | None = None
         self._all: set[_Connection] = set()
-        # ids of the URL and the headers (the client's kept objects) -> their bytes
-        self._targets: dict[int, tuple[httpx.URL, bytes, bytes, Origin]] = {}
-        self._heads: dict[int, tuple[tuple[Header, ...], bytes, bool, bool]] = {}
+        # the bytes of the URLs and header tuples the client keeps (the same objects return)
+        self._targets = MadeOnce(_target, _KEPT)
+        self._heads = MadeOnce(_encode, _KEPT)
         self.closed = False
 
     async def send(self, attempt: Attempt) -> Answer:
@@ -245,18 +245,8 @@ class Http1Network:
     # requests
 
     def _request(self, attempt: Attempt) -> tuple[bytes, Origin]:
-        url = attempt.url
-        kept = self._targets.get(id(url))
-        if kept is None or kept[0] is not url:
-            kept = (url, *_target(url))
-            _bounded(self._targets)[id(url)] = kept
-        _, line, host, origin = kept
-        headers = attempt.headers
-        encoded = self._heads.get(id(headers))
-        if encoded is None or encoded[0] is not headers:
-            encoded = (headers, *_encode(headers))
-            _bounded(self._heads)[id(headers)] = encoded
-        _, lines, has_host, framed = encoded
+        line, host, origin = self._targets(attempt.url)
+        lines, has_host, framed = self._heads(attempt.headers)
         parts = [attempt.method.encode("ascii"), line]
         if not has_host:
             parts.append(host)
@@ -395,12 +385,6 @@ def _encode(headers: tuple[Header, ...]) -> tuple[bytes, bool, bool]:
     except UnicodeEncodeError:
         encoded = text.encode("utf-8")
     return encoded, "host" in names, bool(names & {"content-length", "transfer-encoding"})
-
-
-def _bounded(kept: dict[int, Any]) -> dict[int, Any]:
-    if len(kept) >= _KEPT:
-        kept.clear()
-    return kept
 
 
 __all__ = ["KEEPALIVE_SECONDS", "Http1Network"]

@@ -109,13 +109,21 @@ async def server() -> AsyncIterator[Server]:
 class Client:
     """The sender over the HTTP/1.1 network, as a client gives it the attempts."""
 
-    def __init__(self, port: int, read: float = 5.0, scheme: str = "http") -> None:
-        self.network = Http1Network(max_connections=4)
+    def __init__(
+        self,
+        port: int,
+        read: float = 5.0,
+        scheme: str = "http",
+        *,
+        connections: int = 4,
+        pool: float | None = None,
+    ) -> None:
+        self.network = Http1Network(max_connections=connections)
         self.sender = Sender(
             self.network,
             base_url=f"{scheme}://127.0.0.1:{port}",
             headers={"Authorization": "Bearer k"},
-            timeout=httpx.Timeout(read, connect=2.0),
+            timeout=httpx.Timeout(read, connect=2.0, pool=read if pool is None else pool),
         )
 
     async def send(self, method: str, path: str, json: object = None) -> Answer:
@@ -280,19 +288,11 @@ async def test_a_kept_connection_the_server_closed_is_replaced_once(server: Serv
 
 
 async def test_the_pool_is_bounded_and_waiting_for_it_is_too(server: Server) -> None:
-    network = Http1Network(max_connections=1)
-    sender = Sender(
-        network,
-        base_url=f"http://127.0.0.1:{server.port}",
-        headers={},
-        timeout=httpx.Timeout(5.0, pool=0.3),
-    )
+    async with Client(server.port, connections=1, pool=0.3) as client:
 
-    async def get(path: str) -> int:
-        exchange = Exchange(CallDeadline(None), path, retryable=True)
-        return (await sender.send("GET", sender.url(path), exchange=exchange)).status
+        async def get(path: str) -> int:
+            return (await client.get(path)).status
 
-    try:
         assert await asyncio.gather(get("/a"), get("/b"), get("/c")) == [200, 200, 200]
         assert server.connections == 1  # the others waited for the one connection
         slow = asyncio.ensure_future(get("/slow"))
@@ -300,8 +300,6 @@ async def test_the_pool_is_bounded_and_waiting_for_it_is_too(server: Server) -> 
         with pytest.raises(httpx.PoolTimeout):
             await get("/ok")
         assert await slow == 200
-    finally:
-        await sender.aclose()
 
 
 async def test_a_header_that_would_split_a_line_is_refused(server: Server) -> None:
