@@ -8,18 +8,24 @@ then the same upstream calls directly: all three see the same machine at the sam
 moment. Printed per tree: p50 latency, its ratio to the direct sequential sum (the
 overhead scenario's ratio) and the gateway's CPU per request; page cache off, one
 request at a time.
+
+``--warm``: the warm path instead, each gateway with its response cache (default page
+TTL), loaded in turn by the bench's load generator at c=8 for short bursts: per tree the
+median CPU per request and req/s over the bursts.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 from pathlib import Path
 
 from . import queries
 from .capture import DirectClient, capture
 from .launcher import Server, cluster, cpu_seconds
+from .loadgen import run_load
 from .scenarios import GatewayClient
 
 WARM_UP = 50
@@ -67,14 +73,56 @@ async def compare(trees: list[Path], size: int, requests: int) -> list[str]:
                 server.stop()
 
 
+async def compare_warm(trees: list[Path], bursts: int, seconds: float) -> list[str]:
+    """The response-cache path of each tree, in alternating bursts of load at c=8."""
+    with cluster() as running:
+        servers = [
+            running.spawn_gateway(tree, cache_ttl=None, response_cache=True) for tree in trees
+        ]
+        body = json.dumps(queries.body(queries.numbers_page(100))).encode()
+        try:
+            cpu: list[list[float]] = [[] for _ in trees]
+            rps: list[list[float]] = [[] for _ in trees]
+            for server in servers:  # warm-up: connections, imports, the cache itself
+                await run_load(server.url + "/graphql", body, concurrency=8, duration=1.0)
+            for _ in range(bursts):
+                for i, server in enumerate(servers):
+                    spent = cpu_seconds(server.pids())
+                    load = await run_load(
+                        server.url + "/graphql", body, concurrency=8, duration=seconds
+                    )
+                    done = len(load.latencies)
+                    if load.errors or not done:
+                        raise RuntimeError(f"{trees[i]}: {load.errors} non-200 answers")
+                    cpu[i].append((cpu_seconds(server.pids()) - spent) / done * 1e6)
+                    rps[i].append(load.rps)
+            lines = [f"warm path, c=8, {bursts} bursts of {seconds:g} s each"]
+            for tree, c, r in zip(trees, cpu, rps, strict=True):
+                lines.append(
+                    f"{tree}: CPU {statistics.median(c):.1f} us a request "
+                    f"(min {min(c):.1f}), {statistics.median(r):.0f} req/s (max {max(r):.0f})"
+                )
+            return lines
+        finally:
+            for server in servers:
+                server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("trees", nargs=2, type=Path, help="two source trees to compare")
     parser.add_argument("--size", type=int, default=50, help="first: N (default 50)")
     parser.add_argument("--requests", type=int, default=1000, help="to each (default 1000)")
+    parser.add_argument("--warm", action="store_true", help="the response-cache path instead")
+    parser.add_argument("--bursts", type=int, default=15, help="--warm: bursts per tree")
+    parser.add_argument("--seconds", type=float, default=1.0, help="--warm: seconds a burst")
     args = parser.parse_args()
     trees = [t.resolve() for t in args.trees]
-    for line in asyncio.run(compare(trees, args.size, args.requests)):
+    if args.warm:
+        run = compare_warm(trees, args.bursts, args.seconds)
+    else:
+        run = compare(trees, args.size, args.requests)
+    for line in asyncio.run(run):
         print(line)
 
 

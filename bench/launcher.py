@@ -167,10 +167,12 @@ class Cluster:
             time.sleep(1.0)
         return self.gateway
 
-    def spawn_gateway(self, root: Path, *, cache_ttl: float | None = 0.0) -> Server:
+    def spawn_gateway(
+        self, root: Path, *, cache_ttl: float | None = 0.0, response_cache: bool = False
+    ) -> Server:
         """A one-worker gateway from the source tree ``root``, beside any other: for
         comparing versions over these emulators (bench/ab.py). The caller stops it."""
-        env = self._gateway_env(cache_ttl, response_cache=False)
+        env = self._gateway_env(cache_ttl, response_cache=response_cache)
         server = _spawn(f"gateway {root}", ["gateway", "--workers", "1"], env, root)
         _wait_ready(server, "/healthz")
         return server

@@ -18,7 +18,7 @@ from starlette.routing import Route
 from .config import Settings
 from .demo import demo_emulators, demo_provider_settings, demo_transports
 from .demo_faults import DemoFaults, parse_switch
-from .direct_route import DirectRoute
+from .direct_route import GatewayApp
 from .model import PROVIDER_ORDER, ProviderName
 from .observability import health, tracing
 from .observability.logging import redact
@@ -175,8 +175,6 @@ def create_app(
     middleware.append(Middleware(RequestGuard, max_body_bytes=settings.security.max_body_bytes))
     # Upstream calls of a request never outlive its deadline (docs/resilience.md).
     middleware.append(Middleware(DeadlineMiddleware, seconds=settings.request_deadline_seconds))
-    # Innermost: /graphql past the router (gateway/direct_route.py), inside every guard.
-    middleware.append(Middleware(DirectRoute, path="/graphql", endpoint=view))
 
     async def root(_request: Request) -> Response:
         return RedirectResponse("/graphql")
@@ -191,7 +189,10 @@ def create_app(
         if redis is not None:
             await redis.aclose()
 
-    app = Starlette(
+    # /graphql through the same middleware, past Starlette's own (gateway/direct_route.py).
+    app = GatewayApp(
+        path="/graphql",
+        endpoint=view,
         routes=[
             Route("/graphql", view),  # first: the router tries the routes in order
             Route("/", root),

@@ -82,8 +82,10 @@ class RequestIdMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", ()))
-                if any(name.lower() == _HEADER for name, _ in headers):
-                    MutableHeaders(raw=headers)[REQUEST_ID_HEADER] = rid  # replaces it
+                for name, _ in headers:
+                    if name.lower() == _HEADER:
+                        MutableHeaders(raw=headers)[REQUEST_ID_HEADER] = rid  # replaces it
+                        break
                 else:
                     headers.append((_HEADER, rid_bytes))
                 message["headers"] = headers

@@ -87,6 +87,8 @@ def read_get(query_string: bytes) -> Params:
 
 def _content_type(request: Request) -> tuple[str, str | None]:
     header = request.headers.get("content-type", "")
+    if header == "application/json":  # what nearly every client sends: nothing to split
+        return header, None
     media, *options = (p.strip() for p in header.split(";"))
     charset = None
     for option in options:

@@ -21,11 +21,13 @@ from ..errors import Refusal
 from ..protocol.route_path import route_path
 
 SIMPLE_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
-PREFLIGHT_HEADERS = (
-    b"x-apollo-operation-name",
-    b"apollo-require-preflight",
-    b"x-api-key",
-    b"authorization",
+PREFLIGHT_HEADERS = frozenset(
+    {
+        b"x-apollo-operation-name",
+        b"apollo-require-preflight",
+        b"x-api-key",
+        b"authorization",
+    }
 )
 
 
@@ -79,8 +81,13 @@ class RequestGuard:
             await send_refusal(send, refusal)
             return
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await send_refusal(send, self._too_large())
+        if declared is not None and declared.isdigit() and b"transfer-encoding" not in headers:
+            if int(declared) > self.max_body_bytes:
+                await send_refusal(send, self._too_large())
+                return
+            # The server reads exactly the declared length (HTTP/1.1 framing): nothing
+            # more can arrive, so nothing needs counting.
+            await self.app(scope, receive, send)
             return
         received = 0
         refused = False
@@ -112,7 +119,7 @@ class RequestGuard:
 
     @staticmethod
     def _refuse(method: str, headers: dict[bytes, bytes], query_string: bytes) -> Refusal | None:
-        if any(h in headers for h in PREFLIGHT_HEADERS):
+        if not PREFLIGHT_HEADERS.isdisjoint(headers):
             return None
         content_type = (
             headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
