@@ -22,7 +22,7 @@ from typing import Any, Literal, TypeVar
 from aiodataloader import DataLoader
 
 from .errors import DanglingLink, UpstreamError
-from .made_once import MadeOnce
+from .made_once import MadeOnce, process_wide
 from .model import (
     Assistant,
     AssistantRef,
@@ -37,8 +37,8 @@ from .runtime import Runtime
 
 # The assistant a named reference embeds (id, name, active; only named ones are primed):
 # one record per reference in use, so its GraphQL object is made once too (made_once.py).
-_EMBEDDED: MadeOnce[AssistantRef, Assistant] = MadeOnce(
-    lambda ref: Assistant(ref.provider, ref.native_id, ref.name or "", active=ref.active)
+_EMBEDDED: MadeOnce[AssistantRef, Assistant] = process_wide(
+    MadeOnce(lambda ref: Assistant(ref.provider, ref.native_id, ref.name or "", active=ref.active))
 )
 
 K = TypeVar("K")

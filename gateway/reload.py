@@ -28,6 +28,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.extensions import ValidationCache
 
 from .config import ConfigError, Settings
+from .made_once import forget_process_wide
 from .observability.health import runtimes_of
 from .resilience.redis_cache import RedisCache
 from .view import CACHED_DOCUMENTS
@@ -66,7 +67,8 @@ def forget_schemas() -> None:
     with every SIGHUP. Called once the old generation's last request is done; the
     current schema pays one validation per distinct document again. ``Schema``'s own
     method LRUs (``get_type_by_name``, ``get_directive_by_name``) are keyed by ``self``
-    in the same way.
+    in the same way. The process-wide memos of records (gateway/made_once.py) hold the
+    old adapters' records and what was made of them.
     """
     validate = ValidationCache(maxsize=CACHED_DOCUMENTS).cached_validate_document
     clear = getattr(validate, "cache_clear", None)  # an lru_cache wrapper
@@ -74,6 +76,7 @@ def forget_schemas() -> None:
         clear()
     strawberry.Schema.get_type_by_name.cache_clear()
     strawberry.Schema.get_directive_by_name.cache_clear()
+    forget_process_wide()  # the old adapters' records and their GraphQL objects
 
 
 def hand_over(old: Starlette, new: Starlette) -> None:

@@ -11,7 +11,7 @@ import strawberry
 from strawberry import relay
 
 from .. import model
-from ..made_once import MadeOnce
+from ..made_once import MadeOnce, process_wide
 from .connection import Connection
 from .context import Context, Info
 from .docs import AFTER, BEFORE, FIRST, LAST
@@ -354,8 +354,8 @@ class ProviderInfo:
 
 
 # One GraphQL object per record in use, whatever the request (gateway/made_once.py).
-PHONE_NUMBER_NODES = MadeOnce(PhoneNumber.of)
-ASSISTANT_NODES = MadeOnce(Assistant.of)
+PHONE_NUMBER_NODES = process_wide(MadeOnce(PhoneNumber.of))
+ASSISTANT_NODES = process_wide(MadeOnce(Assistant.of))
 
 __all__ = [
     "ASSISTANT_NODES",

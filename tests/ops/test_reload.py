@@ -24,6 +24,7 @@ from gateway.emulators import EmulatorConfig, create_emulator
 from gateway.emulators.common import Fault
 from gateway.model import PROVIDER_ORDER, ProviderName
 from gateway.reload import Reloadable
+from gateway.schema.types import PHONE_NUMBER_NODES
 from tests.processes import served
 
 PAGE = "query($n: Int) { phoneNumbers(first: $n) { nodes { id } } }"
@@ -198,6 +199,25 @@ async def test_a_frozen_heap_does_not_keep_old_generations(tmp_path: Path) -> No
         assert [type(o).__name__ for o in (r() for r in retired) if o is not None] == []
     finally:
         gc.unfreeze()
+
+
+async def test_a_closed_generation_leaves_no_records_in_process_wide_memos(
+    tmp_path: Path,
+) -> None:
+    """The GraphQL objects made once per record are kept for the whole process; the old
+    adapters' records stayed in them after a reload until 2048 newer ones pushed them out
+    (+4 MiB of RSS over 100 reloads, bench/ `reload`). Closing a generation empties them."""
+    path = config(tmp_path / "switchboard.toml", 50)
+    app = Reloadable(create_app, lambda: load_settings(path))
+    await app.current.start()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://g") as c:
+        assert await page_ok(c, 20)
+        assert len(PHONE_NUMBER_NODES) >= 20
+        assert await app.reload() is True  # nothing in flight: the old one closes now
+        assert len(PHONE_NUMBER_NODES) == 0
+        assert await page_ok(c, 20)  # the new generation makes its own again
+        assert len(PHONE_NUMBER_NODES) >= 20
+    await app.current.close()
 
 
 def rss_kib(pid: int) -> int:
