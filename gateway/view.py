@@ -113,12 +113,12 @@ class GraphQLEndpoint:
             # step's writes at its end), so releasing is none of the client's wait. Only
             # when an operation executed: asking for the running loop costs a getpid()
             # system call on CPython 3.11, a tenth of a response-cache hit here.
-            if held:
+            if any(contexts.built for contexts in held):
                 asyncio.get_running_loop().call_soon(_release, held)
 
     async def handle(self, request: Request, held: list[_Contexts]) -> Response:
-        """The response to ``request``; the contexts it built are put in ``held`` (when an
-        operation executes), for the caller to release once the response is sent."""
+        """The response to ``request``; the contexts it built are put in ``held``, for the
+        caller to release once the response is sent."""
         media = JSON
         try:
             method = request.method
@@ -144,7 +144,8 @@ class GraphQLEndpoint:
             )
             # Built only when an operation executes: a response from the cache needs no
             # loaders (building them was most of a cache hit's cost).
-            contexts = _Contexts(runtime, request, caller, self.metrics, held)
+            contexts = _Contexts(runtime, request, caller, self.metrics)
+            held.append(contexts)
             if isinstance(params, list):
                 batch = await self._batch(params, contexts, method, media)
                 return self._encode(batch, 200, media)
@@ -368,27 +369,25 @@ class _Encoded(Response):
 
 
 class _Contexts:
-    """The context of a request's operations, built when the first one executes (and
-    then put in ``held``) and released with the response."""
+    """The context of a request's operations, built when the first one executes and
+    released with the response. It holds nothing that holds it: a reference cycle would
+    keep a request's records until a full collection (the load phases' RSS grew)."""
 
-    __slots__ = ("_context", "caller", "held", "metrics", "request", "runtime")
+    __slots__ = ("_context", "caller", "metrics", "request", "runtime")
 
     def __init__(
-        self,
-        runtime: Runtime,
-        request: Request,
-        caller: Caller | None,
-        metrics: Metrics | None,
-        held: list[_Contexts],
+        self, runtime: Runtime, request: Request, caller: Caller | None, metrics: Metrics | None
     ) -> None:
         self.runtime, self.request, self.caller, self.metrics = runtime, request, caller, metrics
-        self.held = held
         self._context: Context | None = None
+
+    @property
+    def built(self) -> bool:
+        return self._context is not None
 
     def get(self) -> Context:
         if self._context is None:
             self._context = make_context(self.runtime, self.request, self.caller)
-            self.held.append(self)
             if self.metrics is not None:
                 self.metrics.observe_loaders(self._context.loaders)
         return self._context
