@@ -31,7 +31,7 @@ from .observability import tracing
 from .observability.metrics import Metrics
 from .protocol.execution import PreparedOperation, is_request_error
 from .protocol.media import GRAPHQL_RESPONSE, JSON, negotiate
-from .protocol.request import Params, read_get, read_post
+from .protocol.request import Params, parse_post, read_body, read_get
 from .response_cache import ResponseCache, ResponseCacheCollector
 from .runtime import Runtime
 from .schema import build_schema
@@ -137,11 +137,18 @@ class GraphQLEndpoint:
             media = negotiated
             caller = request.scope.get("state", {}).get("caller")
             runtime = self._runtime(caller)
-            params = (
-                read_get(request.scope.get("query_string", b""))
-                if method == "GET"
-                else await read_post(request)
-            )
+            posted = None
+            params: Params | list[Params]
+            if method == "GET":
+                params = read_get(request.scope.get("query_string", b""))
+            else:
+                posted = (request.headers.get("content-type", ""), await read_body(request))
+                cache = self.response_caches.get(caller.tenant if caller else None)
+                if cache is not None:  # the same bytes as a stored query's: no parsing
+                    hit = await cache.known_hit(*posted)
+                    if hit is not None:
+                        return self._respond(hit, 200, media)
+                params = parse_post(*posted)
             # Built only when an operation executes: a response from the cache needs no
             # loaders (building them was most of a cache hit's cost).
             contexts = _Contexts(runtime, request, caller, self.metrics)
@@ -149,7 +156,7 @@ class GraphQLEndpoint:
             if isinstance(params, list):
                 batch = await self._batch(params, contexts, method, media)
                 return self._encode(batch, 200, media)
-            outcome = await self._run(params, contexts, method, media)
+            outcome = await self._run(params, contexts, method, media, posted=posted)
             return self._respond(outcome.to_bytes(), outcome.status, media, outcome.headers)
         except Refusal as exc:
             self._count_refusal(exc)
@@ -195,10 +202,17 @@ class GraphQLEndpoint:
         return [o.body or {} for o in outcomes]
 
     async def _run(
-        self, params: Params, contexts: _Contexts, method: str, media: str, batched: bool = False
+        self,
+        params: Params,
+        contexts: _Contexts,
+        method: str,
+        media: str,
+        batched: bool = False,
+        posted: tuple[str, bytes] | None = None,
     ) -> Outcome:
         """One operation. A batch's operations share the request's loaders, each with its
-        own errors, and are never served from or stored in the response cache."""
+        own errors, and are never served from or stored in the response cache.
+        ``posted``: the ``Content-Type`` and body ``params`` were read from (a POST)."""
         caller = contexts.caller
         cache = None if batched else self.response_caches.get(caller.tenant if caller else None)
         key = None
@@ -207,6 +221,8 @@ class GraphQLEndpoint:
             # same text, operation name and variables, under the same configuration (the
             # cache's scope): the gate would decide the same again, so a hit skips it.
             key = cache.key(params.query, params.operation_name, params.variables)
+            if posted is not None:
+                cache.remember(*posted, key)
             hit = await cache.get(key)
             if hit is not None:
                 return self._cached(hit, method, cache, contexts)

@@ -85,8 +85,7 @@ def read_get(query_string: bytes) -> Params:
     return _params(raw)
 
 
-def _content_type(request: Request) -> tuple[str, str | None]:
-    header = request.headers.get("content-type", "")
+def _content_type(header: str) -> tuple[str, str | None]:
     if header == "application/json":  # what nearly every client sends: nothing to split
         return header, None
     media, *options = (p.strip() for p in header.split(";"))
@@ -98,10 +97,11 @@ def _content_type(request: Request) -> tuple[str, str | None]:
     return media.lower(), charset
 
 
-async def _body(request: Request) -> bytes:
+async def read_body(request: Request) -> bytes:
     """The request's whole body, read from its ASGI ``receive`` as Starlette's
     ``Request.body`` reads it, without its async stream generator (a tenth of a
-    response-cache hit's cost): this endpoint reads a body once."""
+    response-cache hit's cost): this endpoint reads a body once. Read before it is
+    parsed (:func:`parse_post`), so that an identical body can be recognised first."""
     receive = request.receive
     chunks: list[bytes] = []
     while True:
@@ -121,10 +121,16 @@ async def _body(request: Request) -> bytes:
 
 async def read_post(request: Request) -> Params | list[Params]:
     """The body's operation (or batch, a JSON array of them)."""
-    media, charset = _content_type(request)
+    content_type = request.headers.get("content-type", "")
+    return parse_post(content_type, await read_body(request))
+
+
+def parse_post(content_type: str, body: bytes) -> Params | list[Params]:
+    """The operation (or batch, a JSON array of them) of a POST body sent with the
+    ``Content-Type`` header ``content_type``."""
+    media, charset = _content_type(content_type)
     if charset not in (None, "utf-8", "utf8"):
         raise BadRequest("request bodies must be UTF-8", "UNSUPPORTED_MEDIA_TYPE", 415)
-    body = await _body(request)
     if media == "application/graphql":
         try:
             return Params(body.decode("utf-8"), None, None, None)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from gateway.model import ProviderName
 from tests.ops.promtext import value
 
@@ -81,3 +83,46 @@ async def test_get_queries_carry_an_etag_and_a_max_age() -> None:
         )
         assert again.status_code == 304
         assert again.content == b""
+
+
+async def test_a_repeated_body_is_recognised_and_counted_once() -> None:
+    """A POST with the bytes of a stored query's body is looked up without parsing it
+    again; other bytes for the same operation still find it by its key, a batch never
+    does, and a remembered body whose response was cleared counts one miss, not two."""
+    query = "{ phoneNumbers(first: 100, filter: {providers: [BURKI], status: ASSIGNED}) { totalCount nodes { id } } }"
+    body = orjson.dumps({"query": query})
+    spaced = orjson.dumps({"query": query}, option=orjson.OPT_INDENT_2)
+    json_type = {"content-type": "application/json"}
+    async with open_gateway(**ON, security={"batching": True}) as gw:
+
+        async def post(content: bytes, headers: dict[str, str] = json_type) -> Any:
+            response = await gw.client.post("/graphql", content=content, headers=headers)
+            assert response.status_code == 200
+            return response.json()
+
+        async def counts() -> tuple[float, float]:
+            return cache_counts((await gw.client.get("/metrics")).text)
+
+        first = await post(body)
+        assert await counts() == (0, 1)
+        assert await post(body) == first  # recognised by its bytes
+        assert await post(spaced) == first  # parsed, found by its key
+        charset = {"content-type": "application/json; charset=utf-8"}
+        assert await post(body, charset) == first
+        assert await counts() == (3, 1)
+        batch = await post(b"[" + body + b"]")
+        assert batch == [first]
+        assert await counts() == (3, 1)  # a batch is neither served nor stored
+        number = first["data"]["phoneNumbers"]["nodes"][0]["id"]
+        unlink = """mutation($id: ID!) { unlinkPhoneNumber(input: {phoneNumberId: $id})
+                    { userErrors { code } } }"""
+        assert (await gw.query(unlink, id=number))["data"]["unlinkPhoneNumber"] == {
+            "userErrors": []
+        }
+        hits, misses = await counts()
+        after = await post(body)  # remembered, but the write cleared its response
+        total = first["data"]["phoneNumbers"]["totalCount"]
+        assert after["data"]["phoneNumbers"]["totalCount"] == total - 1
+        assert await counts() == (hits, misses + 1)
+        assert await post(body) == after
+        assert await counts() == (hits + 1, misses + 1)
