@@ -82,19 +82,25 @@ class ResponseCache:
         """The stored response of a POST remembered with this exact header and body;
         None without counting a miss (the caller then goes the whole way, which does)."""
         key = self._known.get((content_type, body))
-        if key is None:
-            return None
-        found = await self.cache.get(key)
-        if found is not None:
+        return None if key is None else await self.lookup(key)
+
+    async def lookup(self, key: str) -> bytes | None:
+        """The stored response under ``key``, counting a hit; a miss is counted by
+        :meth:`missed`, once the gate has said the operation is a query that will run
+        (a mutation or a refused document is no miss of a query cache)."""
+        body = await self.cache.get(key)
+        if body is not None:
             self.hits += 1
-        return found
+        return body
+
+    def missed(self) -> None:
+        self.misses += 1
 
     async def get(self, key: str) -> bytes | None:
-        body = await self.cache.get(key)
+        """:meth:`lookup`, counting a miss too (for an operation already admitted)."""
+        body = await self.lookup(key)
         if body is None:
-            self.misses += 1
-        else:
-            self.hits += 1
+            self.missed()
         return body
 
     def mark(self) -> int | None:

@@ -223,7 +223,7 @@ class GraphQLEndpoint:
             key = cache.key(params.query, params.operation_name, params.variables)
             if posted is not None:
                 cache.remember(*posted, key)
-            hit = await cache.get(key)
+            hit = await cache.lookup(key)  # its miss is counted once it is a query
             if hit is not None:
                 return self._cached(hit, method, cache, contexts)
         try:
@@ -262,6 +262,8 @@ class GraphQLEndpoint:
             hit = await cache.get(key)
             if hit is not None:
                 return self._cached(hit, method, cache, contexts)
+        else:
+            cache.missed()
         mark = cache.mark()
         outcome = await self._execute(admitted, params, context, method, media, warm)
         if outcome.body is None or "errors" in outcome.body or "data" not in outcome.body:
