@@ -125,12 +125,15 @@ class ResponseCacheCollector(Collector):
     def __init__(self, caches: Mapping[str | None, ResponseCache]) -> None:
         self.caches = caches
 
+    HELP = {
+        "hits": "Queries answered from the whole-response cache, per tenant.",
+        "misses": "Queries the whole-response cache could not answer, per tenant.",
+    }
+
     def collect(self) -> Iterator[CounterMetricFamily]:
-        for what in ("hits", "misses"):
+        for what, help_text in self.HELP.items():
             family = CounterMetricFamily(
-                f"switchboard_response_cache_{what}",
-                f"Query responses the whole-response cache {what[:-1]}ed, per tenant.",
-                labels=["tenant"],
+                f"switchboard_response_cache_{what}", help_text, labels=["tenant"]
             )
             for tenant, cache in self.caches.items():
                 family.add_metric([tenant or ""], float(getattr(cache, what)))

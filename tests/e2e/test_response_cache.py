@@ -25,7 +25,12 @@ def cache_counts(text: str) -> tuple[float, float]:
 async def test_a_repeated_query_is_answered_without_executing() -> None:
     async with open_gateway(**ON) as gw:
         first = await gw.query(NUMBERS, n=5)
-        assert cache_counts((await gw.client.get("/metrics")).text) == (0, 1)
+        metrics = (await gw.client.get("/metrics")).text
+        assert cache_counts(metrics) == (0, 1)
+        assert (
+            "# HELP switchboard_response_cache_hits_total Queries answered from the "
+            "whole-response cache, per tenant." in metrics
+        )
         again = await gw.query(NUMBERS, n=5)
         assert again == first
         assert cache_counts((await gw.client.get("/metrics")).text) == (1, 1)
