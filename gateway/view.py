@@ -143,7 +143,7 @@ class GraphQLEndpoint:
                 params = read_get(request.scope.get("query_string", b""))
             else:
                 posted = (request.headers.get("content-type", ""), await read_body(request))
-                cache = self.response_caches.get(caller.tenant if caller else None)
+                cache = self._response_cache(caller)
                 if cache is not None:  # the same bytes as a stored query's: no parsing
                     hit = await cache.known_hit(*posted)
                     if hit is not None:
@@ -181,6 +181,10 @@ class GraphQLEndpoint:
             raise AuthError("missing gateway API key (X-API-Key or Authorization: Bearer)")
         return runtime
 
+    def _response_cache(self, caller: Caller | None) -> ResponseCache | None:
+        """The caller's tenant's response cache (None: off for it)."""
+        return self.response_caches.get(caller.tenant if caller is not None else None)
+
     async def _batch(
         self, batch: list[Params], contexts: _Contexts, method: str, media: str
     ) -> list[dict[str, Any]]:
@@ -214,7 +218,7 @@ class GraphQLEndpoint:
         own errors, and are never served from or stored in the response cache.
         ``posted``: the ``Content-Type`` and body ``params`` were read from (a POST)."""
         caller = contexts.caller
-        cache = None if batched else self.response_caches.get(caller.tenant if caller else None)
+        cache = None if batched else self._response_cache(caller)
         key = None
         if cache is not None and params.query is not None:
             # A response is stored only for a query this tenant's gate admitted with the

@@ -119,12 +119,6 @@ async def read_body(request: Request) -> bytes:
             raise ClientDisconnect()
 
 
-async def read_post(request: Request) -> Params | list[Params]:
-    """The body's operation (or batch, a JSON array of them)."""
-    content_type = request.headers.get("content-type", "")
-    return parse_post(content_type, await read_body(request))
-
-
 def parse_post(content_type: str, body: bytes) -> Params | list[Params]:
     """The operation (or batch, a JSON array of them) of a POST body sent with the
     ``Content-Type`` header ``content_type``."""

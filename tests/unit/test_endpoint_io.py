@@ -1,6 +1,6 @@
 """The endpoint reads bodies and builds responses as Starlette does, on its own short path.
 
-``read_post`` reads the body straight from the ASGI channel and ``_Encoded`` builds a
+``read_body`` reads the body straight from the ASGI channel and ``_Encoded`` builds a
 response's headers in one pass; both must give exactly what Starlette's ``Request.body``
 and ``Response`` give.
 """
@@ -13,7 +13,7 @@ import pytest
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from gateway.protocol.request import read_post
+from gateway.protocol.request import parse_post, read_body
 from gateway.view import _Encoded
 
 SCOPE: dict[str, Any] = {
@@ -46,7 +46,9 @@ async def test_a_body_in_one_or_many_messages_is_read_whole(chunks: list[bytes])
         {"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
         for i, c in enumerate(chunks)
     ]
-    params = await read_post(_request({"type": "lifespan.other"}, *messages))
+    body = await read_body(_request({"type": "lifespan.other"}, *messages))
+    assert body == b"".join(chunks)
+    params = parse_post("application/json", body)
     assert not isinstance(params, list)
     assert params.query == "{ __typename }"
 
@@ -57,7 +59,7 @@ async def test_a_client_that_leaves_mid_body_is_a_disconnect() -> None:
         {"type": "http.disconnect"},
     )
     with pytest.raises(ClientDisconnect):
-        await read_post(request)
+        await read_body(request)
 
 
 @pytest.mark.parametrize(
